@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const ZEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/i, 'must look like AC followed by 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: optional,
+  JWT_SECRET: optional,
+  JWT_PUBLIC_KEY: optional,
+  AWS_REGION: optional,
+  CONNECT_INSTANCE_ID: optional,
+  BIOMETRICS_VENDOR_URL: z.url().optional(),
+  BIOMETRICS_WEBHOOK_SECRET: optional,
+  TZ_BUSINESS: z
+    .string()
+    .default('Asia/Riyadh')
+    .refine((tz) => isTimeZone(tz), 'must be an IANA time zone such as Asia/Riyadh'),
+  CRM_LOOKUP_BUDGET_MS: z.coerce.number().int().min(10).max(5000).default(400),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Config {
+  port: number;
+  publicBaseUrl: string;
+  databaseUrl?: string;
+  databaseSchema?: string;
+  dataDir: string;
+  redisUrl?: string;
+  twilio: { accountSid: string; authToken: string };
+  jwt: { secret?: string; publicKey?: string };
+  aws: { region?: string; connectInstanceId?: string };
+  biometrics: { vendorUrl?: string; webhookSecret?: string };
+  businessTimeZone: string;
+  crmLookupBudgetMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses the environment once. A malformed variable fails with its name; secrets that are
+ * unset are generated into DATA_DIR only in embedded mode (no DATABASE_URL), so a
+ * production deployment can never run on a secret nobody chose.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = ZEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const embedded = !e.DATABASE_URL;
+  const stored = embedded ? loadOrCreateSecrets(e.DATA_DIR) : undefined;
+  const authToken = e.TWILIO_AUTH_TOKEN ?? stored?.twilioAuthToken;
+  const jwtSecret = e.JWT_SECRET ?? (e.JWT_PUBLIC_KEY ? undefined : stored?.jwtSecret);
+  const missing = [
+    !authToken && 'TWILIO_AUTH_TOKEN',
+    !jwtSecret && !e.JWT_PUBLIC_KEY && 'JWT_SECRET or JWT_PUBLIC_KEY',
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    throw new ConfigError(`invalid environment:\n${missing.map((m) => `  ${m}: required when DATABASE_URL is set`).join('\n')}`);
+  }
+  return {
+    port: e.PORT,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.DATABASE_SCHEMA,
+    dataDir: path.resolve(e.DATA_DIR),
+    redisUrl: e.REDIS_URL,
+    twilio: { accountSid: e.TWILIO_ACCOUNT_SID ?? stored?.twilioAccountSid ?? 'AC00000000000000000000000000000000', authToken: authToken! },
+    jwt: { secret: jwtSecret, publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n') },
+    aws: { region: e.AWS_REGION, connectInstanceId: e.CONNECT_INSTANCE_ID },
+    biometrics: { vendorUrl: e.BIOMETRICS_VENDOR_URL, webhookSecret: e.BIOMETRICS_WEBHOOK_SECRET },
+    businessTimeZone: e.TZ_BUSINESS,
+    crmLookupBudgetMs: e.CRM_LOOKUP_BUDGET_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+interface StoredSecrets {
+  twilioAuthToken: string;
+  twilioAccountSid: string;
+  jwtSecret: string;
+}
+
+/** Path of the generated secrets file in embedded mode. */
+export function secretsPath(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'secrets.json');
+}
+
+function loadOrCreateSecrets(dataDir: string): StoredSecrets {
+  const file = secretsPath(dataDir);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StoredSecrets;
+  const secrets: StoredSecrets = {
+    twilioAuthToken: randomBytes(16).toString('hex'),
+    twilioAccountSid: `AC${randomBytes(16).toString('hex')}`,
+    jwtSecret: randomBytes(32).toString('base64url'),
+  };
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}

@@ -1,0 +1,91 @@
+/**
+ * CEL support for `branch` nodes: one typed environment, per-flow compile cache.
+ */
+import { Environment } from '@marcbachmann/cel-js';
+import type { TFlow } from './flow-schema.js';
+
+/** Fields a branch expression may read. Declared so typos fail validation, not calls. */
+const CALLER_SCHEMA = {
+  known: 'bool',
+  name: 'string',
+  language: 'string',
+  tier: 'string',
+  openComplaint: 'bool',
+  accountValue: 'double',
+} as const;
+const CALL_SCHEMA = { from: 'string', language: 'string' } as const;
+
+const env = new Environment()
+  .registerVariable({ name: 'caller', schema: { ...CALLER_SCHEMA } })
+  .registerVariable({ name: 'call', schema: { ...CALL_SCHEMA } });
+
+/** Fully populated evaluation context (CEL schema types reject missing keys). */
+export type CelContext = {
+  caller: {
+    known: boolean;
+    name: string;
+    language: string;
+    tier: string;
+    openComplaint: boolean;
+    accountValue: number;
+  };
+  call: { from: string; language: string };
+};
+
+export type CompiledExpr = (ctx: CelContext) => boolean;
+
+/**
+ * Parse and type-check one expression.
+ * @returns the evaluator, or an error message when it fails to parse, reads an
+ * undeclared field, or does not yield a bool.
+ */
+export function compileExpr(expr: string): { ok: true; fn: CompiledExpr } | { ok: false; error: string } {
+  let parsed: ReturnType<typeof env.parse>;
+  try {
+    parsed = env.parse(expr);
+  } catch (err) {
+    return { ok: false, error: firstLine(err) };
+  }
+  const checked = parsed.check();
+  if (!checked.valid) return { ok: false, error: firstLine(checked.error) };
+  if (checked.type !== 'bool') {
+    return { ok: false, error: `expression must be bool, got ${checked.type ?? 'unknown'}` };
+  }
+  const fn: CompiledExpr = (ctx) => {
+    // A runtime failure must not crash a live call; the case simply doesn't match.
+    try {
+      return parsed(ctx) === true;
+    } catch {
+      return false;
+    }
+  };
+  return { ok: true, fn };
+}
+
+// Keyed by the flow object so compiled closures die with the flow.
+const cache = new WeakMap<TFlow, Map<string, CompiledExpr>>();
+
+/**
+ * Compiled expression for a validated flow; compiles each expression at most
+ * once per flow object. Expressions that fail to compile evaluate to false
+ * (validateFlow rejects them, so this only guards unvalidated input).
+ */
+export function getCompiled(flow: TFlow, expr: string): CompiledExpr {
+  let byExpr = cache.get(flow);
+  if (!byExpr) {
+    byExpr = new Map();
+    cache.set(flow, byExpr);
+  }
+  let fn = byExpr.get(expr);
+  if (!fn) {
+    const res = compileExpr(expr);
+    fn = res.ok ? res.fn : () => false;
+    byExpr.set(expr, fn);
+  }
+  return fn;
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]?.trim() || 'invalid expression';
+}

@@ -1,0 +1,201 @@
+/**
+ * Zod schemas for data-driven IVR flow definitions (shape only).
+ *
+ * Graph integrity (dangling references, CEL, loops) is checked separately in
+ * `flow-validate.ts`, because zod validates one value at a time and cannot
+ * see across nodes cleanly.
+ */
+import { z } from 'zod';
+import { IANAZone } from 'luxon';
+
+/** Max characters (Unicode code points, not UTF-16 units) of a prompt text. */
+export const MAX_TEXT_CHARS = 1000;
+
+export const ZLang = z.enum(['ar', 'en']);
+export type TLang = z.infer<typeof ZLang>;
+
+/** Node ids double as path entries and report keys, so keep them URL/log-safe. */
+export const ZNodeId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'node id must be 1-64 chars of [A-Za-z0-9_-]');
+
+// Count code points so Arabic/emoji text is measured the way authors read it.
+const ZText = z
+  .string()
+  .min(1, 'text must not be empty')
+  .refine((s) => [...s].length <= MAX_TEXT_CHARS, {
+    message: `text exceeds ${MAX_TEXT_CHARS} characters`,
+  })
+  .refine((s) => (s.match(/\{[^}]*\}/g) ?? []).every((p) => p === '{name}'), {
+    message: 'only the {name} placeholder is supported',
+  });
+
+/**
+ * A bilingual prompt. `ar`/`en` are always used for callers whose name is
+ * unknown; `arKnown`/`enKnown` (optional) are used instead when the caller's
+ * name is known, so a greeting like "Welcome back, {name}" never renders as
+ * "Welcome back, " for strangers. `{name}` in the base texts is replaced by ""
+ * and the resulting spacing/punctuation is tidied.
+ */
+export const ZPrompt = z.strictObject({
+  ar: ZText,
+  en: ZText,
+  arKnown: ZText.optional(),
+  enKnown: ZText.optional(),
+});
+export type TPrompt = z.infer<typeof ZPrompt>;
+
+const ZKey = z.enum(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']);
+const ZKeywords = z.array(z.string().min(1).max(100)).max(50);
+const ZRetries = z.number().int().min(1).max(10).default(2);
+const ZTimeout = z.number().int().min(1).max(60).default(5);
+
+export const ZSayNode = z.strictObject({ type: z.literal('say'), prompt: ZPrompt, next: ZNodeId });
+
+export const ZPlayNode = z.strictObject({
+  type: z.literal('play'),
+  url: z.url({ protocol: /^https$/, message: 'url must be an https URL' }),
+  next: ZNodeId,
+});
+
+/** Language choice. Its prompt is spoken in BOTH languages (we don't know the caller's yet). */
+export const ZLanguageNode = z.strictObject({
+  type: z.literal('language'),
+  prompt: ZPrompt,
+  options: z
+    .record(z.string().regex(/^[0-9*#]$/, 'option key must be a single DTMF key'), ZLang)
+    .refine((o) => Object.keys(o).length > 0, { message: 'at least one option is required' }),
+  speech: z.strictObject({ ar: ZKeywords, en: ZKeywords }).optional(),
+  timeoutSeconds: ZTimeout,
+  retries: ZRetries,
+  noInputPrompt: ZPrompt.optional(),
+  invalidPrompt: ZPrompt.optional(),
+  next: ZNodeId,
+  fallback: ZNodeId,
+});
+
+export const ZMenuOption = z.strictObject({
+  digit: ZKey,
+  speech: ZKeywords.optional(),
+  next: ZNodeId,
+  intent: z.string().min(1).max(64).optional(),
+});
+
+export const ZMenuNode = z.strictObject({
+  type: z.literal('menu'),
+  prompt: ZPrompt,
+  options: z.array(ZMenuOption).min(1).max(12),
+  hints: z.array(z.string().min(1).max(100)).max(100).optional(),
+  timeoutSeconds: ZTimeout,
+  retries: ZRetries,
+  noInputPrompt: ZPrompt.optional(),
+  invalidPrompt: ZPrompt.optional(),
+  fallback: ZNodeId,
+});
+
+export const ZCollectNode = z
+  .strictObject({
+    type: z.literal('collect'),
+    prompt: ZPrompt,
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, 'input name must be an identifier'),
+    minDigits: z.number().int().min(1).max(32),
+    maxDigits: z.number().int().min(1).max(32),
+    pattern: z
+      .string()
+      .max(200)
+      .refine(isValidRegex, { message: 'pattern is not a valid regular expression' })
+      .optional(),
+    finishOnKey: z.enum(['#', '*']).default('#'),
+    timeoutSeconds: ZTimeout,
+    retries: ZRetries,
+    noInputPrompt: ZPrompt.optional(),
+    invalidPrompt: ZPrompt.optional(),
+    sensitive: z.boolean().default(false),
+    next: ZNodeId,
+    fallback: ZNodeId,
+  })
+  .refine((n) => n.minDigits <= n.maxDigits, {
+    message: 'minDigits must be <= maxDigits',
+    path: ['minDigits'],
+  });
+
+export const ZHoursNode = z.strictObject({ type: z.literal('hours'), open: ZNodeId, closed: ZNodeId });
+
+export const ZBranchNode = z.strictObject({
+  type: z.literal('branch'),
+  cases: z
+    .array(z.strictObject({ when: z.string().min(1).max(500), next: ZNodeId }))
+    .min(1)
+    .max(20),
+  else: ZNodeId,
+});
+
+export const ZQueueNode = z.strictObject({
+  type: z.literal('queue'),
+  queue: z.string().min(1).max(64),
+  prompt: ZPrompt.optional(),
+});
+
+export const ZHangupNode = z.strictObject({ type: z.literal('hangup'), prompt: ZPrompt.optional() });
+
+export const ZNode = z.discriminatedUnion('type', [
+  ZSayNode,
+  ZPlayNode,
+  ZLanguageNode,
+  ZMenuNode,
+  ZCollectNode,
+  ZHoursNode,
+  ZBranchNode,
+  ZQueueNode,
+  ZHangupNode,
+]);
+export type TNode = z.infer<typeof ZNode>;
+export type TNodeType = TNode['type'];
+export type TMenuNode = z.infer<typeof ZMenuNode>;
+export type TCollectNode = z.infer<typeof ZCollectNode>;
+export type TLanguageNode = z.infer<typeof ZLanguageNode>;
+
+// "24:00" is allowed as an end so a range can cover the rest of the day.
+const ZTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'time must be HH:MM');
+const ZRange = z
+  .tuple([ZTime, ZTime])
+  .refine(([a, b]) => a < b, { message: 'range end must be after its start (no overnight ranges)' });
+const ZDay = z.array(ZRange).max(8).optional();
+
+export const ZHours = z.strictObject({
+  timezone: z
+    .string()
+    .default('Asia/Riyadh')
+    .refine((tz) => IANAZone.isValidZone(tz), { message: 'unknown IANA timezone' }),
+  weekly: z.strictObject({ sun: ZDay, mon: ZDay, tue: ZDay, wed: ZDay, thu: ZDay, fri: ZDay, sat: ZDay }),
+  holidays: z.array(z.iso.date()).max(500).optional(),
+});
+export type THours = z.infer<typeof ZHours>;
+
+export const ZFlow = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'name must be 1-64 chars of [a-z0-9_-]'),
+  start: ZNodeId,
+  defaultLanguage: ZLang,
+  voices: z.strictObject({ ar: z.string().min(1).max(100), en: z.string().min(1).max(100) }),
+  speechLanguages: z
+    .strictObject({
+      ar: z.string().regex(/^ar(-[A-Z]{2})?$/),
+      en: z.string().regex(/^en(-[A-Z]{2})?$/),
+    })
+    .default({ ar: 'ar-SA', en: 'en-US' }),
+  hours: ZHours.optional(),
+  nodes: z.record(ZNodeId, ZNode),
+});
+/** A parsed flow with defaults applied (what the engine consumes). */
+export type TFlow = z.infer<typeof ZFlow>;
+/** Authoring shape of a flow (defaults may be omitted). */
+export type TFlowInput = z.input<typeof ZFlow>;
+
+function isValidRegex(src: string): boolean {
+  try {
+    new RegExp(src);
+    return true;
+  } catch {
+    return false;
+  }
+}
