@@ -22,8 +22,7 @@ export function normalizeText(input: string): string {
     .replace(/[أإآٱ]/g, 'ا')
     .replace(/ة/g, 'ه')
     .replace(/ى/g, 'ي')
-    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
-    .replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
+    .replace(/[\u0660-\u0669\u06F0-\u06F9]/g, foldDigit)
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }
@@ -59,8 +58,14 @@ export function matchesAny(utterance: string, keywords: readonly string[] | unde
   return !!keywords && keywords.some((k) => matchesKeyword(utterance, k));
 }
 
-/** Digits typed or spoken: folds Arabic-Indic digits and drops separators; "" if anything else remains. */
+/** DTMF/spoken digits: folds Arabic-Indic digits, drops spaces/dashes; "" if anything else remains. */
 export function normalizeDigits(raw: string): string {
-  const s = normalizeText(raw).replace(/\s+/g, '');
+  const s = raw.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, foldDigit).replace(/[\s-]+/g, '');
   return /^[0-9*#]+$/.test(s) ? s : '';
+}
+
+// U+0660.. (Arabic-Indic) and U+06F0.. (Extended/Persian) both map onto 0-9.
+function foldDigit(d: string): string {
+  const c = d.charCodeAt(0);
+  return String(c >= 0x06f0 ? c - 0x06f0 : c - 0x0660);
 }

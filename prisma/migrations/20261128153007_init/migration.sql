@@ -99,6 +99,7 @@ CREATE TABLE "Interaction" (
     "phoneE164" TEXT,
     "channel" TEXT NOT NULL,
     "type" TEXT NOT NULL,
+    "status" TEXT,
     "at" TIMESTAMP(3) NOT NULL,
     "summary" TEXT NOT NULL,
     "text" TEXT,

@@ -1,0 +1,161 @@
+import type { Db } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { Action, IvrEvent, Session } from '../ivr/types.js';
+import { summarizeCall } from './call-summary.js';
+import { callInteractionKey, type CallRecord, type CallStepRecord, type Provider } from './types.js';
+
+type CallRow = Prisma.CallGetPayload<object>;
+
+function toRecord(row: CallRow): CallRecord {
+  return {
+    id: row.id,
+    provider: row.provider as Provider,
+    providerCallId: row.providerCallId,
+    fromE164: row.fromE164,
+    customerId: row.customerId,
+    flowName: row.flowName,
+    flowVersion: row.flowVersion,
+    language: row.language,
+    session: row.session as unknown as Session,
+    status: row.status as CallRecord['status'],
+    queue: row.queue,
+    intent: row.intent,
+    stepSeq: row.stepSeq,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
+    durationSeconds: row.durationSeconds,
+    endStatus: row.endStatus,
+  };
+}
+
+function isDuplicate(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+}
+
+export interface NewCall {
+  provider: Provider;
+  providerCallId: string;
+  fromRaw: string;
+  fromE164: string | null;
+  to: string | null;
+  customerId: string | null;
+  flowName: string;
+  flowVersion: number;
+  startedAt: Date;
+}
+
+export interface CallRepo {
+  find(provider: Provider, providerCallId: string): Promise<CallRecord | undefined>;
+  step(callId: string, seq: number): Promise<CallStepRecord | undefined>;
+  /** Creates the call, its first IVR answer and its timeline entry together; 'duplicate' when a retry won the race. */
+  start(call: NewCall, first: CallStepRecord, session: Session, outcomeQueue: string | null): Promise<CallRecord | 'duplicate'>;
+  /** Stores the answer to step `seq` and the call's new state; 'duplicate' when that step was already answered. */
+  advance(callId: string, step: CallStepRecord, session: Session, outcomeQueue: string | null, hungUp: boolean): Promise<CallRecord | 'duplicate'>;
+  /** Ends the call once; later or repeated status callbacks change nothing. */
+  complete(provider: Provider, providerCallId: string, end: { endStatus: string; durationSeconds: number | null; endedAt: Date }): Promise<CallRecord | undefined>;
+}
+
+function stepData(step: CallStepRecord) {
+  return {
+    seq: step.seq,
+    nodeId: step.nodeId,
+    input: step.input,
+    result: step.result,
+    events: step.events as unknown as Prisma.InputJsonValue,
+    response: JSON.stringify(step.actions),
+  };
+}
+
+export function createCallRepo(db: Db): CallRepo {
+  return {
+    async find(provider, providerCallId) {
+      const row = await db.call.findUnique({ where: { provider_providerCallId: { provider, providerCallId } } });
+      return row ? toRecord(row) : undefined;
+    },
+
+    async step(callId, seq) {
+      const row = await db.callStep.findUnique({ where: { callId_seq: { callId, seq } } });
+      if (!row) return undefined;
+      return { seq: row.seq, nodeId: row.nodeId, input: row.input, result: row.result, events: row.events as unknown as IvrEvent[], actions: JSON.parse(row.response) as Action[] };
+    },
+
+    async start(call, first, session, outcomeQueue) {
+      const status = outcomeQueue ? 'queued' : 'in_ivr';
+      try {
+        return await db.$transaction(async (tx) => {
+          const row = await tx.call.create({
+            data: {
+              ...call,
+              language: session.language,
+              session: session as unknown as Prisma.InputJsonValue,
+              intent: session.intent ?? null,
+              queue: outcomeQueue,
+              status,
+              steps: { create: stepData(first) },
+            },
+          });
+          const record = toRecord(row);
+          await tx.interaction.create({
+            data: {
+              idempotencyKey: callInteractionKey(call.provider, call.providerCallId),
+              customerId: call.customerId,
+              phoneE164: call.fromE164,
+              channel: 'voice',
+              type: 'call',
+              at: call.startedAt,
+              summary: summarizeCall(record),
+              callId: row.id,
+            },
+          });
+          return record;
+        });
+      } catch (err) {
+        if (isDuplicate(err)) return 'duplicate';
+        throw err;
+      }
+    },
+
+    async advance(callId, step, session, outcomeQueue, hungUp) {
+      try {
+        return await db.$transaction(async (tx) => {
+          await tx.callStep.create({ data: { callId, ...stepData(step) } });
+          const current = await tx.call.findUniqueOrThrow({ where: { id: callId } });
+          // A status callback may already have ended the call: the late step is recorded, the end stands.
+          const status = current.status === 'completed' ? 'completed' : outcomeQueue ? 'queued' : hungUp ? 'ivr_hangup' : current.status;
+          const row = await tx.call.update({
+            where: { id: callId },
+            data: {
+              session: session as unknown as Prisma.InputJsonValue,
+              language: session.language,
+              intent: session.intent ?? current.intent,
+              queue: outcomeQueue ?? current.queue,
+              stepSeq: Math.max(current.stepSeq, step.seq),
+              status,
+            },
+          });
+          const record = toRecord(row);
+          await tx.interaction.updateMany({ where: { callId }, data: { summary: summarizeCall(record) } });
+          return record;
+        });
+      } catch (err) {
+        if (isDuplicate(err)) return 'duplicate';
+        throw err;
+      }
+    },
+
+    async complete(provider, providerCallId, end) {
+      return db.$transaction(async (tx) => {
+        const current = await tx.call.findUnique({ where: { provider_providerCallId: { provider, providerCallId } } });
+        if (!current) return undefined;
+        if (current.endedAt) return toRecord(current);
+        const row = await tx.call.update({
+          where: { id: current.id },
+          data: { status: 'completed', endStatus: end.endStatus, durationSeconds: end.durationSeconds, endedAt: end.endedAt },
+        });
+        const record = toRecord(row);
+        await tx.interaction.updateMany({ where: { callId: row.id }, data: { summary: summarizeCall(record) } });
+        return record;
+      });
+    },
+  };
+}

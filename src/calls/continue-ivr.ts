@@ -1,0 +1,50 @@
+import { AppError } from '../errors.js';
+import { advance } from '../ivr/engine.js';
+import type { FlowStore } from '../ivr/flow-store.js';
+import type { Input } from '../ivr/types.js';
+import type { CallerLookup } from '../crm/lookup.js';
+import type { CallRepo } from './call-repo.js';
+import { callerContext } from './caller-context.js';
+import { replay } from './start-call.js';
+import { toStepRecord } from './step-record.js';
+import type { IvrAnswer, Provider } from './types.js';
+
+export interface ContinueIvrDeps {
+  calls: CallRepo;
+  flows: FlowStore;
+  lookup: CallerLookup;
+  now: () => Date;
+}
+
+/**
+ * The caller answered (or did not answer) an IVR prompt. `seq` comes from the action URL
+ * we gave the provider, so a retried or late delivery is recognised and answered the
+ * same way without advancing the IVR twice.
+ */
+export async function continueIvr(
+  deps: ContinueIvrDeps,
+  input: { provider: Provider; providerCallId: string; seq: number; input: Input },
+): Promise<IvrAnswer> {
+  const call = await deps.calls.find(input.provider, input.providerCallId);
+  if (!call) throw new AppError('NOT_FOUND', 'no such call');
+  if (input.seq <= call.stepSeq) return replay(deps.calls, call.id, input.seq);
+  if (input.seq !== call.stepSeq + 1) throw new AppError('CONFLICT', `step ${input.seq} is ahead of the call (at ${call.stepSeq})`);
+
+  // The call finishes on the version it started with, even if a new one was published since.
+  const active = await deps.flows.version(call.flowName, call.flowVersion);
+  if (!active) throw new AppError('SERVICE_UNAVAILABLE', `IVR flow '${call.flowName}' v${call.flowVersion} is gone`);
+  // The caller's profile is read again (cheap, bounded) rather than stored in the call: a
+  // name in the session would end up in places that must not hold PII.
+  const caller = callerContext(await deps.lookup.lookup(call.fromE164 ?? undefined));
+  const step = advance(active.flow, call.session, input.input, caller, { from: call.fromE164 ?? '' }, deps.now());
+  const record = toStepRecord(input.seq, call.session.nodeId, step);
+  const saved = await deps.calls.advance(
+    call.id,
+    record,
+    step.session,
+    step.outcome?.type === 'queue' ? step.outcome.queue : null,
+    step.outcome?.type === 'hangup',
+  );
+  if (saved === 'duplicate') return replay(deps.calls, call.id, input.seq);
+  return { callId: call.id, actions: step.actions, nextSeq: input.seq + 1 };
+}

@@ -1,0 +1,67 @@
+import type { CallerLookup } from '../crm/lookup.js';
+import { normalizePhone } from '../crm/phone.js';
+import { AppError } from '../errors.js';
+import { startCall as startIvr } from '../ivr/engine.js';
+import type { FlowStore } from '../ivr/flow-store.js';
+import type { CallRepo } from './call-repo.js';
+import { callerContext } from './caller-context.js';
+import { toStepRecord } from './step-record.js';
+import type { IvrAnswer, Provider } from './types.js';
+
+export interface StartCallDeps {
+  calls: CallRepo;
+  flows: FlowStore;
+  lookup: CallerLookup;
+  flowName: string;
+  now: () => Date;
+}
+
+/**
+ * A new inbound call: find the caller, run the IVR's first step, log the call. A repeat
+ * delivery of the same call gets the answer it got the first time.
+ */
+export async function startInboundCall(
+  deps: StartCallDeps,
+  input: { provider: Provider; providerCallId: string; from: string; to: string | null },
+): Promise<IvrAnswer> {
+  const existing = await deps.calls.find(input.provider, input.providerCallId);
+  if (existing) return replay(deps.calls, existing.id, 0);
+
+  const fromE164 = normalizePhone(input.from) ?? null;
+  const [lookup, active] = await Promise.all([deps.lookup.lookup(fromE164 ?? undefined), deps.flows.active(deps.flowName)]);
+  if (!active) throw new AppError('SERVICE_UNAVAILABLE', `no active IVR flow '${deps.flowName}'`);
+
+  const caller = callerContext(lookup);
+  const now = deps.now();
+  const step = startIvr(active.flow, caller, { from: fromE164 ?? input.from }, now);
+  const record = toStepRecord(0, active.flow.start, step);
+  const created = await deps.calls.start(
+    {
+      provider: input.provider,
+      providerCallId: input.providerCallId,
+      fromRaw: input.from,
+      fromE164,
+      to: input.to,
+      customerId: lookup.status === 'found' ? lookup.customer.id : null,
+      flowName: active.name,
+      flowVersion: active.version,
+      startedAt: now,
+    },
+    record,
+    step.session,
+    step.outcome?.type === 'queue' ? step.outcome.queue : null,
+  );
+  if (created === 'duplicate') {
+    const winner = await deps.calls.find(input.provider, input.providerCallId);
+    if (!winner) throw new Error('call vanished after a duplicate insert');
+    return replay(deps.calls, winner.id, 0);
+  }
+  return { callId: created.id, actions: step.actions, nextSeq: 1 };
+}
+
+/** The stored answer to step `seq`, for a provider retry. */
+export async function replay(calls: CallRepo, callId: string, seq: number): Promise<IvrAnswer> {
+  const stored = await calls.step(callId, seq);
+  if (!stored) throw new AppError('CONFLICT', `step ${seq} of this call has no stored answer`);
+  return { callId, actions: stored.actions, nextSeq: seq + 1 };
+}

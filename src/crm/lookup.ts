@@ -1,0 +1,46 @@
+import { TimeoutStrategy, timeout } from 'cockatiel';
+import type { Logger } from '../logger.js';
+import type { InteractionRepo } from '../timeline/interaction-repo.js';
+import type { CustomerRepo } from './customer-repo.js';
+import type { Customer } from './schemas.js';
+
+export type LookupResult =
+  | { status: 'found'; customer: Customer; openComplaint: boolean }
+  | { status: 'unknown' }
+  /** The store was slow or down: the call goes on as if unknown, and the pop says so. */
+  | { status: 'degraded'; reason: string };
+
+export interface CallerLookup {
+  lookup(e164: string | undefined): Promise<LookupResult>;
+}
+
+/**
+ * Finds the caller, and whether their last interaction is an open complaint, within a
+ * time budget. A caller is never kept waiting on the CRM: past the budget the IVR goes
+ * on and treats the caller as unknown.
+ */
+export function createCallerLookup(opts: {
+  customers: CustomerRepo;
+  interactions: InteractionRepo;
+  budgetMs: number;
+  logger: Logger;
+}): CallerLookup {
+  const budget = timeout(opts.budgetMs, TimeoutStrategy.Aggressive);
+  return {
+    async lookup(e164) {
+      if (!e164) return { status: 'unknown' };
+      try {
+        return await budget.execute(async (): Promise<LookupResult> => {
+          const customer = await opts.customers.findByPhone(e164);
+          if (!customer) return { status: 'unknown' };
+          const last = await opts.interactions.latest(customer.id);
+          return { status: 'found', customer, openComplaint: last?.type === 'complaint' && last.status !== 'resolved' };
+        });
+      } catch (err) {
+        const reason = err instanceof Error ? err.name : 'error';
+        opts.logger.warn({ reason, budgetMs: opts.budgetMs }, 'crm lookup degraded');
+        return { status: 'degraded', reason };
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Services } from '../app.js';
+import { demoFlowDefinition } from '../ivr/demo-flow.js';
+
+const DAY = 24 * 3600 * 1000;
+const ALL_DAY = [['00:00', '24:00']] as [string, string][];
+
+/** Demo customers: a gold Arabic speaker with history, an English speaker, and one with an open complaint. */
+export const DEMO_CUSTOMERS = [
+  { id: 'cust-1001', name: 'نورة القحطاني', phones: ['+966501234567'], language: 'ar' as const, tier: 'gold', accountValue: { amount: 182000, currency: 'SAR' } },
+  { id: 'cust-1002', name: 'Omar Haddad', phones: ['+966551112233'], language: 'en' as const, tier: 'silver', accountValue: { amount: 24000, currency: 'SAR' } },
+  { id: 'cust-1003', name: 'فهد العتيبي', phones: ['+966503334444', '+966114445555'], language: 'ar' as const, tier: 'platinum', accountValue: { amount: 560000, currency: 'SAR' } },
+];
+
+/**
+ * Fills an empty database with demo data so a first `npm start` has something to call.
+ * Idempotent: it only seeds when no IVR flow exists yet.
+ */
+export async function seedDemo(services: Services, now = new Date()): Promise<boolean> {
+  if (await services.flows.active('main')) return false;
+  for (const c of DEMO_CUSTOMERS) await services.customers.upsert(c);
+  const history = [
+    { key: 'demo-1', customerId: 'cust-1001', channel: 'whatsapp' as const, type: 'message', ago: 2, summary: 'Asked why this month’s bill is higher than usual' },
+    { key: 'demo-2', customerId: 'cust-1001', channel: 'email' as const, type: 'message', ago: 9, summary: 'Requested a copy of the March invoice' },
+    { key: 'demo-3', customerId: 'cust-1002', channel: 'chat' as const, type: 'message', ago: 5, summary: 'Asked about upgrading to the 5G plan' },
+    { key: 'demo-4', customerId: 'cust-1003', channel: 'branch' as const, type: 'complaint', status: 'open', ago: 1, summary: 'Complaint: fibre installation missed twice' },
+  ];
+  for (const h of history) {
+    await services.interactions.record({
+      idempotencyKey: `seed:${h.key}`,
+      customerId: h.customerId,
+      phoneE164: null,
+      channel: h.channel,
+      type: h.type,
+      status: h.status ?? null,
+      at: new Date(now.getTime() - h.ago * DAY),
+      summary: h.summary,
+    });
+  }
+  await services.agents.upsert('agent-sara', { name: 'Sara Al-Harbi', skills: { billing: 3, support: 2 }, languages: ['ar', 'en'], twilioIdentity: 'agent-sara' });
+  await services.agents.upsert('agent-khalid', { name: 'Khalid Al-Otaibi', skills: { sales: 3, complaints: 4 }, languages: ['ar'], twilioIdentity: 'agent-khalid' });
+  // The demo line answers around the clock so a first try is never "closed"; publish real
+  // hours with PUT /api/ivr/flows/main (the README shows how).
+  const weekly = { sun: ALL_DAY, mon: ALL_DAY, tue: ALL_DAY, wed: ALL_DAY, thu: ALL_DAY, fri: ALL_DAY, sat: ALL_DAY };
+  await services.flows.publish('main', { ...demoFlowDefinition, hours: { ...demoFlowDefinition.hours, weekly, holidays: [] } }, { comment: 'demo seed', by: 'seed' });
+  return true;
+}

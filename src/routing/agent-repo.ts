@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+
+export const ZAgentInput = z.object({
+  name: z.string().trim().min(1).max(200),
+  skills: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'skill names are lower-case words'), z.number().int().min(1).max(10)).default({}),
+  languages: z.array(z.enum(['ar', 'en'])).min(1).default(['ar']),
+  twilioIdentity: z.string().regex(/^[A-Za-z0-9_.-]{1,121}$/, 'must be a Twilio client identity').optional(),
+  connectAgentArn: z.string().regex(/^arn:aws[a-z-]*:connect:/, 'must be an Amazon Connect agent ARN').optional(),
+});
+export type TAgentInput = z.infer<typeof ZAgentInput>;
+
+export interface Agent extends TAgentInput {
+  id: string;
+  updatedAt: string;
+}
+
+export interface AgentRepo {
+  upsert(id: string, input: TAgentInput): Promise<{ agent: Agent; created: boolean }>;
+  get(id: string): Promise<Agent | undefined>;
+  list(): Promise<Agent[]>;
+}
+
+type Row = Awaited<ReturnType<Db['agent']['findUniqueOrThrow']>>;
+
+function toAgent(row: Row): Agent {
+  return {
+    id: row.id,
+    name: row.name,
+    skills: row.skills as Record<string, number>,
+    languages: row.languages as Array<'ar' | 'en'>,
+    ...(row.twilioIdentity ? { twilioIdentity: row.twilioIdentity } : {}),
+    ...(row.connectAgentArn ? { connectAgentArn: row.connectAgentArn } : {}),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Agent profiles (skills, languages, softphone identities). Presence lives elsewhere. */
+export function createAgentRepo(db: Db): AgentRepo {
+  return {
+    async upsert(id, input) {
+      const data = {
+        name: input.name,
+        skills: input.skills,
+        languages: input.languages,
+        twilioIdentity: input.twilioIdentity ?? null,
+        connectAgentArn: input.connectAgentArn ?? null,
+      };
+      const existing = await db.agent.findUnique({ where: { id }, select: { id: true } });
+      const row = await db.agent.upsert({ where: { id }, create: { id, ...data }, update: data });
+      return { agent: toAgent(row), created: !existing };
+    },
+    async get(id) {
+      const row = await db.agent.findUnique({ where: { id } });
+      return row ? toAgent(row) : undefined;
+    },
+    async list() {
+      return (await db.agent.findMany({ orderBy: { id: 'asc' } })).map(toAgent);
+    },
+  };
+}

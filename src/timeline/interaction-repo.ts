@@ -1,0 +1,126 @@
+import type { Db } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { CallDetails, NewInteraction, TChannel, TimelineItem } from './schemas.js';
+
+type Row = Prisma.InteractionGetPayload<object>;
+
+export interface StoredInteraction extends TimelineItem {
+  customerId: string | null;
+  idempotencyKey: string;
+}
+
+function toItem(row: Row, call?: CallDetails): StoredInteraction {
+  return {
+    id: row.id,
+    customerId: row.customerId,
+    idempotencyKey: row.idempotencyKey,
+    channel: row.channel as TChannel,
+    type: row.type,
+    status: row.status,
+    at: row.at.toISOString(),
+    summary: row.summary,
+    sentiment: row.sentimentLabel,
+    ...(row.callId ? { callId: row.callId } : {}),
+    ...(call ? { call } : {}),
+  };
+}
+
+export interface InteractionRepo {
+  /** Inserts once per idempotency key; a repeat returns the stored entry and `created: false`. */
+  record(entry: NewInteraction): Promise<{ item: StoredInteraction; created: boolean }>;
+  page(customerId: string, q: { cursor?: string; channel?: TChannel; limit: number }): Promise<{ items: TimelineItem[]; nextCursor: string | null }>;
+  /** The newest entry of a customer, for "last interaction" decisions in the IVR. */
+  latest(customerId: string): Promise<StoredInteraction | undefined>;
+  setSummary(idempotencyKey: string, summary: string): Promise<void>;
+}
+
+export function createInteractionRepo(db: Db): InteractionRepo {
+  async function byKey(key: string): Promise<StoredInteraction | undefined> {
+    const row = await db.interaction.findUnique({ where: { idempotencyKey: key } });
+    return row ? toItem(row) : undefined;
+  }
+
+  async function callDetails(callIds: string[]): Promise<Map<string, CallDetails>> {
+    if (callIds.length === 0) return new Map();
+    const calls = await db.call.findMany({ where: { id: { in: callIds } }, include: { steps: { orderBy: { seq: 'asc' } } } });
+    return new Map(
+      calls.map((c) => [
+        c.id,
+        {
+          status: c.status,
+          language: c.language,
+          queue: c.queue,
+          intent: c.intent,
+          path: ((c.session as { path?: string[] }).path ?? []).slice(),
+          durationSeconds: c.durationSeconds,
+          endStatus: c.endStatus,
+          steps: c.steps.map((s) => ({ seq: s.seq, nodeId: s.nodeId, input: s.input, result: s.result, at: s.createdAt.toISOString() })),
+        },
+      ]),
+    );
+  }
+
+  return {
+    async record(e) {
+      const existing = await byKey(e.idempotencyKey);
+      if (existing) return { item: existing, created: false };
+      try {
+        const row = await db.interaction.create({
+          data: {
+            idempotencyKey: e.idempotencyKey,
+            customerId: e.customerId,
+            phoneE164: e.phoneE164,
+            channel: e.channel,
+            type: e.type,
+            status: e.status ?? null,
+            at: e.at,
+            summary: e.summary,
+            text: e.text ?? null,
+            callId: e.callId ?? null,
+          },
+        });
+        return { item: toItem(row), created: true };
+      } catch (err) {
+        // Two deliveries of the same event raced: the other one stored it.
+        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+          const stored = await byKey(e.idempotencyKey);
+          if (stored) return { item: stored, created: false };
+        }
+        throw err;
+      }
+    },
+
+    async page(customerId, q) {
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      const rows = await db.interaction.findMany({
+        where: {
+          customerId,
+          ...(q.channel ? { channel: q.channel } : {}),
+          ...(after ? { OR: [{ at: { lt: after.at } }, { at: after.at, id: { lt: after.id } }] } : {}),
+        },
+        orderBy: [{ at: 'desc' }, { id: 'desc' }],
+        take: q.limit + 1,
+      });
+      const pageRows = rows.slice(0, q.limit);
+      const calls = await callDetails(pageRows.flatMap((r) => (r.callId ? [r.callId] : [])));
+      const last = pageRows[pageRows.length - 1];
+      return {
+        items: pageRows.map((r) => {
+          const { customerId: _c, idempotencyKey: _k, ...item } = toItem(r, r.callId ? calls.get(r.callId) : undefined);
+          return item;
+        }),
+        nextCursor: rows.length > q.limit && last ? encodeCursor(last.at, last.id) : null,
+      };
+    },
+
+    async latest(customerId) {
+      const row = await db.interaction.findFirst({ where: { customerId }, orderBy: [{ at: 'desc' }, { id: 'desc' }] });
+      return row ? toItem(row) : undefined;
+    },
+
+    async setSummary(key, summary) {
+      await db.interaction.updateMany({ where: { idempotencyKey: key }, data: { summary } });
+    },
+  };
+}

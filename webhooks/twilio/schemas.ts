@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+const ZCallSid = z.string().regex(/^CA[0-9a-f]{32}$/i, 'must be a Twilio call SID (CA + 32 hex)');
+// Twilio sends "anonymous", "client:name" or "sip:…" as From too: keep it as text, bounded.
+const ZAddress = z.string().max(256);
+
+export const ZVoiceWebhook = z.object({
+  CallSid: ZCallSid,
+  From: ZAddress.default(''),
+  To: ZAddress.optional(),
+});
+
+export const ZGatherWebhook = z.object({
+  CallSid: ZCallSid,
+  Digits: z.string().regex(/^[0-9*#]{0,64}$/, 'must be keypad digits').optional(),
+  SpeechResult: z.string().max(2000).optional(),
+  Confidence: z.coerce.number().min(0).max(1).optional(),
+});
+
+export const ZGatherQuery = z.object({ seq: z.coerce.number().int().min(1).max(1000) });
+
+export const ZStatusWebhook = z.object({
+  CallSid: ZCallSid,
+  CallStatus: z.enum(['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
+  CallDuration: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
+});
