@@ -1,0 +1,59 @@
+import twilio from 'twilio';
+import pino from 'pino';
+import request from 'supertest';
+import { buildApp, type App } from '../../src/app.js';
+import { signToken, type TRole } from '../../src/auth/tokens.js';
+import { demoFlowDefinition } from '../../src/ivr/demo-flow.js';
+import { createTestDatabase } from './test-db.js';
+
+export const TEST_CONFIG = {
+  publicBaseUrl: 'https://cc.example.test',
+  twilio: { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'test-auth-token-0123456789' },
+  jwt: { secret: 'test-jwt-secret-that-is-long-enough' },
+  crmLookupBudgetMs: 400,
+};
+
+/** A Sunday 10:00 in Riyadh: the demo flow's hours are open. */
+export const OPEN_HOURS = new Date('2026-11-29T07:00:00Z');
+
+export interface TestApp extends App {
+  db: Awaited<ReturnType<typeof createTestDatabase>>;
+  clock: { now: Date };
+  token(role: TRole, sub?: string): string;
+  close(): Promise<void>;
+}
+
+/** The whole app in-process on a fresh database, with the demo IVR flow published. */
+export async function createTestApp(opts: { publishDemoFlow?: boolean; crmLookupBudgetMs?: number } = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const clock = { now: OPEN_HOURS };
+  const built = buildApp({
+    config: { ...TEST_CONFIG, crmLookupBudgetMs: opts.crmLookupBudgetMs ?? TEST_CONFIG.crmLookupBudgetMs },
+    db: db.prisma,
+    logger: pino({ level: 'silent' }),
+    now: () => clock.now,
+  });
+  if (opts.publishDemoFlow !== false) await built.services.flows.publish('main', demoFlowDefinition, { comment: 'test' });
+  return {
+    ...built,
+    db,
+    clock,
+    token: (role, sub = `test-${role}`) => signToken(TEST_CONFIG.jwt.secret, { sub, role }),
+    close: () => db.drop(),
+  };
+}
+
+/** Posts a Twilio webhook signed exactly as Twilio signs it (public URL + form params). */
+export function postTwilio(app: App['app'], pathAndQuery: string, params: Record<string, string>, opts: { signature?: string | null } = {}) {
+  const signature =
+    opts.signature === undefined ? twilio.getExpectedTwilioSignature(TEST_CONFIG.twilio.authToken, TEST_CONFIG.publicBaseUrl + pathAndQuery, params) : opts.signature;
+  const req = request(app).post(pathAndQuery).type('form').send(params);
+  return signature === null ? req : req.set('X-Twilio-Signature', signature);
+}
+
+let sidCounter = 0;
+/** A fresh, valid-looking Twilio call SID. */
+export function newCallSid(): string {
+  sidCounter += 1;
+  return `CA${sidCounter.toString(16).padStart(8, '0')}${'0'.repeat(24)}`;
+}
