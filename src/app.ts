@@ -9,17 +9,30 @@ import type { Db } from './db/client.js';
 import { apiRouter } from './http/api-router.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { healthRouter } from './http/health-router.js';
+import { routingRouter } from './http/routing-router.js';
 import { createFlowStore, type FlowStore } from './ivr/flow-store.js';
 import type { Logger } from './logger.js';
+import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
 import { createAgentRepo, type AgentRepo } from './routing/agent-repo.js';
+import type { CallBridge } from './routing/call-bridge.js';
+import { createPresence, type Presence } from './routing/presence.js';
+import { createQueueStore } from './routing/queue-store.js';
+import { createRoutingService, type RoutingOptions, type RoutingService } from './routing/routing-service.js';
+import { createRuleStore, type RuleStore } from './routing/rule-store.js';
 import { createInteractionRepo, type InteractionRepo } from './timeline/interaction-repo.js';
+import { createTwilioCallBridge, createTwilioRest } from '../webhooks/twilio/call-control.js';
 import { twilioWebhooks } from '../webhooks/twilio/router.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'publicBaseUrl' | 'twilio' | 'jwt' | 'crmLookupBudgetMs'>;
+  config: Pick<Config, 'publicBaseUrl' | 'twilio' | 'jwt' | 'crmLookupBudgetMs'> & Partial<Pick<Config, 'offerTimeoutSeconds'>>;
   db: Db;
   logger: Logger;
   now?: () => Date;
+  /** In-process unless given (server.ts passes the Redis bus when REDIS_URL is set). */
+  bus?: EventBus;
+  /** Twilio REST by default. */
+  bridge?: CallBridge;
+  routingOptions?: Partial<RoutingOptions>;
   /** Which IVR flow answers inbound calls. */
   flowName?: string;
 }
@@ -30,6 +43,10 @@ export interface Services {
   agents: AgentRepo;
   flows: FlowStore;
   calls: CallService;
+  rules: RuleStore;
+  presence: Presence;
+  routing: RoutingService;
+  bus: EventBus;
 }
 
 export interface App {
@@ -41,31 +58,52 @@ export interface App {
 
 /** The composition root: every service is built here from explicit collaborators. */
 export function buildApp(deps: AppDeps): App {
+  const { config, db, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const customers = createCustomerRepo(deps.db);
-  const interactions = createInteractionRepo(deps.db);
-  const agents = createAgentRepo(deps.db);
-  const flows = createFlowStore(deps.db);
-  const lookup = createCallerLookup({ customers, interactions, budgetMs: deps.config.crmLookupBudgetMs, logger: deps.logger });
-  const calls = createCallService({ calls: createCallRepo(deps.db), flows, lookup, flowName: deps.flowName ?? 'main', now });
-  const tokens = createTokenVerifier(deps.config.jwt);
+  const bus = deps.bus ?? createInProcessBus();
+  const customers = createCustomerRepo(db);
+  const interactions = createInteractionRepo(db);
+  const agents = createAgentRepo(db);
+  const flows = createFlowStore(db);
+  const rules = createRuleStore({ db, bus });
+  const presence = createPresence({ db, bus, now });
+  const bridge =
+    deps.bridge ??
+    createTwilioCallBridge({
+      client: createTwilioRest(config.twilio),
+      callerId: config.twilio.callerId,
+      statusCallbackUrl: `${config.publicBaseUrl}/webhooks/twilio/status`,
+    });
+  const routing = createRoutingService({
+    db,
+    queues: createQueueStore(db),
+    rules,
+    presence,
+    bridge,
+    bus,
+    logger,
+    now,
+    options: { offerTimeoutMs: (config.offerTimeoutSeconds ?? 15) * 1000, ...deps.routingOptions },
+  });
+  const lookup = createCallerLookup({ customers, interactions, budgetMs: config.crmLookupBudgetMs, logger });
+  const calls = createCallService({ calls: createCallRepo(db), flows, lookup, flowName: deps.flowName ?? 'main', now, logger, routing });
+  const tokens = createTokenVerifier(config.jwt);
   let draining = false;
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
-  app.use(healthRouter({ db: deps.db, isDraining: () => draining }));
-  app.use(
-    '/webhooks/twilio',
-    twilioWebhooks({ calls, authToken: deps.config.twilio.authToken, publicBaseUrl: deps.config.publicBaseUrl, logger: deps.logger }),
-  );
+  app.use(healthRouter({ db, isDraining: () => draining }));
+  app.use('/webhooks/twilio', twilioWebhooks({ calls, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger }));
+  app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows }));
+  app.use('/api', routingRouter({ tokens, db, rules, routing, presence, now }));
   app.use(notFound);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(logger));
 
   return {
     app,
-    services: { customers, interactions, agents, flows, calls },
+    services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus },
     drain: () => {
       draining = true;
     },

@@ -8,8 +8,11 @@ const optional = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+// `PORT=` in an env file means "unset"; coerced as-is it would become 0 (a random port).
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
 const ZEnv = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   DATABASE_URL: z
     .string()
@@ -30,7 +33,10 @@ const ZEnv = z.object({
     .string()
     .default('Asia/Riyadh')
     .refine((tz) => isTimeZone(tz), 'must be an IANA time zone such as Asia/Riyadh'),
-  CRM_LOOKUP_BUDGET_MS: z.coerce.number().int().min(10).max(5000).default(400),
+  TWILIO_API_BASE_URL: z.url().optional(),
+  TWILIO_CALLER_ID: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +966920000000').optional(),
+  OFFER_TIMEOUT_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(3).max(300).default(15)),
+  CRM_LOOKUP_BUDGET_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(5000).default(400)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -50,12 +56,15 @@ export interface Config {
   databaseSchema?: string;
   dataDir: string;
   redisUrl?: string;
-  twilio: { accountSid: string; authToken: string };
+  /** apiBaseUrl: a stand-in for api.twilio.com (tests, local dev); callerId: the number callbacks come from. */
+  twilio: { accountSid: string; authToken: string; apiBaseUrl?: string; callerId: string };
   jwt: { secret?: string; publicKey?: string };
   aws: { region?: string; connectInstanceId?: string };
   biometrics: { vendorUrl?: string; webhookSecret?: string };
   businessTimeZone: string;
   crmLookupBudgetMs: number;
+  /** How long an agent has to accept an offered call. */
+  offerTimeoutSeconds: number;
   logLevel: string;
 }
 
@@ -93,12 +102,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     databaseSchema: e.DATABASE_SCHEMA,
     dataDir: path.resolve(e.DATA_DIR),
     redisUrl: e.REDIS_URL,
-    twilio: { accountSid: e.TWILIO_ACCOUNT_SID ?? stored?.twilioAccountSid ?? 'AC00000000000000000000000000000000', authToken: authToken! },
+    twilio: { accountSid: e.TWILIO_ACCOUNT_SID ?? stored?.twilioAccountSid ?? 'AC00000000000000000000000000000000', authToken: authToken!, apiBaseUrl: e.TWILIO_API_BASE_URL, callerId: e.TWILIO_CALLER_ID ?? '+966920000000' },
     jwt: { secret: jwtSecret, publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n') },
     aws: { region: e.AWS_REGION, connectInstanceId: e.CONNECT_INSTANCE_ID },
     biometrics: { vendorUrl: e.BIOMETRICS_VENDOR_URL, webhookSecret: e.BIOMETRICS_WEBHOOK_SECRET },
     businessTimeZone: e.TZ_BUSINESS,
     crmLookupBudgetMs: e.CRM_LOOKUP_BUDGET_MS,
+    offerTimeoutSeconds: e.OFFER_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -6,6 +6,7 @@ import { openDatabase } from './db/client.js';
 import { applyMigrations } from './db/migrations.js';
 import { seedDemo } from './demo/seed.js';
 import { createLogger } from './logger.js';
+import { createInProcessBus, createRedisBus } from './realtime/event-bus.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -25,8 +26,10 @@ async function main(): Promise<void> {
   const applied = await applyMigrations(db.adapter, { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
-  const { app, services, drain } = buildApp({ config, db: db.prisma, logger });
+  const bus = config.redisUrl ? createRedisBus(config.redisUrl, logger) : createInProcessBus();
+  const { app, services, drain } = buildApp({ config, db: db.prisma, logger, bus });
   const seeded = await seedDemo(services);
+  services.routing.start();
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
@@ -59,6 +62,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'draining');
     drain();
     server.close(async () => {
+      await services.routing.stop();
+      await bus.close();
       await db.close();
       logger.info('stopped');
       process.exit(0);

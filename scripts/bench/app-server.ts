@@ -83,6 +83,10 @@ process.on('message', (raw) => {
   void (async () => {
     try {
       if (msg.type === 'explain') send(await explain(msg.phone));
+      else if (msg.type === 'cpu') {
+        const u = process.cpuUsage();
+        send({ type: 'cpu', ms: (u.user + u.system) / 1000 });
+      }
       else if (msg.type === 'stats') {
         const [calls, interactions, knownCalls] = await Promise.all([
           db.prisma.call.count(),

@@ -22,6 +22,11 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 
 process.on('message', (raw) => {
   const msg = raw as ParentRequest;
+  if (msg.type === 'cpu') {
+    const u = process.cpuUsage();
+    process.send?.({ type: 'cpu', ms: (u.user + u.system) / 1000 } satisfies ChildReply);
+    return;
+  }
   if (msg.type !== 'shutdown') return;
   server.closeAllConnections();
   server.close(() => {

@@ -8,11 +8,13 @@ export type ChildReady = {
 export type ParentRequest =
   | { type: 'explain'; phone: string }
   | { type: 'stats' }
+  | { type: 'cpu' }
   | { type: 'shutdown' };
 
 export type ChildReply =
   | { type: 'explain'; sql: string; plan: string }
   | { type: 'stats'; calls: number; interactions: number; knownCalls: number }
+  | { type: 'cpu'; ms: number }
   | { type: 'closed' }
   | { type: 'error'; message: string };
 

@@ -4,12 +4,13 @@ import type { FlowStore } from '../ivr/flow-store.js';
 import type { Input } from '../ivr/types.js';
 import type { CallerLookup } from '../crm/lookup.js';
 import type { CallRepo } from './call-repo.js';
+import { commitHandoff, planHandoff, type HandoffDeps } from './handoff.js';
 import { callerContext } from './caller-context.js';
 import { replay } from './start-call.js';
 import { toStepRecord } from './step-record.js';
 import type { IvrAnswer, Provider } from './types.js';
 
-export interface ContinueIvrDeps {
+export interface ContinueIvrDeps extends HandoffDeps {
   calls: CallRepo;
   flows: FlowStore;
   lookup: CallerLookup;
@@ -35,8 +36,10 @@ export async function continueIvr(
   if (!active) throw new AppError('SERVICE_UNAVAILABLE', `IVR flow '${call.flowName}' v${call.flowVersion} is gone`);
   // The caller's profile is read again (cheap, bounded) rather than stored in the call: a
   // name in the session would end up in places that must not hold PII.
-  const caller = callerContext(await deps.lookup.lookup(call.fromE164 ?? undefined));
-  const step = advance(active.flow, call.session, input.input, caller, { from: call.fromE164 ?? '' }, deps.now());
+  const lookup = await deps.lookup.lookup(call.fromE164 ?? undefined);
+  const caller = callerContext(lookup);
+  const plan = await planHandoff(deps, { step: advance(active.flow, call.session, input.input, caller, { from: call.fromE164 ?? '' }, deps.now()), lookup, from: call.fromE164 ?? '' });
+  const { step } = plan;
   const record = toStepRecord(input.seq, call.session.nodeId, step);
   const saved = await deps.calls.advance(
     call.id,
@@ -46,5 +49,6 @@ export async function continueIvr(
     step.outcome?.type === 'hangup',
   );
   if (saved === 'duplicate') return replay(deps.calls, call.id, input.seq);
+  await commitHandoff(deps, plan, saved);
   return { callId: call.id, actions: step.actions, nextSeq: input.seq + 1 };
 }

@@ -4,11 +4,12 @@ import { AppError } from '../errors.js';
 import { startCall as startIvr } from '../ivr/engine.js';
 import type { FlowStore } from '../ivr/flow-store.js';
 import type { CallRepo } from './call-repo.js';
+import { commitHandoff, planHandoff, type HandoffDeps } from './handoff.js';
 import { callerContext } from './caller-context.js';
 import { toStepRecord } from './step-record.js';
 import type { IvrAnswer, Provider } from './types.js';
 
-export interface StartCallDeps {
+export interface StartCallDeps extends HandoffDeps {
   calls: CallRepo;
   flows: FlowStore;
   lookup: CallerLookup;
@@ -33,7 +34,8 @@ export async function startInboundCall(
 
   const caller = callerContext(lookup);
   const now = deps.now();
-  const step = startIvr(active.flow, caller, { from: fromE164 ?? input.from }, now);
+  const plan = await planHandoff(deps, { step: startIvr(active.flow, caller, { from: fromE164 ?? input.from }, now), lookup, from: fromE164 ?? input.from });
+  const { step } = plan;
   const record = toStepRecord(0, active.flow.start, step);
   const created = await deps.calls.start(
     {
@@ -56,6 +58,7 @@ export async function startInboundCall(
     if (!winner) throw new Error('call vanished after a duplicate insert');
     return replay(deps.calls, winner.id, 0);
   }
+  await commitHandoff(deps, plan, created);
   return { callId: created.id, actions: step.actions, nextSeq: 1 };
 }
 

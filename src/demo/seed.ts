@@ -1,5 +1,6 @@
 import type { Services } from '../app.js';
 import { demoFlowDefinition } from '../ivr/demo-flow.js';
+import { exampleKnownNames, exampleRuleSet } from '../routing/rules/index.js';
 
 const DAY = 24 * 3600 * 1000;
 const ALL_DAY = [['00:00', '24:00']] as [string, string][];
@@ -36,8 +37,10 @@ export async function seedDemo(services: Services, now = new Date()): Promise<bo
       summary: h.summary,
     });
   }
-  await services.agents.upsert('agent-sara', { name: 'Sara Al-Harbi', skills: { billing: 3, support: 2 }, languages: ['ar', 'en'], twilioIdentity: 'agent-sara' });
+  await services.agents.upsert('agent-sara', { name: 'Sara Al-Harbi', skills: { billing: 3, support: 2, arabic_senior: 1 }, languages: ['ar', 'en'], twilioIdentity: 'agent-sara' });
   await services.agents.upsert('agent-khalid', { name: 'Khalid Al-Otaibi', skills: { sales: 3, complaints: 4 }, languages: ['ar'], twilioIdentity: 'agent-khalid' });
+  for (const q of exampleKnownNames.queues) await services.rules.addQueue(q, {});
+  await services.rules.publish(exampleRuleSet, { by: 'seed', comment: 'worked example: crisis first, VIP, Arabic billing, complaints' });
   // The demo line answers around the clock so a first try is never "closed"; publish real
   // hours with PUT /api/ivr/flows/main (the README shows how).
   const weekly = { sun: ALL_DAY, mon: ALL_DAY, tue: ALL_DAY, wed: ALL_DAY, thu: ALL_DAY, fri: ALL_DAY, sat: ALL_DAY };

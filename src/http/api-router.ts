@@ -28,7 +28,6 @@ const ZPublishFlow = z.object({ definition: z.unknown(), comment: z.string().max
 /** The agent/admin REST API: thin handlers that parse, call the domain, answer JSON. */
 export function apiRouter(deps: ApiDeps): express.Router {
   const r = express.Router();
-  r.use(express.json({ limit: '256kb' }));
   const admin = requireRole(deps.tokens, 'admin');
   const staff = requireRole(deps.tokens, 'agent', 'supervisor', 'admin');
   const ingest = requireRole(deps.tokens, 'supervisor', 'admin', 'service');

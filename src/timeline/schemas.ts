@@ -4,6 +4,9 @@ export const CHANNELS = ['voice', 'chat', 'email', 'whatsapp', 'sms', 'social', 
 export const ZChannel = z.enum(CHANNELS);
 export type TChannel = z.infer<typeof ZChannel>;
 
+const MIN_AT = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_AT = Date.parse('9999-12-31T23:59:59.999Z');
+
 export const ZInteractionInput = z
   .object({
     customerId: z.string().min(1).max(64).optional(),
@@ -11,7 +14,11 @@ export const ZInteractionInput = z
     channel: ZChannel,
     type: z.string().trim().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case word such as message, complaint, visit'),
     status: z.enum(['open', 'resolved']).optional(),
-    at: z.iso.datetime({ offset: true }),
+    // The offset can push an edge date out of the years the database stores (0001-9999 UTC).
+    at: z.iso.datetime({ offset: true }).refine((v) => {
+      const ms = Date.parse(v);
+      return ms >= MIN_AT && ms <= MAX_AT;
+    }, 'must be between 0001-01-01 and 9999-12-31 UTC'),
     summary: z.string().trim().min(1).max(500),
     text: z.string().max(20_000).optional(),
     idempotencyKey: z.string().min(1).max(200),

@@ -8,7 +8,7 @@ import { createTestDatabase } from './test-db.js';
 
 export const TEST_CONFIG = {
   publicBaseUrl: 'https://cc.example.test',
-  twilio: { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'test-auth-token-0123456789' },
+  twilio: { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'test-auth-token-0123456789', callerId: '+966920000000' },
   jwt: { secret: 'test-jwt-secret-that-is-long-enough' },
   crmLookupBudgetMs: 400,
 };

@@ -82,6 +82,21 @@ describe('POST /api/interactions', () => {
     expect(await t.db.prisma.interaction.count()).toBe(before);
   });
 
+  it('stores the earliest and latest dates it accepts', async () => {
+    await post(entry({ idempotencyKey: 'edge-1', at: '0001-01-01T00:00:00Z' })).expect(201);
+    await post(entry({ idempotencyKey: 'edge-2', at: '9999-12-31T23:59:59Z' })).expect(201);
+    expect(await t.db.prisma.interaction.count({ where: { idempotencyKey: { in: ['api:edge-1', 'api:edge-2'] } } })).toBe(2);
+  });
+
+  it.each([
+    ['before year 1 once its offset is applied', '0001-01-01T00:00:00+03:00'],
+    ['after year 9999 once its offset is applied', '9999-12-31T23:00:00-05:00'],
+  ])('rejects a date %s with a 400 naming at, not a 500', async (_label, at) => {
+    const res = await post(entry({ idempotencyKey: `edge-${at}`, at }));
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^at:/);
+  });
+
   it('rejects malformed JSON with a 400', async () => {
     const res = await request(t.app)
       .post('/api/interactions')

@@ -4,8 +4,9 @@ import type { IvrAnswer } from '../../src/calls/types.js';
 import { AppError } from '../../src/errors.js';
 import { parseInput } from '../../src/http/validate.js';
 import type { Logger } from '../../src/logger.js';
+import { renderCallbackConfirmed, renderQueueWait } from './render-queue.js';
 import { renderFallbackTwiml, renderTwiml } from './render-twiml.js';
-import { ZGatherQuery, ZGatherWebhook, ZStatusWebhook, ZVoiceWebhook } from './schemas.js';
+import { ZCallbackWebhook, ZGatherQuery, ZGatherWebhook, ZQueueWaitWebhook, ZStatusWebhook, ZVoiceWebhook } from './schemas.js';
 import { requireTwilioSignature } from './signature.js';
 
 export interface TwilioWebhookDeps {
@@ -13,6 +14,7 @@ export interface TwilioWebhookDeps {
   authToken: string;
   publicBaseUrl: string;
   logger: Logger;
+  holdMusicUrl?: string;
   /** TwiML is sent by then whatever the stores are doing; Twilio itself gives up at 15 s. */
   answerBudgetMs?: number;
 }
@@ -25,6 +27,8 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
   router.use(requireTwilioSignature({ authToken: deps.authToken, publicBaseUrl: deps.publicBaseUrl }));
 
   const gatherUrl = (seq: number) => `${deps.publicBaseUrl}/webhooks/twilio/gather?seq=${seq}`;
+  const queueWaitUrl = `${deps.publicBaseUrl}/webhooks/twilio/queue-wait`;
+  const callbackUrl = `${deps.publicBaseUrl}/webhooks/twilio/queue-callback`;
 
   /** Answers with the IVR's TwiML, or — if our side fails or is too slow — a place in a queue. */
   async function answer(res: Response, callSid: string, work: () => Promise<IvrAnswer>): Promise<void> {
@@ -41,7 +45,7 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
         res.type('text/xml').send(renderFallbackTwiml());
         return;
       }
-      res.type('text/xml').send(renderTwiml(result.actions, { gather: gatherUrl(result.nextSeq) }));
+      res.type('text/xml').send(renderTwiml(result.actions, { gather: gatherUrl(result.nextSeq), queueWait: queueWaitUrl }));
     } catch (err) {
       deps.logger.error({ err, callSid }, 'ivr step failed: caller sent to the general queue');
       res.type('text/xml').send(renderFallbackTwiml());
@@ -70,10 +74,38 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
     );
   });
 
+  // Enqueue's waitUrl: Twilio requests it again each time its TwiML has played out.
+  router.post('/queue-wait', async (req: Request, res: Response) => {
+    const body = parseInput(ZQueueWaitWebhook, req.body);
+    let info;
+    try {
+      info = await deps.calls.waiting({ provider: 'twilio', providerCallId: body.CallSid });
+    } catch (err) {
+      deps.logger.warn({ err, callSid: body.CallSid }, 'queue status unavailable');
+    }
+    res.type('text/xml').send(renderQueueWait(info, { callback: callbackUrl, holdMusic: deps.holdMusicUrl }));
+  });
+
+  router.post('/queue-callback', async (req: Request, res: Response) => {
+    const body = parseInput(ZCallbackWebhook, req.body);
+    if (body.Digits !== '1') {
+      res.type('text/xml').send(renderQueueWait(undefined, { callback: callbackUrl, holdMusic: deps.holdMusicUrl }));
+      return;
+    }
+    const result = await deps.calls.requestCallback({ provider: 'twilio', providerCallId: body.CallSid });
+    res.type('text/xml').send(result.accepted ? renderCallbackConfirmed(result.language) : renderQueueWait(undefined, { callback: callbackUrl }));
+  });
+
   router.post('/status', async (req: Request, res: Response) => {
     const body = parseInput(ZStatusWebhook, req.body);
     const terminal = ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(body.CallStatus);
-    if (!terminal) {
+    if (!terminal && !req.query.callbackFor) {
+      res.status(204).end();
+      return;
+    }
+    const callbackFor = typeof req.query.callbackFor === 'string' ? req.query.callbackFor : undefined;
+    if (callbackFor) {
+      if (terminal) await deps.calls.callbackEnded(callbackFor);
       res.status(204).end();
       return;
     }

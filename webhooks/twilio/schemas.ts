@@ -24,3 +24,14 @@ export const ZStatusWebhook = z.object({
   CallStatus: z.enum(['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
   CallDuration: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
 });
+
+export const ZQueueWaitWebhook = z.object({
+  CallSid: ZCallSid,
+  QueuePosition: z.coerce.number().int().min(0).optional(),
+  QueueTime: z.coerce.number().int().min(0).optional(),
+});
+
+export const ZCallbackWebhook = z.object({
+  CallSid: ZCallSid,
+  Digits: z.string().regex(/^[0-9*#]{0,4}$/, 'must be keypad digits').optional(),
+});

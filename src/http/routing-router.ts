@@ -1,0 +1,138 @@
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { TokenVerifier } from '../auth/tokens.js';
+import type { Db } from '../db/client.js';
+import { AppError } from '../errors.js';
+import { ZStatusChange, type Presence } from '../routing/presence.js';
+import type { RoutingService } from '../routing/routing-service.js';
+import type { RuleStore } from '../routing/rule-store.js';
+import { simulateRouting } from '../routing/simulate.js';
+import { requireRole } from './auth.js';
+import { parseInput } from './validate.js';
+
+export interface RoutingApiDeps {
+  tokens: TokenVerifier;
+  db: Db;
+  rules: RuleStore;
+  routing: RoutingService;
+  presence: Presence;
+  now: () => Date;
+}
+
+const ZVersion = z.coerce.number().int().min(0).max(1_000_000);
+const ZPublish = z.object({ rules: z.unknown(), default: z.unknown(), comment: z.string().trim().max(500).optional() });
+const ZRollback = z.object({ version: ZVersion, comment: z.string().trim().max(500).optional() });
+const ZDiffQuery = z.object({ from: ZVersion, to: ZVersion });
+const ZSimulate = z.object({ call: z.record(z.string(), z.unknown()).optional(), customer: z.record(z.string(), z.unknown()).optional(), ivr: z.record(z.string(), z.unknown()).optional(), rules: z.unknown().optional() });
+const ZQueueName = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'must be a lower-case queue name');
+const ZQueueInput = z.object({ displayName: z.object({ ar: z.string().max(100), en: z.string().max(100) }).partial().default({}) });
+const ZAgentId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/);
+
+/** Admin routing rules (admin writes, supervisors read), presence, and offers. */
+export function routingRouter(deps: RoutingApiDeps): express.Router {
+  const r = express.Router();
+  const admin = requireRole(deps.tokens, 'admin');
+  const readers = requireRole(deps.tokens, 'supervisor', 'admin');
+  const staff = requireRole(deps.tokens, 'agent', 'supervisor', 'admin');
+  const by = (req: Request) => req.principal?.sub ?? 'unknown';
+  /** Agents act for themselves; supervisors and admins for anyone. */
+  const actingAgent = (req: Request, id: string) => {
+    if (req.principal?.role === 'agent' && req.principal.sub !== id) throw new AppError('FORBIDDEN', 'agents may only act for themselves');
+    return id;
+  };
+
+  r.get('/routing/rules', readers, async (_req: Request, res: Response) => {
+    const active = await deps.rules.active();
+    res.json({ version: active.version, ...active.source });
+  });
+
+  r.post('/routing/rules/validate', admin, async (req: Request, res: Response) => {
+    const result = await deps.rules.validate(req.body);
+    if (result.valid) res.json({ valid: true });
+    else res.status(422).json({ valid: false, errors: result.errors });
+  });
+
+  r.post('/routing/rules', admin, async (req: Request, res: Response) => {
+    const body = parseInput(ZPublish, req.body);
+    const { version } = await deps.rules.publish({ rules: body.rules, default: body.default }, { by: by(req), comment: body.comment });
+    res.status(201).json({ version });
+  });
+
+  r.get('/routing/rules/versions', readers, async (_req: Request, res: Response) => {
+    res.json({ items: await deps.rules.versions() });
+  });
+
+  r.get('/routing/rules/versions/:version', readers, async (req: Request, res: Response) => {
+    const version = parseInput(ZVersion, req.params.version, 'version');
+    res.json({ version, ...(await deps.rules.get(version)) });
+  });
+
+  r.get('/routing/rules/diff', readers, async (req: Request, res: Response) => {
+    const q = parseInput(ZDiffQuery, req.query, 'query');
+    res.json({ from: q.from, to: q.to, ...(await deps.rules.diff(q.from, q.to)) });
+  });
+
+  r.post('/routing/rules/rollback', admin, async (req: Request, res: Response) => {
+    const body = parseInput(ZRollback, req.body);
+    res.json(await deps.rules.rollback(body.version, { by: by(req), comment: body.comment }));
+  });
+
+  r.get('/routing/audit', readers, async (_req: Request, res: Response) => {
+    res.json({ items: await deps.rules.audit(200) });
+  });
+
+  r.post('/routing/simulate', readers, async (req: Request, res: Response) => {
+    const body = parseInput(ZSimulate, req.body);
+    const result = await simulateRouting(deps, { context: { call: body.call, customer: body.customer, ivr: body.ivr } as never, draft: body.rules });
+    if (!result.ok) {
+      res.status(422).json({ valid: false, errors: result.errors });
+      return;
+    }
+    const { ok: _ok, ...out } = result;
+    res.json(out);
+  });
+
+  r.put('/routing/queues/:name', admin, async (req: Request, res: Response) => {
+    const name = parseInput(ZQueueName, req.params.name, 'name');
+    await deps.rules.addQueue(name, parseInput(ZQueueInput, req.body).displayName as Record<string, string>);
+    res.json({ name });
+  });
+
+  r.get('/routing/queues', staff, async (_req: Request, res: Response) => {
+    const [queues, waiting] = await Promise.all([
+      deps.db.routingQueue.findMany({ orderBy: { name: 'asc' } }),
+      deps.db.queueEntry.groupBy({ by: ['queue'], where: { status: { in: ['waiting', 'offered'] } }, _count: { _all: true }, _min: { enqueuedAt: true } }),
+    ]);
+    const now = deps.now().getTime();
+    res.json({
+      items: queues.map((q) => {
+        const w = waiting.find((x) => x.queue === q.name);
+        return { name: q.name, displayName: q.displayName, waiting: w?._count._all ?? 0, longestWaitSeconds: w?._min.enqueuedAt ? Math.floor((now - w._min.enqueuedAt.getTime()) / 1000) : 0 };
+      }),
+    });
+  });
+
+  r.put('/agents/:id/status', staff, async (req: Request, res: Response) => {
+    const id = actingAgent(req, parseInput(ZAgentId, req.params.id, 'id'));
+    const event = await deps.presence.setStatus(id, parseInput(ZStatusChange, req.body), 'api');
+    if (event.state === 'available') void deps.routing.dispatch();
+    res.json(event);
+  });
+
+  r.get('/agents/:id/reservations', staff, async (req: Request, res: Response) => {
+    const id = actingAgent(req, parseInput(ZAgentId, req.params.id, 'id'));
+    res.json({ items: await deps.routing.pendingFor(id) });
+  });
+
+  r.post('/reservations/:id/accept', staff, async (req: Request, res: Response) => {
+    const { entry } = await deps.routing.accept(parseInput(z.uuid(), req.params.id, 'id'), by(req));
+    res.json({ status: 'accepted', callId: entry.callId, queue: entry.queue });
+  });
+
+  r.post('/reservations/:id/reject', staff, async (req: Request, res: Response) => {
+    await deps.routing.reject(parseInput(z.uuid(), req.params.id, 'id'), by(req));
+    res.json({ status: 'rejected' });
+  });
+
+  return r;
+}

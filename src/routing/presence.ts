@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import { AppError } from '../errors.js';
+import type { EventBus } from '../realtime/event-bus.js';
+
+export const AGENT_STATES = ['offline', 'available', 'reserved', 'busy', 'wrap_up', 'away'] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+/** What an agent may ask for; reserved and busy are the system's to set. */
+export const ZStatusChange = z.object({
+  status: z.enum(['available', 'away', 'offline']),
+  reason: z.string().trim().min(1).max(100).optional(),
+});
+export type TStatusChange = z.infer<typeof ZStatusChange>;
+
+// An agent on an offer or a call must finish it first: those states are left by accept,
+// reject, timeout and hang-up, never by a status click.
+const ALLOWED_FROM: Record<TStatusChange['status'], AgentState[]> = {
+  available: ['offline', 'away', 'wrap_up', 'available'],
+  away: ['offline', 'available', 'wrap_up', 'away'],
+  offline: ['available', 'away', 'wrap_up', 'offline'],
+};
+
+export interface PresenceEvent {
+  agentId: string;
+  state: AgentState;
+  reason: string | null;
+  at: string;
+}
+
+export const PRESENCE_CHANNEL = 'agent.presence';
+
+export interface Presence {
+  /** An agent's own status change; 409 when the agent is on an offer or a call. */
+  setStatus(agentId: string, change: TStatusChange, source: string): Promise<PresenceEvent>;
+  /** Records a transition the system already made with a conditional update. */
+  recorded(agentId: string, state: AgentState, reason: string | null, source: string): Promise<void>;
+}
+
+export function createPresence(deps: { db: Db; bus: EventBus; now: () => Date }): Presence {
+  async function recorded(agentId: string, state: AgentState, reason: string | null, source: string): Promise<void> {
+    const at = deps.now();
+    await deps.db.agentStateEvent.create({ data: { agentId, state, reason, source, at } });
+    const event: PresenceEvent = { agentId, state, reason, at: at.toISOString() };
+    await deps.bus.publish(PRESENCE_CHANNEL, event);
+  }
+
+  return {
+    recorded,
+    async setStatus(agentId, change, source) {
+      const now = deps.now();
+      const current = await deps.db.agent.findUnique({ where: { id: agentId }, select: { state: true } });
+      if (!current) throw new AppError('NOT_FOUND', `no agent '${agentId}'`);
+      const becomingIdle = change.status === 'available' && current.state !== 'available';
+      const updated = await deps.db.agent.updateMany({
+        where: { id: agentId, state: { in: ALLOWED_FROM[change.status] } },
+        data: {
+          state: change.status,
+          stateReason: change.status === 'away' ? (change.reason ?? 'away') : null,
+          stateSince: now,
+          wrapUpUntil: null,
+          ...(becomingIdle ? { idleSince: now, missedOffers: 0 } : {}),
+        },
+      });
+      if (updated.count === 0) throw new AppError('CONFLICT', `status: agent is ${current.state}; finish the offer or call first`);
+      const reason = change.status === 'away' ? (change.reason ?? 'away') : null;
+      await recorded(agentId, change.status, reason, source);
+      return { agentId, state: change.status, reason, at: now.toISOString() };
+    },
+  };
+}

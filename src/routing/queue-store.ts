@@ -1,0 +1,299 @@
+import type { Db } from '../db/client.js';
+import { Prisma } from '../generated/prisma/client.js';
+
+export interface QueueEntryRecord {
+  id: string;
+  callId: string;
+  customerId: string | null;
+  language: string;
+  kind: 'call' | 'callback';
+  queue: string;
+  priority: number;
+  enqueuedAt: Date;
+  status: 'waiting' | 'offered' | 'assigned' | 'done';
+  ruleVersion: number;
+  rule: string;
+  decision: unknown;
+  context: unknown;
+  stepIndex: number;
+  excludedAgents: string[];
+  callbackNumber: string | null;
+  outcome: string | null;
+  agentId: string | null;
+  assignedAt: Date | null;
+}
+
+export interface ReservationRecord {
+  id: string;
+  entryId: string;
+  agentId: string;
+  status: 'pending' | 'accepted' | 'rejected' | 'timeout' | 'cancelled' | 'failed';
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+type EntryRow = Prisma.QueueEntryGetPayload<object>;
+const toEntry = (r: EntryRow): QueueEntryRecord => ({ ...r, kind: r.kind as QueueEntryRecord['kind'], status: r.status as QueueEntryRecord['status'] });
+const toReservation = (r: Prisma.ReservationGetPayload<object>): ReservationRecord => ({ ...r, status: r.status as ReservationRecord['status'] });
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Every transaction locks rows in one order — entry, then reservation, then agent — so
+ * two transactions on the same call can wait for each other but never deadlock.
+ */
+async function lockEntry(tx: Tx, where: { id: string } | { callId: string }): Promise<EntryRow | undefined> {
+  const rows =
+    'id' in where
+      ? await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "QueueEntry" WHERE id = ${where.id} FOR UPDATE`
+      : await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "QueueEntry" WHERE "callId" = ${where.callId} FOR UPDATE`;
+  const id = rows[0]?.id;
+  return id ? ((await tx.queueEntry.findUnique({ where: { id } })) ?? undefined) : undefined;
+}
+
+/** Thrown inside a transaction to roll it back when another node won the race. */
+class Lost extends Error {}
+
+export interface NewEntry {
+  callId: string;
+  customerId: string | null;
+  language: string;
+  queue: string;
+  priority: number;
+  enqueuedAt: Date;
+  ruleVersion: number;
+  rule: string;
+  decision: unknown;
+  context: unknown;
+}
+
+/**
+ * The queue and its offers. Every state change is a conditional UPDATE (… WHERE status =
+ * 'waiting'), which PostgreSQL applies one at a time per row: of two nodes offering one
+ * agent or one call, exactly one sees a row count of 1.
+ */
+export interface QueueStore {
+  /** Idempotent per call. */
+  enqueue(entry: NewEntry): Promise<QueueEntryRecord>;
+  waiting(limit: number): Promise<QueueEntryRecord[]>;
+  entryByCall(callId: string): Promise<QueueEntryRecord | undefined>;
+  entry(id: string): Promise<QueueEntryRecord | undefined>;
+  reservation(id: string): Promise<ReservationRecord | undefined>;
+  pendingFor(agentId: string): Promise<ReservationRecord[]>;
+  updateStep(entryId: string, data: { queue: string; priority: number; stepIndex: number; decision?: unknown; ruleVersion?: number; rule?: string; excludedAgents?: string[] }): Promise<void>;
+  /** Offers the entry to the agent; undefined when either was taken meanwhile. */
+  reserve(entryId: string, agentId: string, now: Date, expiresAt: Date): Promise<ReservationRecord | undefined>;
+  /** Accepts a pending, unexpired offer: the entry is assigned, the agent busy. */
+  accept(reservationId: string, agentId: string, now: Date): Promise<{ entry: QueueEntryRecord; reservation: ReservationRecord } | undefined>;
+  /** Ends a pending offer (rejected, timed out, cancelled or failed) and puts the entry back in line. */
+  release(reservationId: string, status: 'rejected' | 'timeout' | 'cancelled', now: Date, opts: { awayAfterMisses?: number }): Promise<{ reservation: ReservationRecord; agentState: string } | undefined>;
+  /** A bridge to the agent failed after accept: undo the assignment so the call is offered again. */
+  unassign(entryId: string, agentId: string, now: Date): Promise<void>;
+  expired(now: Date, limit: number): Promise<ReservationRecord[]>;
+  /** The caller hung up: a waiting call is abandoned once; an assigned one frees its agent into wrap-up. */
+  callEnded(callId: string, now: Date, opts?: { callbackLeg?: boolean }): Promise<{ entry: QueueEntryRecord; cancelled: ReservationRecord[]; wrapUpAgent?: string } | undefined>;
+  /** The caller left a number: the entry keeps its place in line as a callback. */
+  toCallback(callId: string, number: string): Promise<QueueEntryRecord | undefined>;
+  finishWrapUps(now: Date): Promise<string[]>;
+  position(entry: QueueEntryRecord): Promise<number>;
+  /** Who last took a call of this customer, and when. */
+  lastAgent(customerId: string): Promise<{ agentId: string; at: Date } | undefined>;
+}
+
+export function createQueueStore(db: Db): QueueStore {
+  return {
+    async enqueue(e) {
+      const data = { ...e, decision: e.decision as Prisma.InputJsonValue, context: e.context as Prisma.InputJsonValue };
+      const row = await db.queueEntry.upsert({ where: { callId: e.callId }, create: data, update: {} });
+      return toEntry(row);
+    },
+
+    async waiting(limit) {
+      const rows = await db.queueEntry.findMany({ where: { status: 'waiting' }, orderBy: [{ priority: 'desc' }, { enqueuedAt: 'asc' }, { id: 'asc' }], take: limit });
+      return rows.map(toEntry);
+    },
+
+    async entryByCall(callId) {
+      const row = await db.queueEntry.findUnique({ where: { callId } });
+      return row ? toEntry(row) : undefined;
+    },
+
+    async entry(id) {
+      const row = await db.queueEntry.findUnique({ where: { id } });
+      return row ? toEntry(row) : undefined;
+    },
+
+    async reservation(id) {
+      const row = await db.reservation.findUnique({ where: { id } });
+      return row ? toReservation(row) : undefined;
+    },
+
+    async pendingFor(agentId) {
+      return (await db.reservation.findMany({ where: { agentId, status: 'pending' }, orderBy: { createdAt: 'asc' } })).map(toReservation);
+    },
+
+    async updateStep(entryId, data) {
+      await db.queueEntry.updateMany({
+        where: { id: entryId, status: { in: ['waiting', 'offered'] } },
+        data: { ...data, decision: data.decision as Prisma.InputJsonValue | undefined },
+      });
+    },
+
+    async reserve(entryId, agentId, now, expiresAt) {
+      try {
+        return await db.$transaction(async (tx) => {
+          const entry = await tx.queueEntry.updateMany({ where: { id: entryId, status: 'waiting' }, data: { status: 'offered' } });
+          if (entry.count !== 1) throw new Lost();
+          const agent = await tx.agent.updateMany({
+            where: { id: agentId, state: 'available', activeCount: { lt: tx.agent.fields.maxConcurrency } },
+            data: { state: 'reserved', stateSince: now },
+          });
+          if (agent.count !== 1) throw new Lost();
+          const r = await tx.reservation.create({ data: { entryId, agentId, createdAt: now, expiresAt } });
+          await tx.agentStateEvent.create({ data: { agentId, state: 'reserved', source: 'routing', at: now } });
+          return toReservation(r);
+        });
+      } catch (err) {
+        if (err instanceof Lost) return undefined;
+        throw err;
+      }
+    },
+
+    async accept(reservationId, agentId, now) {
+      try {
+        return await db.$transaction(async (tx) => {
+          const target = await tx.reservation.findUnique({ where: { id: reservationId } });
+          if (!target) throw new Lost();
+          await lockEntry(tx, { id: target.entryId });
+          const r = await tx.reservation.updateMany({
+            where: { id: reservationId, agentId, status: 'pending', expiresAt: { gt: now } },
+            data: { status: 'accepted', respondedAt: now },
+          });
+          if (r.count !== 1) throw new Lost();
+          const reservation = await tx.reservation.findUniqueOrThrow({ where: { id: reservationId } });
+          const entry = await tx.queueEntry.update({ where: { id: reservation.entryId }, data: { status: 'assigned', outcome: 'assigned', agentId, assignedAt: now } });
+          const agent = await tx.agent.update({ where: { id: agentId }, data: { activeCount: { increment: 1 }, missedOffers: 0, stateSince: now } });
+          const state = agent.activeCount >= agent.maxConcurrency ? 'busy' : 'available';
+          await tx.agent.update({ where: { id: agentId }, data: { state } });
+          await tx.agentStateEvent.create({ data: { agentId, state, source: 'accept', at: now } });
+          return { entry: toEntry(entry), reservation: toReservation(reservation) };
+        });
+      } catch (err) {
+        if (err instanceof Lost) return undefined;
+        throw err;
+      }
+    },
+
+    async release(reservationId, status, now, opts) {
+      try {
+        return await db.$transaction(async (tx) => {
+          const target = await tx.reservation.findUnique({ where: { id: reservationId } });
+          if (!target) throw new Lost();
+          await lockEntry(tx, { id: target.entryId });
+          const r = await tx.reservation.updateMany({ where: { id: reservationId, status: 'pending' }, data: { status, respondedAt: now } });
+          if (r.count !== 1) throw new Lost();
+          const reservation = await tx.reservation.findUniqueOrThrow({ where: { id: reservationId } });
+          const entry = await tx.queueEntry.findUniqueOrThrow({ where: { id: reservation.entryId } });
+          if (entry.status === 'offered') {
+            await tx.queueEntry.update({
+              where: { id: entry.id },
+              data: { status: 'waiting', excludedAgents: status === 'cancelled' ? entry.excludedAgents : [...new Set([...entry.excludedAgents, reservation.agentId])] },
+            });
+          }
+          const agent = await tx.agent.findUniqueOrThrow({ where: { id: reservation.agentId } });
+          const misses = status === 'timeout' ? agent.missedOffers + 1 : agent.missedOffers;
+          const away = status === 'timeout' && misses >= (opts.awayAfterMisses ?? 2);
+          const state = agent.state !== 'reserved' ? agent.state : away ? 'away' : 'available';
+          await tx.agent.update({
+            where: { id: agent.id },
+            data: { state, missedOffers: away ? 0 : misses, stateSince: now, ...(away ? { stateReason: 'missed offers' } : {}) },
+          });
+          await tx.agentStateEvent.create({ data: { agentId: agent.id, state, reason: away ? 'missed offers' : status, source: 'routing', at: now } });
+          return { reservation: toReservation(reservation), agentState: state };
+        });
+      } catch (err) {
+        if (err instanceof Lost) return undefined;
+        throw err;
+      }
+    },
+
+    async unassign(entryId, agentId, now) {
+      await db.$transaction(async (tx) => {
+        const entry = await lockEntry(tx, { id: entryId });
+        if (!entry || entry.status !== 'assigned') return;
+        await tx.queueEntry.update({ where: { id: entryId }, data: { status: 'waiting', outcome: null, agentId: null, assignedAt: null, excludedAgents: [...new Set([...entry.excludedAgents, agentId])] } });
+        await tx.agent.update({ where: { id: agentId }, data: { activeCount: { decrement: 1 }, state: 'available', stateSince: now } });
+        await tx.agentStateEvent.create({ data: { agentId, state: 'available', reason: 'bridge failed', source: 'routing', at: now } });
+      });
+    },
+
+    async expired(now, limit) {
+      return (await db.reservation.findMany({ where: { status: 'pending', expiresAt: { lte: now } }, take: limit })).map(toReservation);
+    },
+
+    async callEnded(callId, now, opts = {}) {
+      return db.$transaction(async (tx) => {
+        const entry = await lockEntry(tx, { callId });
+        // The caller who chose a callback hangs up at once: that keeps their place. Only the
+        // end of the callback leg itself finishes such an entry.
+        if (!entry || entry.status === 'done' || (entry.kind === 'callback') !== Boolean(opts.callbackLeg)) return undefined;
+        if (entry.status === 'assigned') {
+          const agentId = entry.agentId!;
+          const done = await tx.queueEntry.updateMany({ where: { id: entry.id, status: 'assigned' }, data: { status: 'done' } });
+          if (done.count !== 1) return undefined;
+          const agent = await tx.agent.update({ where: { id: agentId }, data: { activeCount: { decrement: 1 } } });
+          if (agent.activeCount <= 0) {
+            await tx.agent.update({ where: { id: agentId }, data: { activeCount: 0, state: 'wrap_up', stateSince: now, wrapUpUntil: new Date(now.getTime() + agent.wrapUpSeconds * 1000) } });
+            await tx.agentStateEvent.create({ data: { agentId, state: 'wrap_up', source: 'call_end', at: now } });
+          }
+          return { entry: toEntry({ ...entry, status: 'done' }), cancelled: [], wrapUpAgent: agentId };
+        }
+        const done = await tx.queueEntry.updateMany({ where: { id: entry.id, status: { in: ['waiting', 'offered'] } }, data: { status: 'done', outcome: 'abandoned' } });
+        if (done.count !== 1) return undefined;
+        const pending = await tx.reservation.findMany({ where: { entryId: entry.id, status: 'pending' } });
+        for (const r of pending) {
+          await tx.reservation.update({ where: { id: r.id }, data: { status: 'cancelled', respondedAt: now } });
+          await tx.agent.updateMany({ where: { id: r.agentId, state: 'reserved' }, data: { state: 'available', stateSince: now } });
+          await tx.agentStateEvent.create({ data: { agentId: r.agentId, state: 'available', reason: 'caller hung up', source: 'routing', at: now } });
+        }
+        return { entry: toEntry({ ...entry, status: 'done', outcome: 'abandoned' }), cancelled: pending.map((r) => toReservation({ ...r, status: 'cancelled' })) };
+      });
+    },
+
+    async toCallback(callId, number) {
+      const updated = await db.queueEntry.updateMany({ where: { callId, status: 'waiting', kind: 'call' }, data: { kind: 'callback', callbackNumber: number } });
+      if (updated.count !== 1) return undefined;
+      const row = await db.queueEntry.findUnique({ where: { callId } });
+      return row ? toEntry(row) : undefined;
+    },
+
+    async finishWrapUps(now) {
+      const due = await db.agent.findMany({ where: { state: 'wrap_up', wrapUpUntil: { lte: now } }, select: { id: true } });
+      const done: string[] = [];
+      for (const { id } of due) {
+        const u = await db.agent.updateMany({ where: { id, state: 'wrap_up' }, data: { state: 'available', stateSince: now, idleSince: now, wrapUpUntil: null } });
+        if (u.count === 1) {
+          await db.agentStateEvent.create({ data: { agentId: id, state: 'available', reason: 'wrap-up over', source: 'routing', at: now } });
+          done.push(id);
+        }
+      }
+      return done;
+    },
+
+    async lastAgent(customerId) {
+      const row = await db.queueEntry.findFirst({ where: { customerId, outcome: 'assigned' }, orderBy: { assignedAt: 'desc' }, select: { agentId: true, assignedAt: true } });
+      return row?.agentId && row.assignedAt ? { agentId: row.agentId, at: row.assignedAt } : undefined;
+    },
+
+    async position(entry) {
+      const ahead = await db.queueEntry.count({
+        where: {
+          status: { in: ['waiting', 'offered'] },
+          queue: entry.queue,
+          OR: [{ priority: { gt: entry.priority } }, { priority: entry.priority, enqueuedAt: { lt: entry.enqueuedAt } }],
+        },
+      });
+      return ahead + 1;
+    },
+  };
+}

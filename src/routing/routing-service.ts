@@ -1,0 +1,267 @@
+import type { Db } from '../db/client.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { EventBus } from '../realtime/event-bus.js';
+import type { CallBridge } from './call-bridge.js';
+import type { Presence } from './presence.js';
+import type { QueueEntryRecord, QueueStore, ReservationRecord } from './queue-store.js';
+import type { RuleStore } from './rule-store.js';
+import { decide, fillContextDefaults, requirementsAt, selectAgent, type AgentSnapshot, type Decision, type RoutingContextInput } from './rules/index.js';
+import { snapshotAgents } from './agent-snapshots.js';
+import { withIvrQueue } from './ivr-queue.js';
+
+export const RESERVATION_CHANNEL = 'routing.reservation';
+
+export interface ReservationEvent {
+  type: 'created' | 'accepted' | 'rejected' | 'timeout' | 'cancelled';
+  reservationId: string;
+  agentId: string;
+  entryId: string;
+  callId: string;
+  queue: string;
+  enqueuedAt: string;
+  expiresAt: string;
+}
+
+export interface RoutingOptions {
+  offerTimeoutMs: number;
+  /** Missed offers in a row after which an agent is set away. */
+  awayAfterMisses: number;
+  tickMs: number;
+}
+
+export interface RoutingService {
+  /** The decision for a call leaving the IVR (pure, from the compiled active rules). */
+  route(ctx: RoutingContextInput, opts?: { customerId?: string; now?: Date }): Promise<Decision>;
+  /** Puts the call in line (idempotent per call) and tries to offer it at once. */
+  enqueue(input: { callId: string; customerId: string | null; language: string; decision: Decision; context: RoutingContextInput }): Promise<QueueEntryRecord>;
+  accept(reservationId: string, agentId: string): Promise<{ entry: QueueEntryRecord }>;
+  reject(reservationId: string, agentId: string): Promise<void>;
+  callEnded(callId: string, opts?: { callbackLeg?: boolean }): Promise<void>;
+  requestCallback(callId: string, number: string): Promise<QueueEntryRecord | undefined>;
+  queueStatus(callId: string): Promise<{ entry: QueueEntryRecord; position: number; estimatedWaitSeconds: number; offerCallback: boolean } | undefined>;
+  pendingFor(agentId: string): Promise<ReservationEvent[]>;
+  /** Offers waiting calls to free agents; concurrent calls on one node coalesce. */
+  dispatch(): Promise<void>;
+  /** Timeouts, wrap-ups, escalation steps, then a dispatch. */
+  tick(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createRoutingService(deps: {
+  db: Db;
+  queues: QueueStore;
+  rules: RuleStore;
+  presence: Presence;
+  bridge: CallBridge;
+  bus: EventBus;
+  logger: Logger;
+  now: () => Date;
+  options?: Partial<RoutingOptions>;
+}): RoutingService {
+  const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, ...deps.options };
+  let running: Promise<void> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const event = (type: ReservationEvent['type'], r: ReservationRecord, e: QueueEntryRecord): ReservationEvent => ({
+    type,
+    reservationId: r.id,
+    agentId: r.agentId,
+    entryId: e.id,
+    callId: e.callId,
+    queue: e.queue,
+    enqueuedAt: e.enqueuedAt.toISOString(),
+    expiresAt: r.expiresAt.toISOString(),
+  });
+  const announce = (ev: ReservationEvent) => deps.bus.publish(RESERVATION_CHANNEL, ev);
+
+  /** Current requirements of an entry; crossing into a new step re-decides on the live rules. */
+  async function requirements(entry: QueueEntryRecord, now: Date) {
+    const waitSeconds = Math.max(0, Math.floor((now.getTime() - entry.enqueuedAt.getTime()) / 1000));
+    let decision = entry.decision as Decision;
+    let req = requirementsAt(decision, waitSeconds);
+    if (req.stepIndex !== entry.stepIndex) {
+      const active = await deps.rules.active();
+      if (active.version !== entry.ruleVersion) {
+        const ctx = fillContextDefaults(entry.context);
+        ctx.call.waitSeconds = waitSeconds;
+        decision = withIvrQueue(decide(active, ctx, now), ctx);
+        req = requirementsAt(decision, waitSeconds);
+      }
+      await deps.queues.updateStep(entry.id, {
+        queue: req.queue,
+        priority: req.priority,
+        stepIndex: req.stepIndex,
+        decision,
+        ruleVersion: decision.version,
+        rule: decision.rule,
+        // A new step is a fresh chance for agents who declined under the old requirements.
+        excludedAgents: [],
+      });
+      entry = { ...entry, queue: req.queue, priority: req.priority, stepIndex: req.stepIndex, decision, excludedAgents: [] };
+    }
+    return { entry, req, decision };
+  }
+
+  async function dispatchOnce(): Promise<void> {
+    const now = deps.now();
+    const waiting = await deps.queues.waiting(500);
+    if (waiting.length === 0) return;
+    let agents: Array<AgentSnapshot & { queues: string[] }> = await snapshotAgents(deps.db);
+    for (const raw of waiting) {
+      if (agents.length === 0) break;
+      const { entry, req, decision } = await requirements(raw, now);
+      const withinHours = decision.preferLastAgent && (await deps.queues.lastAgent(entry.customerId ?? ''));
+      const preferAgentId =
+        decision.preferLastAgent && withinHours && now.getTime() - withinHours.at.getTime() <= decision.preferLastAgent.withinHours * 3600_000 ? decision.preferLastAgent.agentId : undefined;
+      const candidates = agents.filter((a) => a.queues.length === 0 || a.queues.includes(req.queue));
+      const agent = selectAgent(candidates, { skills: req.skills, language: entry.language, preferAgentId, excludeAgentIds: new Set(entry.excludedAgents) });
+      if (!agent) continue;
+      const reservation = await deps.queues.reserve(entry.id, agent.id, now, new Date(now.getTime() + opts.offerTimeoutMs));
+      agents = agents.filter((a) => a.id !== agent.id);
+      if (reservation) await announce(event('created', reservation, entry));
+    }
+  }
+
+  const service: RoutingService = {
+    async route(ctx, o = {}) {
+      const filled = fillContextDefaults(ctx);
+      const last = o.customerId ? await deps.queues.lastAgent(o.customerId) : undefined;
+      if (last) filled.customer.lastAgentId = last.agentId;
+      return withIvrQueue(decide(await deps.rules.active(), filled, o.now ?? deps.now()), filled);
+    },
+
+    async enqueue(input) {
+      const req = requirementsAt(input.decision, 0);
+      const entry = await deps.queues.enqueue({
+        callId: input.callId,
+        customerId: input.customerId,
+        language: input.language,
+        queue: req.queue,
+        priority: req.priority,
+        enqueuedAt: deps.now(),
+        ruleVersion: input.decision.version,
+        rule: input.decision.rule,
+        decision: input.decision,
+        context: input.context,
+      });
+      void service.dispatch();
+      return entry;
+    },
+
+    async accept(reservationId, agentId) {
+      const result = await deps.queues.accept(reservationId, agentId, deps.now());
+      if (!result) {
+        const r = await deps.queues.reservation(reservationId);
+        if (!r) throw new AppError('NOT_FOUND', 'no such reservation');
+        if (r.agentId !== agentId) throw new AppError('FORBIDDEN', 'this reservation was offered to another agent');
+        throw new AppError('CONFLICT', `reservation is ${r.status === 'pending' ? 'expired' : r.status}`);
+      }
+      const { entry, reservation } = result;
+      await announce(event('accepted', reservation, entry));
+      const agent = await deps.db.agent.findUniqueOrThrow({ where: { id: agentId } });
+      try {
+        if (entry.kind === 'callback' && entry.callbackNumber) {
+          await deps.bridge.callBack(entry.callbackNumber, agent, entry.language, entry.callId);
+        } else {
+          const call = await deps.db.call.findUniqueOrThrow({ where: { id: entry.callId } });
+          await deps.bridge.connectToAgent({ providerCallId: call.providerCallId, language: entry.language }, agent);
+        }
+      } catch (err) {
+        // The caller stays in line and is offered again; the agent is free for the next one.
+        deps.logger.error({ err: err instanceof Error ? err.message : String(err), entryId: entry.id, agentId }, 'bridge to agent failed');
+        await deps.queues.unassign(entry.id, agentId, deps.now());
+        void service.dispatch();
+        throw new AppError('SERVICE_UNAVAILABLE', 'could not connect the call; it has been put back in the queue');
+      }
+      return { entry };
+    },
+
+    async reject(reservationId, agentId) {
+      const r = await deps.queues.reservation(reservationId);
+      if (!r) throw new AppError('NOT_FOUND', 'no such reservation');
+      if (r.agentId !== agentId) throw new AppError('FORBIDDEN', 'this reservation was offered to another agent');
+      const released = await deps.queues.release(reservationId, 'rejected', deps.now(), opts);
+      if (!released) throw new AppError('CONFLICT', `reservation is ${r.status}`);
+      const entry = await deps.queues.entry(r.entryId);
+      if (entry) await announce(event('rejected', released.reservation, entry));
+      await deps.presence.recorded(agentId, released.agentState as never, 'rejected', 'routing').catch(() => {});
+      void service.dispatch();
+    },
+
+    async callEnded(callId, o = {}) {
+      const ended = await deps.queues.callEnded(callId, deps.now(), o);
+      if (!ended) return;
+      for (const r of ended.cancelled) await announce(event('cancelled', r, ended.entry));
+      void service.dispatch();
+    },
+
+    async requestCallback(callId, number) {
+      return deps.queues.toCallback(callId, number);
+    },
+
+    async queueStatus(callId) {
+      const entry = await deps.queues.entryByCall(callId);
+      if (!entry || entry.status === 'done') return undefined;
+      const { entry: current, req } = await requirements(entry, deps.now());
+      const position = await deps.queues.position(current);
+      return { entry: current, position, estimatedWaitSeconds: position * 45, offerCallback: req.offerCallback };
+    },
+
+    async pendingFor(agentId) {
+      const out: ReservationEvent[] = [];
+      for (const r of await deps.queues.pendingFor(agentId)) {
+        const entry = await deps.queues.entry(r.entryId);
+        if (entry) out.push(event('created', r, entry));
+      }
+      return out;
+    },
+
+    dispatch() {
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        try {
+          do {
+            again = false;
+            await dispatchOnce();
+          } while (again);
+        } catch (err) {
+          deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'dispatch failed');
+        } finally {
+          running = undefined;
+        }
+      })();
+      return running;
+    },
+
+    async tick() {
+      const now = deps.now();
+      for (const r of await deps.queues.expired(now, 100)) {
+        const released = await deps.queues.release(r.id, 'timeout', now, opts);
+        const entry = released && (await deps.queues.entry(r.entryId));
+        if (released && entry) await announce(event('timeout', released.reservation, entry));
+      }
+      await deps.queues.finishWrapUps(now);
+      await service.dispatch();
+    },
+
+    start() {
+      timer ??= setInterval(() => {
+        service.tick().catch((err: unknown) => deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'routing tick failed'));
+      }, opts.tickMs);
+      timer.unref();
+    },
+
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+  return service;
+}

@@ -1,0 +1,53 @@
+import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import type { CallBridge } from '../../src/routing/call-bridge.js';
+
+const { VoiceResponse } = twilio.twiml;
+
+/**
+ * The twilio REST client, optionally pointed at another base URL (a local stand-in for
+ * api.twilio.com in tests). Twilio hard-codes its hosts, so the request client rewrites
+ * them; everything else — auth, form encoding, paths — is the real library's.
+ */
+export function createTwilioRest(opts: { accountSid: string; authToken: string; apiBaseUrl?: string }): twilio.Twilio {
+  if (!opts.apiBaseUrl) return twilio(opts.accountSid, opts.authToken);
+  const base = opts.apiBaseUrl.replace(/\/+$/, '');
+  class Redirecting extends twilio.RequestClient {
+    override request<TData>(o: RequestClient.RequestOptions<TData>) {
+      return super.request<TData>({ ...o, uri: o.uri.replace(/^https:\/\/[a-z0-9.-]+\.twilio\.com/, base) });
+    }
+  }
+  return twilio(opts.accountSid, opts.authToken, { httpClient: new Redirecting() });
+}
+
+function dialAgent(identity: string, announce?: { text: string; language: string }): string {
+  const response = new VoiceResponse();
+  if (announce) response.say({ voice: (announce.language === 'ar' ? 'Polly.Zeina' : 'Polly.Joanna') as never }, announce.text);
+  response.dial({ answerOnBridge: true }).client(identity);
+  return response.toString();
+}
+
+/** Bridges calls to agents' Twilio Client identities with the REST API. */
+export function createTwilioCallBridge(opts: { client: twilio.Twilio; callerId: string; statusCallbackUrl: string }): CallBridge {
+  function identityOf(agent: { id: string; twilioIdentity: string | null }): string {
+    if (!agent.twilioIdentity) throw new Error(`agent ${agent.id} has no Twilio client identity`);
+    return agent.twilioIdentity;
+  }
+  return {
+    async connectToAgent(call, agent) {
+      await opts.client.calls(call.providerCallId).update({ twiml: dialAgent(identityOf(agent)) });
+    },
+    async callBack(to, agent, language, callId) {
+      const text = language === 'ar' ? 'مرحباً، نعاود الاتصال بك كما طلبت. سنوصلك الآن بأحد موظفينا.' : 'Hello, this is the call back you asked for. Connecting you to an agent now.';
+      const created = await opts.client.calls.create({
+        to,
+        from: opts.callerId,
+        twiml: dialAgent(identityOf(agent), { text, language }),
+        // The callback leg is not a call we know by its SID: name the original call.
+        statusCallback: `${opts.statusCallbackUrl}?callbackFor=${encodeURIComponent(callId)}`,
+        statusCallbackEvent: ['completed'],
+      });
+      return { providerCallId: created.sid };
+    },
+  };
+}
