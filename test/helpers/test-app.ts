@@ -1,7 +1,7 @@
 import twilio from 'twilio';
 import pino from 'pino';
 import request from 'supertest';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App, type AppDeps } from '../../src/app.js';
 import { signToken, type TRole } from '../../src/auth/tokens.js';
 import { demoFlowDefinition } from '../../src/ivr/demo-flow.js';
 import { createTestDatabase } from './test-db.js';
@@ -24,11 +24,19 @@ export interface TestApp extends App {
 }
 
 /** The whole app in-process on a fresh database, with the demo IVR flow published. */
-export async function createTestApp(opts: { publishDemoFlow?: boolean; crmLookupBudgetMs?: number } = {}): Promise<TestApp> {
+export async function createTestApp(
+  opts: { publishDemoFlow?: boolean; crmLookupBudgetMs?: number; twilioApiBaseUrl?: string; routingOptions?: AppDeps['routingOptions'] } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const clock = { now: OPEN_HOURS };
   const built = buildApp({
-    config: { ...TEST_CONFIG, crmLookupBudgetMs: opts.crmLookupBudgetMs ?? TEST_CONFIG.crmLookupBudgetMs },
+    config: {
+      ...TEST_CONFIG,
+      crmLookupBudgetMs: opts.crmLookupBudgetMs ?? TEST_CONFIG.crmLookupBudgetMs,
+      // No test may reach the real api.twilio.com: unset, requests go to a closed local port.
+      twilio: { ...TEST_CONFIG.twilio, apiBaseUrl: opts.twilioApiBaseUrl ?? 'http://127.0.0.1:9' },
+    },
+    routingOptions: opts.routingOptions,
     db: db.prisma,
     logger: pino({ level: 'silent' }),
     now: () => clock.now,
