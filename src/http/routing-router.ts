@@ -20,7 +20,8 @@ export interface RoutingApiDeps {
 }
 
 const ZVersion = z.coerce.number().int().min(0).max(1_000_000);
-const ZPublish = z.object({ rules: z.unknown(), default: z.unknown(), comment: z.string().trim().max(500).optional() });
+const ZComment = z.string().trim().max(500).optional();
+const ZBodyObject = z.record(z.string(), z.unknown());
 const ZRollback = z.object({ version: ZVersion, comment: z.string().trim().max(500).optional() });
 const ZDiffQuery = z.object({ from: ZVersion, to: ZVersion });
 const ZSimulate = z.object({ call: z.record(z.string(), z.unknown()).optional(), customer: z.record(z.string(), z.unknown()).optional(), ivr: z.record(z.string(), z.unknown()).optional(), rules: z.unknown().optional() });
@@ -46,15 +47,27 @@ export function routingRouter(deps: RoutingApiDeps): express.Router {
     res.json({ version: active.version, ...active.source });
   });
 
+  /**
+   * Validate and publish take the same body, a rule set plus an optional `comment`, so an
+   * editor can check exactly what it is about to publish. Everything but `comment` is the
+   * rule set and is judged by the rule-set validator (unknown or missing fields are 422s).
+   */
+  const splitComment = (body: Record<string, unknown>) => {
+    const { comment, ...ruleSet } = body;
+    return { ruleSet, comment: parseInput(ZComment, comment, 'comment') };
+  };
+
   r.post('/routing/rules/validate', admin, async (req: Request, res: Response) => {
-    const result = await deps.rules.validate(req.body);
+    const body: unknown = req.body;
+    const ruleSet = ZBodyObject.safeParse(body).success ? splitComment(body as Record<string, unknown>).ruleSet : body;
+    const result = await deps.rules.validate(ruleSet);
     if (result.valid) res.json({ valid: true });
     else res.status(422).json({ valid: false, errors: result.errors });
   });
 
   r.post('/routing/rules', admin, async (req: Request, res: Response) => {
-    const body = parseInput(ZPublish, req.body);
-    const { version } = await deps.rules.publish({ rules: body.rules, default: body.default }, { by: by(req), comment: body.comment });
+    const { ruleSet, comment } = splitComment(parseInput(ZBodyObject, req.body));
+    const { version } = await deps.rules.publish(ruleSet, { by: by(req), comment });
     res.status(201).json({ version });
   });
 
