@@ -1,3 +1,5 @@
+import type http from 'node:http';
+import path from 'node:path';
 import express from 'express';
 import { createTokenVerifier } from './auth/tokens.js';
 import { createCallRepo } from './calls/call-repo.js';
@@ -12,7 +14,12 @@ import { healthRouter } from './http/health-router.js';
 import { routingRouter } from './http/routing-router.js';
 import { createFlowStore, type FlowStore } from './ivr/flow-store.js';
 import type { Logger } from './logger.js';
+import { createAgentMessageStore } from './realtime/agent-messages.js';
+import { AGENT_MESSAGE_CHANNEL, createAgentHub, type AgentDelivery } from './realtime/agent-hub.js';
 import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
+import { createPopContextCache } from './screenpop/pop-context.js';
+import { createPopPipeline } from './screenpop/pop-pipeline.js';
+import { summarize } from './sentiment/index.js';
 import { createAgentRepo, type AgentRepo } from './routing/agent-repo.js';
 import type { CallBridge } from './routing/call-bridge.js';
 import { createPresence, type Presence } from './routing/presence.js';
@@ -52,6 +59,10 @@ export interface Services {
 export interface App {
   app: express.Express;
   services: Services;
+  /** Puts the agent WebSocket hub on the server's upgrade path. */
+  attachRealtime(server: http.Server): void;
+  /** Stops timers and closes sockets (the database belongs to the caller). */
+  shutdown(): Promise<void>;
   /** Flip readiness to 503 so the load balancer stops sending new work before shutdown. */
   drain(): void;
 }
@@ -74,7 +85,19 @@ export function buildApp(deps: AppDeps): App {
       callerId: config.twilio.callerId,
       statusCallbackUrl: `${config.publicBaseUrl}/webhooks/twilio/status`,
     });
+  const messages = createAgentMessageStore({ db, now });
+  const popContext = createPopContextCache({ db, customers });
+  const pipeline = createPopPipeline({
+    db,
+    messages,
+    hub: { deliver: (agentId, message) => bus.publish(AGENT_MESSAGE_CHANNEL, { agentId, message } satisfies AgentDelivery) },
+    context: popContext,
+    summarize,
+    logger,
+    now,
+  });
   const routing = createRoutingService({
+    onReservation: pipeline.onReservation,
     db,
     queues: createQueueStore(db),
     rules,
@@ -86,8 +109,25 @@ export function buildApp(deps: AppDeps): App {
     options: { offerTimeoutMs: (config.offerTimeoutSeconds ?? 15) * 1000, ...deps.routingOptions },
   });
   const lookup = createCallerLookup({ customers, interactions, budgetMs: config.crmLookupBudgetMs, logger });
-  const calls = createCallService({ calls: createCallRepo(db), flows, lookup, flowName: deps.flowName ?? 'main', now, logger, routing });
+  const callRepo = createCallRepo(db);
+  const calls = createCallService({
+    calls: callRepo,
+    flows,
+    lookup,
+    flowName: deps.flowName ?? 'main',
+    now,
+    logger,
+    routing,
+    // Off the caller's path: the answer is already on its way when the pop's reads start.
+    onCallStarted: (callId) => {
+      void db.call
+        .findUnique({ where: { id: callId }, select: { customerId: true } })
+        .then((c) => c && popContext.prefetch(callId, c.customerId))
+        .catch(() => {});
+    },
+  });
   const tokens = createTokenVerifier(config.jwt);
+  const hub = createAgentHub({ tokens, db, messages, routing, presence, bus, logger, onAck: pipeline.onAck });
   let draining = false;
 
   const app = express();
@@ -95,6 +135,7 @@ export function buildApp(deps: AppDeps): App {
   app.set('trust proxy', true);
   app.use(healthRouter({ db, isDraining: () => draining }));
   app.use('/webhooks/twilio', twilioWebhooks({ calls, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger }));
+  app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows }));
   app.use('/api', routingRouter({ tokens, db, rules, routing, presence, now }));
@@ -106,6 +147,11 @@ export function buildApp(deps: AppDeps): App {
     services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus },
     drain: () => {
       draining = true;
+    },
+    attachRealtime: (server) => hub.attach(server),
+    shutdown: async () => {
+      await routing.stop();
+      await hub.close();
     },
   };
 }

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import path from 'node:path';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, secretsPath } from './config.js';
@@ -7,6 +6,7 @@ import { applyMigrations } from './db/migrations.js';
 import { seedDemo } from './demo/seed.js';
 import { createLogger } from './logger.js';
 import { createInProcessBus, createRedisBus } from './realtime/event-bus.js';
+import { startHttpServer } from './server-http.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -27,12 +27,11 @@ async function main(): Promise<void> {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const bus = config.redisUrl ? createRedisBus(config.redisUrl, logger) : createInProcessBus();
-  const { app, services, drain } = buildApp({ config, db: db.prisma, logger, bus });
+  const built = buildApp({ config, db: db.prisma, logger, bus });
+  const { services, drain } = built;
   const seeded = await seedDemo(services);
   services.routing.start();
-  const server = http.createServer(app);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  const { server } = await startHttpServer(built, config.port);
   const port = (server.address() as { port: number }).port;
   const local = `http://localhost:${port}`;
   logger.info({ port, database: db.kind, seeded }, 'listening');
@@ -43,6 +42,7 @@ async function main(): Promise<void> {
   Twilio Voice URL      POST ${config.publicBaseUrl}/webhooks/twilio/voice
   Status callback       POST ${config.publicBaseUrl}/webhooks/twilio/status
   Health                ${local}/healthz   ${local}/readyz
+  Agent softphone       ${local}/agent   (token: npm run token -- --role agent --sub agent-sara)
 
   Try a call            npm run simulate -- --from +966501234567 --digits 1,12345678#
                         npm run simulate -- --from 0551112233 --speech "billing please"
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'draining');
     drain();
     server.close(async () => {
-      await services.routing.stop();
+      await built.shutdown();
       await bus.close();
       await db.close();
       logger.info('stopped');

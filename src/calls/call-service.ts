@@ -31,9 +31,15 @@ export function createCallService(deps: {
   now: () => Date;
   logger: Logger;
   routing?: RoutingService;
+  /** Told of each new call once it is recorded (the screen pop starts its reads here). */
+  onCallStarted?: (callId: string) => void;
 }): CallService {
   return {
-    start: (input) => startInboundCall(deps, input),
+    async start(input) {
+      const answer = await startInboundCall(deps, input);
+      deps.onCallStarted?.(answer.callId);
+      return answer;
+    },
     continue: (input) => continueIvr(deps, input),
     async end(input) {
       const call = await endCall(deps, input);

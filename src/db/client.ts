@@ -47,7 +47,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     },
     close: async () => {
       await prisma.$disconnect();
-      await client.close();
+      // Disconnecting Prisma can already have closed PGlite through the adapter.
+      if (!client.closed) await client.close();
     },
   };
 }

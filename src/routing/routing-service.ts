@@ -59,6 +59,8 @@ export function createRoutingService(deps: {
   logger: Logger;
   now: () => Date;
   options?: Partial<RoutingOptions>;
+  /** Runs once, on this node, for every offer change (the screen pop pipeline). */
+  onReservation?: (ev: ReservationEvent) => Promise<void>;
 }): RoutingService {
   const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, ...deps.options };
   let running: Promise<void> | undefined;
@@ -75,7 +77,10 @@ export function createRoutingService(deps: {
     enqueuedAt: e.enqueuedAt.toISOString(),
     expiresAt: r.expiresAt.toISOString(),
   });
-  const announce = (ev: ReservationEvent) => deps.bus.publish(RESERVATION_CHANNEL, ev);
+  const announce = async (ev: ReservationEvent) => {
+    await deps.onReservation?.(ev);
+    await deps.bus.publish(RESERVATION_CHANNEL, ev);
+  };
 
   /** Current requirements of an entry; crossing into a new step re-decides on the live rules. */
   async function requirements(entry: QueueEntryRecord, now: Date) {

@@ -96,6 +96,8 @@ describe('publishing rules', () => {
     ['an unknown queue', (set) => void (set.rules[1]!.queue = 'vip-desk'), { rule: 'vip', field: 'queue' }],
     ['a CEL error', (set) => void (set.rules[0]!.when = 'customer.vip == true'), { rule: 'crisis', field: 'when' }],
     ['a missing default', (set) => void delete (set as Partial<Draft>).default, { rule: 'default', field: '' }],
+    // validate refuses unknown top-level fields, so publish must too (it used to drop them silently).
+    ['a misspelt top-level field', (set) => void ((set as unknown as Record<string, unknown>).defualt = { queue: 'general' }), { rule: '', field: 'defualt' }],
   ])('refuses a set with %s (422) and leaves versions and the live rules unchanged', async (_label, mutate, where) => {
     const before = await snapshot();
     const set = example();
@@ -104,6 +106,26 @@ describe('publishing rules', () => {
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('UNPROCESSABLE');
     expect(res.body.error.details.errors).toContainEqual(expect.objectContaining(where));
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers a missing default exactly as validate does: 422 default "required"', async () => {
+    const { default: _d, ...noDefault } = example();
+    const validated = await request(t.app).post('/api/routing/rules/validate').set('Authorization', auth()).send(noDefault);
+    const published = await publish(noDefault, 'no default');
+    expect(validated.status).toBe(422);
+    expect(published.status).toBe(422);
+    expect(published.body.error.details.errors).toEqual(validated.body.errors);
+    expect(validated.body.errors).toContainEqual({ rule: 'default', field: '', message: 'required' });
+  });
+
+  it('refuses a comment that is not text or is too long (400 naming comment), publishing nothing', async () => {
+    const before = await snapshot();
+    for (const comment of [42, 'x'.repeat(501)]) {
+      const res = await request(t.app).post('/api/routing/rules').set('Authorization', auth()).send({ ...example(), comment });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/^comment:/);
+    }
     expect(await snapshot()).toEqual(before);
   });
 

@@ -41,6 +41,25 @@ describe('POST /api/routing/rules/validate', () => {
     expect(res.body).toEqual({ valid: true });
   });
 
+  it('validates exactly the body the editor will publish, comment included', async () => {
+    const res = await validate({ ...draft(), comment: 'raise VIP threshold after Ramadan campaign' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ valid: true });
+    expect(await publishedCount()).toBe(0);
+  });
+
+  it('names an unknown top-level field (a typo like "defualt")', async () => {
+    const { default: def, ...rest } = draft();
+    const res = await validate({ ...rest, defualt: def });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { rule: '', field: 'defualt', message: 'unknown field' },
+        { rule: 'default', field: '', message: 'required' },
+      ]),
+    );
+  });
+
   it.each<[string, (set: Draft) => void, { rule: string; field: string; message: string | RegExp }]>([
     [
       'a CEL syntax error',

@@ -1,0 +1,273 @@
+// @ts-check
+/**
+ * The agent softphone page: sign-in, the connection to the hub, the agent's state
+ * controls, and the routing of server messages to the call cards.
+ */
+import { createCards } from './cards.js';
+import { createConnection } from './connection.js';
+import { clock } from './format.js';
+import { has, isLang, lang, setLang, t } from './i18n.js';
+import { claimsOf, session } from './session.js';
+
+/** @param {string} id */
+function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el;
+}
+/** @param {string} sel */
+function one(sel) {
+  const el = document.querySelector(sel);
+  if (!(el instanceof HTMLElement)) throw new Error(`missing ${sel}`);
+  return el;
+}
+
+const ui = {
+  signin: byId('signin'),
+  form: /** @type {HTMLFormElement} */ (byId('signin-form')),
+  token: /** @type {HTMLInputElement} */ (byId('token')),
+  signinError: byId('signin-error'),
+  desk: byId('desk'),
+  signOut: byId('sign-out'),
+  langToggle: byId('lang-toggle'),
+  connection: one('[data-testid="connection"]'),
+  connectionText: one('[data-field="connection-text"]'),
+  agentName: byId('agent-name'),
+  state: one('[data-testid="agent-state"]'),
+  awayReason: /** @type {HTMLSelectElement} */ (byId('away-reason')),
+  wrapUp: byId('wrapup-done'),
+  pops: byId('pops'),
+  idle: byId('idle'),
+  toasts: byId('toasts'),
+};
+
+/**
+ * @typedef {{ id?: string, name?: string, languages?: string[], state?: string, stateReason?: string | null }} AgentInfo
+ * @type {{
+ *   agent?: string,
+ *   conn?: ReturnType<typeof createConnection>,
+ *   connState: import('./connection.js').ConnState,
+ *   retryInMs?: number,
+ *   info: AgentInfo,
+ *   presenceSeq: number,
+ *   cards?: ReturnType<typeof createCards>,
+ * }}
+ */
+const app = { connState: 'closed', info: {}, presenceSeq: 0 };
+
+/** A short message that goes away by itself. @param {string} text */
+function toast(text) {
+  const node = document.createElement('p');
+  node.className = 'toast';
+  node.textContent = text;
+  ui.toasts.append(node);
+  setTimeout(() => node.remove(), 6000);
+}
+
+function baseTitle() {
+  return app.info.name ? `${app.info.name} · ${t('appTitle')}` : t('appTitle');
+}
+
+function renderConnection() {
+  ui.connection.dataset.state = app.connState;
+  const key = { connecting: 'conn.connecting', connected: 'conn.connected', reconnecting: 'conn.reconnecting', closed: 'conn.signedOut' }[app.connState];
+  ui.connectionText.textContent =
+    app.connState === 'reconnecting' && app.retryInMs ? t('conn.reconnectingIn', { s: Math.max(1, Math.round(app.retryInMs / 1000)) }) : t(key);
+}
+
+function renderAgent() {
+  const { name, state, stateReason } = app.info;
+  ui.agentName.textContent = name ?? app.agent ?? '';
+  const s = state ?? 'unknown';
+  ui.state.dataset.state = s;
+  const reason = s === 'away' && stateReason ? (has(`reason.${stateReason}`) ? t(`reason.${stateReason}`) : stateReason) : '';
+  ui.state.textContent = [t(has(`state.${s}`) ? `state.${s}` : 'state.unknown'), reason].filter(Boolean).join(' · ');
+  for (const btn of document.querySelectorAll('.state-btn')) {
+    btn.setAttribute('aria-pressed', String(btn.getAttribute('data-status') === s));
+  }
+  ui.wrapUp.hidden = s !== 'wrap_up';
+  if (!document.title.startsWith('📞')) document.title = baseTitle();
+}
+
+/** @param {string | undefined} state @param {string | null | undefined} reason */
+function setAgentState(state, reason) {
+  if (!state) return;
+  app.info = { ...app.info, state, stateReason: reason ?? null };
+  renderAgent();
+  app.cards?.onAgentState(state);
+}
+
+/** @param {import('./connection.js').ServerMessage} msg */
+function onMessage(msg) {
+  const m = /** @type {Record<string, any>} */ (msg);
+  // Offers expire on the server's clock; replays (pending: true) carry old times.
+  if (typeof m.seq === 'number' && !m.pending && clock.observe(m.at) && app.agent && clock.offset !== undefined) {
+    session.setClockOffset(app.agent, clock.offset);
+  }
+  switch (m.type) {
+    case 'hello': {
+      app.info = { ...(m.agent ?? {}) };
+      app.presenceSeq = typeof m.lastSeq === 'number' ? m.lastSeq : 0;
+      // The agent's first language sets the UI, unless they picked one on this tab.
+      const first = app.info.languages?.[0];
+      if (!session.lang() && isLang(first) && first !== lang()) applyLang(first);
+      renderAgent();
+      app.cards?.reconcile(app.info.state ?? '');
+      return;
+    }
+    case 'screen_pop':
+      app.cards?.onPop(m);
+      return;
+    case 'reservation':
+      app.cards?.onReservation(m);
+      return;
+    case 'presence':
+      // A replay older than the state hello reported must not roll it back.
+      if (typeof m.seq === 'number' && m.seq < app.presenceSeq) return;
+      if (typeof m.seq === 'number') app.presenceSeq = m.seq;
+      setAgentState(m.state, m.reason);
+      return;
+    case 'result':
+      if (m.for === 'accept' || m.for === 'reject') app.cards?.onResult(m);
+      else if (!m.ok) toast(m.error?.message || t('error.generic'));
+      else if (m.for === 'status' && typeof m.state === 'string') setAgentState(m.state, m.state === 'away' ? ui.awayReason.value : null);
+      return;
+    case 'error':
+      toast(typeof m.message === 'string' ? m.message : t('error.generic'));
+      return;
+  }
+}
+
+/** @param {Record<string, unknown>} msg */
+function send(msg) {
+  const sent = app.conn?.send(msg) ?? false;
+  if (!sent) toast(t('notConnected'));
+  return sent;
+}
+
+/** @param {string} [error] */
+function showSignIn(error) {
+  ui.desk.hidden = true;
+  ui.signOut.hidden = true;
+  ui.signin.hidden = false;
+  ui.signinError.hidden = !error;
+  ui.signinError.textContent = error ?? '';
+  app.connState = 'closed';
+  renderConnection();
+  ui.token.focus();
+}
+
+function stop() {
+  app.conn?.close();
+  app.conn = undefined;
+  app.cards?.destroy();
+  app.cards = undefined;
+  app.info = {};
+  clock.offset = undefined;
+  document.title = t('appTitle');
+}
+
+/** @param {string} token */
+function start(token) {
+  const claims = claimsOf(token);
+  if (!claims) {
+    session.setToken(null);
+    showSignIn(t('tokenMalformed'));
+    return;
+  }
+  if (claims.exp && claims.exp * 1000 < Date.now()) {
+    session.setToken(null);
+    showSignIn(t('tokenExpired'));
+    return;
+  }
+  const agent = claims.sub;
+  app.agent = agent;
+  app.info = { id: agent };
+  clock.offset = session.clockOffset(agent);
+  ui.signin.hidden = true;
+  ui.desk.hidden = false;
+  ui.signOut.hidden = false;
+  renderAgent();
+  app.cards = createCards({
+    agent,
+    container: ui.pops,
+    idle: ui.idle,
+    send,
+    online: () => app.connState === 'connected',
+    baseTitle,
+  });
+  app.conn = createConnection({
+    token,
+    agent,
+    onMessage,
+    onState(state, retryInMs) {
+      app.connState = state;
+      app.retryInMs = retryInMs;
+      renderConnection();
+      app.cards?.refresh();
+    },
+    onAuthFailure() {
+      session.setToken(null);
+      stop();
+      showSignIn(t('badToken'));
+    },
+  });
+}
+
+/** @param {import('./i18n.js').Lang} next */
+function applyLang(next) {
+  setLang(next);
+  renderConnection();
+  renderAgent();
+  app.cards?.relabel();
+}
+
+ui.form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const token = ui.token.value.trim();
+  if (!token) return;
+  ui.token.value = '';
+  session.setToken(token);
+  start(token);
+});
+
+ui.signOut.addEventListener('click', () => {
+  // Signing out while available would leave offers ringing at an empty desk.
+  if (app.info.state === 'available' || app.info.state === 'away') app.conn?.send({ type: 'status', status: 'offline' });
+  const agent = app.agent;
+  stop();
+  session.clear(agent);
+  app.agent = undefined;
+  showSignIn();
+});
+
+ui.langToggle.addEventListener('click', () => {
+  const next = lang() === 'ar' ? 'en' : 'ar';
+  session.setLang(next);
+  applyLang(next);
+});
+
+for (const btn of document.querySelectorAll('.state-btn')) {
+  btn.addEventListener('click', () => {
+    const status = btn.getAttribute('data-status');
+    send(status === 'away' ? { type: 'status', status, reason: ui.awayReason.value } : { type: 'status', status });
+  });
+}
+ui.awayReason.addEventListener('change', () => {
+  if (app.info.state === 'away') send({ type: 'status', status: 'away', reason: ui.awayReason.value });
+});
+ui.wrapUp.addEventListener('click', () => send({ type: 'wrapup_done' }));
+
+// Boot: language, then a token from the address bar (removed at once) or this tab's session.
+const stored = session.lang();
+applyLang(isLang(stored) ? stored : navigator.language.toLowerCase().startsWith('ar') ? 'ar' : 'en');
+const url = new URL(location.href);
+const fromUrl = url.searchParams.get('token');
+if (fromUrl) {
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+  session.setToken(fromUrl.trim());
+}
+const token = session.token();
+if (token) start(token);
+else showSignIn();

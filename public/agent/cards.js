@@ -1,0 +1,232 @@
+// @ts-check
+/**
+ * The open offers and the active call, keyed by reservation id: what the pops, the
+ * reservation updates and the agent's state do to them, the countdown tick, and the
+ * flashing tab title while an offer waits.
+ */
+import { clock } from './format.js';
+import { t } from './i18n.js';
+import { createCard, effectiveStatus, refill, update } from './pop-card.js';
+import { session } from './session.js';
+
+/** @typedef {import('./pop-card.js').CardModel} CardModel */
+/** @typedef {import('./pop-card.js').CardStatus} CardStatus */
+
+const TERMINAL_LINGER_MS = 20_000;
+const DEFAULT_TIMEOUT_S = 15;
+
+/**
+ * @param {{
+ *   agent: string,
+ *   container: HTMLElement,
+ *   idle: HTMLElement,
+ *   send: (msg: Record<string, unknown>) => boolean,
+ *   online: () => boolean,
+ *   baseTitle: () => string,
+ * }} deps
+ */
+export function createCards(deps) {
+  /** @type {Map<string, { model: CardModel, el: HTMLElement, lingerTimer?: ReturnType<typeof setTimeout> }>} */
+  const cards = new Map();
+  /** Outcomes that arrived before their pop (or after it was closed). @type {Map<string, string>} */
+  const outcomes = new Map();
+  let flash = false;
+
+  function persist() {
+    const open = [...cards.values()]
+      .map((c) => c.model)
+      .filter((m) => ['pending', 'connecting', 'connected', 'wrap_up'].includes(m.status))
+      .map((m) => ({ ...m, status: m.status === 'connecting' ? 'pending' : m.status, error: undefined }));
+    session.setCards(deps.agent, open);
+  }
+
+  /** @param {string} rid */
+  function render(rid) {
+    const c = cards.get(rid);
+    if (c) update(c.el, c.model, { now: Date.now(), online: deps.online() });
+    deps.idle.hidden = cards.size > 0;
+  }
+
+  /** @param {string} rid */
+  function remove(rid) {
+    const c = cards.get(rid);
+    if (!c) return;
+    clearTimeout(c.lingerTimer);
+    c.el.remove();
+    cards.delete(rid);
+    deps.idle.hidden = cards.size > 0;
+    persist();
+  }
+
+  /** @param {string} rid @param {CardStatus} status */
+  function setStatus(rid, status) {
+    const c = cards.get(rid);
+    if (!c) return;
+    c.model.status = status;
+    if (status !== 'pending') c.model.error = undefined;
+    if (status === 'cancelled' || status === 'timeout' || status === 'rejected') {
+      clearTimeout(c.lingerTimer);
+      c.lingerTimer = setTimeout(() => remove(rid), TERMINAL_LINGER_MS);
+    }
+    render(rid);
+    persist();
+  }
+
+  /** @param {CardModel} model @param {boolean} focus */
+  function mount(model, focus) {
+    const el = createCard(model);
+    el.addEventListener('click', (ev) => {
+      const target = ev.target instanceof Element ? ev.target.closest('button') : null;
+      if (!target) return;
+      if (target.matches('[data-testid="pop-accept"]')) act(model.rid, 'accept');
+      else if (target.matches('[data-testid="pop-reject"]')) act(model.rid, 'reject');
+      else if (target.matches('[data-field="dismiss"]')) remove(model.rid);
+    });
+    deps.container.prepend(el);
+    cards.set(model.rid, { model, el });
+    render(model.rid);
+    const accept = el.querySelector('button[data-testid="pop-accept"]');
+    if (focus && model.status === 'pending' && accept instanceof HTMLButtonElement) accept.focus();
+  }
+
+  /** @param {string} rid @param {'accept' | 'reject'} action */
+  function act(rid, action) {
+    const c = cards.get(rid);
+    if (!c || effectiveStatus(c.model, Date.now()) !== 'pending') return;
+    if (!deps.send({ type: action, reservationId: rid })) {
+      c.model.error = t('notConnected');
+      render(rid);
+      return;
+    }
+    c.model.error = undefined;
+    setStatus(rid, 'connecting');
+  }
+
+  /** @param {Record<string, any>} pop */
+  function onPop(pop) {
+    const rid = String(pop.reservation?.id ?? pop.call?.reservationId ?? pop.id);
+    const existing = cards.get(rid);
+    if (existing) {
+      // Re-sent (refresh, second tab): newer data, same offer, same deadline.
+      existing.model.pop = pop;
+      refill(existing.el, existing.model);
+      render(rid);
+      persist();
+      return;
+    }
+    const timeoutMs = (Number(pop.reservation?.timeoutSeconds) || DEFAULT_TIMEOUT_S) * 1000;
+    const expiresAt = Date.parse(pop.reservation?.expiresAt ?? '');
+    // Never longer than the offer's timeout, whatever the clocks say.
+    const leftMs = Number.isNaN(expiresAt) ? timeoutMs : Math.min(timeoutMs, expiresAt - clock.now());
+    const outcome = outcomes.get(rid);
+    /** @type {CardStatus} */
+    const status = outcome === 'accepted' ? 'connected' : outcome === 'cancelled' || outcome === 'timeout' ? outcome : 'pending';
+    if (outcome === 'rejected') return;
+    mount({ rid, pop, status, deadline: Date.now() + Math.max(0, leftMs), timeoutMs }, true);
+    persist();
+  }
+
+  /** @param {{ reservationId?: string, status?: string, agentId?: string }} msg */
+  function onReservation(msg) {
+    const rid = String(msg.reservationId ?? '');
+    if (!cards.has(rid)) {
+      outcomes.set(rid, String(msg.status));
+      return;
+    }
+    switch (msg.status) {
+      case 'accepted':
+        // Accepted here or in another tab of the same agent: this is now the active call.
+        if (msg.agentId && msg.agentId !== deps.agent) remove(rid);
+        else setStatus(rid, 'connected');
+        return;
+      case 'rejected':
+        remove(rid);
+        return;
+      case 'cancelled':
+      case 'timeout':
+        setStatus(rid, msg.status);
+    }
+  }
+
+  /** @param {{ for?: string, ok?: boolean, reservationId?: string, error?: { message?: string } }} msg */
+  function onResult(msg) {
+    const rid = String(msg.reservationId ?? '');
+    const c = cards.get(rid);
+    if (!c) return;
+    if (msg.ok) {
+      if (msg.for === 'accept' && (c.model.status === 'pending' || c.model.status === 'connecting')) setStatus(rid, 'connected');
+      if (msg.for === 'reject') remove(rid);
+      return;
+    }
+    c.model.status = c.model.status === 'connecting' ? 'pending' : c.model.status;
+    c.model.error = msg.error?.message || t('error.generic');
+    render(rid);
+  }
+
+  /** The agent's state moved: the active call ended, or the agent is free again. @param {string} state */
+  function onAgentState(state) {
+    for (const [rid, c] of cards) {
+      const s = c.model.status;
+      if (state === 'wrap_up' && s === 'connected') setStatus(rid, 'wrap_up');
+      else if (state === 'busy' && s === 'connecting') setStatus(rid, 'connected');
+      else if (['available', 'away', 'offline'].includes(state) && (s === 'connected' || s === 'wrap_up')) remove(rid);
+    }
+  }
+
+  /** After a (re)connect: restored offers the hub no longer holds are gone. @param {string} state */
+  function reconcile(state) {
+    for (const [rid, c] of cards) {
+      if ((c.model.status === 'pending' || c.model.status === 'connecting') && state !== 'reserved') remove(rid);
+    }
+    onAgentState(state);
+  }
+
+  function tick() {
+    const now = Date.now();
+    let waiting = false;
+    for (const [rid, c] of cards) {
+      if (c.model.status === 'pending' || c.model.status === 'connecting') render(rid);
+      if (effectiveStatus(c.model, now) === 'pending') waiting = true;
+    }
+    flash = waiting && !flash;
+    const title = flash ? t('incomingCall') : deps.baseTitle();
+    if (document.title !== title) document.title = title;
+  }
+  const timer = setInterval(tick, 500);
+
+  // A refresh: show what was open at once; the hub's hello and re-sent pops confirm it.
+  for (const saved of session.cards(deps.agent)) {
+    const m = /** @type {CardModel} */ (saved);
+    if (m && typeof m.rid === 'string' && m.pop && !cards.has(m.rid)) mount(m, true);
+  }
+  deps.idle.hidden = cards.size > 0;
+
+  return {
+    onPop,
+    onReservation,
+    onResult,
+    onAgentState,
+    reconcile,
+    /** Buttons follow the connection (no accept while offline). */
+    refresh() {
+      for (const rid of cards.keys()) render(rid);
+    },
+    /** The language changed. */
+    relabel() {
+      for (const [rid, c] of cards) {
+        refill(c.el, c.model);
+        render(rid);
+      }
+    },
+    destroy() {
+      clearInterval(timer);
+      for (const rid of [...cards.keys()]) {
+        const c = cards.get(rid);
+        clearTimeout(c?.lingerTimer);
+        c?.el.remove();
+      }
+      cards.clear();
+      deps.idle.hidden = false;
+    },
+  };
+}

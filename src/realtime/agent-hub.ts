@@ -1,0 +1,205 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Principal, TokenVerifier } from '../auth/tokens.js';
+import type { Db } from '../db/client.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Presence } from '../routing/presence.js';
+import type { RoutingService } from '../routing/routing-service.js';
+import type { AgentMessage, AgentMessageStore } from './agent-messages.js';
+import { parseClientMessage, type TClientMessage } from './client-messages.js';
+import type { EventBus } from './event-bus.js';
+
+export const AGENT_MESSAGE_CHANNEL = 'agent.message';
+export const HUB_PATH = '/ws/agent';
+
+/** On the bus: a message for every socket of one agent, on whichever node holds them. */
+export interface AgentDelivery {
+  agentId: string;
+  message: Record<string, unknown>;
+}
+
+export interface AgentHub {
+  /** Takes over WebSocket upgrades on HUB_PATH. */
+  attach(server: http.Server): void;
+  /** Sends to every socket of the agent, on every node. */
+  deliver(agentId: string, message: Record<string, unknown>): Promise<void>;
+  connectionCount(): number;
+  close(): Promise<void>;
+}
+
+export interface AgentHubDeps {
+  tokens: TokenVerifier;
+  db: Db;
+  messages: AgentMessageStore;
+  routing: RoutingService;
+  presence: Presence;
+  bus: EventBus;
+  logger: Logger;
+  /** Called when the agent acknowledges a durable message (the pop's delivery is logged). */
+  onAck?: (agentId: string, acked: { type: string; ref: string | null }) => Promise<void>;
+  heartbeatMs?: number;
+}
+
+/** The token rides in Sec-WebSocket-Protocol ("bearer, <jwt>") because browsers cannot set headers on a WebSocket. */
+function tokenOf(req: http.IncomingMessage): string | undefined {
+  const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const i = protocols.indexOf('bearer');
+  if (i >= 0 && protocols[i + 1]) return protocols[i + 1];
+  return new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined;
+}
+
+function refuse(socket: Duplex, status: 401 | 403, message: string): void {
+  const body = JSON.stringify({ error: { code: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message } });
+  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/**
+ * Agents' softphone sockets. Every durable message is in the database before it is sent,
+ * so a reconnect (`resume`) or another node can replay it; sockets only carry it.
+ */
+export function createAgentHub(deps: AgentHubDeps): AgentHub {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false) });
+  const sockets = new Map<string, Set<WebSocket>>();
+  const alive = new WeakMap<WebSocket, boolean>();
+  const send = (ws: WebSocket, message: Record<string, unknown>) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  };
+  const unsubscribe = deps.bus.subscribe(AGENT_MESSAGE_CHANNEL, (raw) => {
+    const { agentId, message } = raw as AgentDelivery;
+    for (const ws of sockets.get(agentId) ?? []) send(ws, message);
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const set of sockets.values()) {
+      for (const ws of set) {
+        // No pong since the last ping: a laptop lid closed or a dead NAT mapping.
+        if (alive.get(ws) === false) ws.terminate();
+        else {
+          alive.set(ws, false);
+          ws.ping();
+        }
+      }
+    }
+  }, deps.heartbeatMs ?? 30_000);
+  heartbeat.unref();
+
+  async function onMessage(ws: WebSocket, agentId: string, msg: TClientMessage): Promise<void> {
+    switch (msg.type) {
+      case 'ack': {
+        const acked = await deps.messages.ack(agentId, msg.id);
+        if (acked) await deps.onAck?.(agentId, acked);
+        return;
+      }
+      case 'resume':
+        for (const m of await deps.messages.since(agentId, msg.lastSeq)) send(ws, m);
+        return;
+      case 'status': {
+        const ev = await deps.presence.setStatus(agentId, { status: msg.status, reason: msg.reason }, 'socket');
+        if (ev.state === 'available') void deps.routing.dispatch();
+        send(ws, { type: 'result', for: 'status', ok: true, state: ev.state });
+        return;
+      }
+      case 'wrapup_done': {
+        const agent = await deps.db.agent.findUnique({ where: { id: agentId }, select: { state: true } });
+        if (agent?.state !== 'wrap_up') throw new AppError('CONFLICT', 'not in wrap-up');
+        await deps.presence.setStatus(agentId, { status: 'available' }, 'socket');
+        void deps.routing.dispatch();
+        send(ws, { type: 'result', for: 'wrapup_done', ok: true });
+        return;
+      }
+      case 'accept':
+        await deps.routing.accept(msg.reservationId, agentId);
+        send(ws, { type: 'result', for: 'accept', ok: true, reservationId: msg.reservationId });
+        return;
+      case 'reject':
+        await deps.routing.reject(msg.reservationId, agentId);
+        send(ws, { type: 'result', for: 'reject', ok: true, reservationId: msg.reservationId });
+        return;
+    }
+  }
+
+  async function onConnection(ws: WebSocket, principal: Principal): Promise<void> {
+    const agentId = principal.sub;
+    let set = sockets.get(agentId);
+    if (!set) sockets.set(agentId, (set = new Set()));
+    set.add(ws);
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    ws.on('close', () => {
+      set.delete(ws);
+      if (set.size === 0) sockets.delete(agentId);
+    });
+    ws.on('message', (data, isBinary) => {
+      const parsed = isBinary ? { ok: false as const, reason: 'binary frames are not supported' } : parseClientMessage(data.toString());
+      if (!parsed.ok) {
+        send(ws, { type: 'error', code: 'BAD_MESSAGE', message: parsed.reason });
+        return;
+      }
+      onMessage(ws, agentId, parsed.message).catch((err: unknown) => {
+        const e = err instanceof AppError ? err : undefined;
+        if (!e) deps.logger.error({ err, agentId, type: parsed.message.type }, 'socket message failed');
+        const reservationId = 'reservationId' in parsed.message ? parsed.message.reservationId : undefined;
+        send(ws, { type: 'result', for: parsed.message.type, ok: false, ...(reservationId ? { reservationId } : {}), error: { code: e?.code ?? 'INTERNAL', message: e?.message ?? 'internal error' } });
+      });
+    });
+
+    const agent = await deps.db.agent.findUnique({ where: { id: agentId }, select: { id: true, name: true, languages: true, state: true, stateReason: true, lastSeq: true } });
+    const { lastSeq, ...profile } = agent!;
+    send(ws, { type: 'hello', agent: profile, lastSeq });
+    // A refreshed page or a laptop waking up must see an open offer at once, not on the next one.
+    for (const pop of await deps.messages.openPops(agentId)) send(ws, { ...pop, pending: true });
+  }
+
+  return {
+    attach(server) {
+      server.on('upgrade', (req, socket, head) => {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+        if (path !== HUB_PATH) {
+          socket.destroy();
+          return;
+        }
+        socket.on('error', () => socket.destroy());
+        void (async () => {
+          const token = tokenOf(req);
+          if (!token) return refuse(socket, 401, 'missing token');
+          let principal: Principal;
+          try {
+            principal = deps.tokens.verify(token);
+          } catch (err) {
+            return refuse(socket, 401, err instanceof AppError ? err.message : 'invalid token');
+          }
+          if (principal.role !== 'agent') return refuse(socket, 403, 'only agents have a softphone');
+          const exists = await deps.db.agent.findUnique({ where: { id: principal.sub }, select: { id: true } }).catch(() => null);
+          if (!exists) return refuse(socket, 403, `no agent '${principal.sub}'`);
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            onConnection(ws, principal).catch((err: unknown) => {
+              deps.logger.error({ err, agentId: principal.sub }, 'socket setup failed');
+              ws.close(1011, 'setup failed');
+            });
+          });
+        })();
+      });
+    },
+
+    async deliver(agentId, message) {
+      await deps.bus.publish(AGENT_MESSAGE_CHANNEL, { agentId, message } satisfies AgentDelivery);
+    },
+
+    connectionCount() {
+      let n = 0;
+      for (const set of sockets.values()) n += set.size;
+      return n;
+    },
+
+    async close() {
+      clearInterval(heartbeat);
+      unsubscribe();
+      for (const set of sockets.values()) for (const ws of set) ws.close(1001, 'server shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+export type { AgentMessage };

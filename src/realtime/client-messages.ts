@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** Everything a softphone may send; anything else is answered with an error message. */
+export const ZClientMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ack'), id: z.string().min(1).max(64) }),
+  z.object({ type: z.literal('resume'), lastSeq: z.number().int().min(0) }),
+  z.object({ type: z.literal('status'), status: z.enum(['available', 'away', 'offline']), reason: z.string().trim().min(1).max(100).optional() }),
+  z.object({ type: z.literal('accept'), reservationId: z.uuid() }),
+  z.object({ type: z.literal('reject'), reservationId: z.uuid() }),
+  z.object({ type: z.literal('wrapup_done') }),
+]);
+export type TClientMessage = z.infer<typeof ZClientMessage>;
+
+/** Parses a raw frame; returns a readable reason instead of throwing. */
+export function parseClientMessage(raw: string): { ok: true; message: TClientMessage } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  const parsed = ZClientMessage.safeParse(json);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, reason: issue ? `${issue.path.join('.') || 'type'}: ${issue.message}` : 'invalid message' };
+}

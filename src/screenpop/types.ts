@@ -1,0 +1,26 @@
+/** The screen pop as DESIGN.md fixes it; agents' softphones integrate against this. */
+export interface ScreenPop {
+  call: { id: string; provider: string; from: string; language: string; queue: string; waitSeconds: number; reservationId: string };
+  reservation: { id: string; expiresAt: string; timeoutSeconds: number };
+  customer: { id: string | null; name: string | null; tier: string | null; known: boolean; language?: string };
+  accountValue: { amount: number; currency: string; tier: string } | null;
+  /** Only the verdict: biometric data never reaches the agent. */
+  verification: { status: 'verified' | 'failed' | 'not_enrolled' | 'skipped'; method?: 'voice' | 'pin'; score?: number };
+  sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number; trend: 'falling' | 'rising' | 'steady' | 'unknown' } | null;
+  lastInteraction: HistoryItem | null;
+  history: HistoryItem[];
+  ivr: { path: string[]; intent: string | null; inputs: Record<string, string> };
+  /** False when a store was slow and parts of the pop are missing. */
+  complete: boolean;
+}
+
+export interface HistoryItem {
+  channel: string;
+  type: string;
+  at: string;
+  summary: string;
+  sentiment: string | null;
+}
+
+/** Scores newest first -> the caller's mood and where it is heading. */
+export type SentimentSummarizer = (scoresNewestFirst: number[]) => ScreenPop['sentiment'];
