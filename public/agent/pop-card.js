@@ -105,9 +105,9 @@ function fill(card, pop) {
     }
   } else sentimentEl.textContent = '—';
 
-  const queueParts = [call.queue ?? '—'];
-  if (typeof call.waitSeconds === 'number') queueParts.push(t('waited', { s: integer(call.waitSeconds) }));
-  $(card, '[data-field="queue"]').textContent = queueParts.join(' · ');
+  const queueEl = $(card, '[data-field="queue"]');
+  queueEl.replaceChildren(el('span', '', call.queue ?? '—'));
+  if (typeof call.waitSeconds === 'number') queueEl.append(el('span', 'sub', t('waited', { s: integer(call.waitSeconds) })));
   $(card, '[data-field="language"]').textContent = call.language ? languageName(call.language) : '—';
 
   const last = $(card, '[data-testid="pop-last"] [data-field="last"]');

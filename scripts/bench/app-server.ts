@@ -43,7 +43,7 @@ const seedMs = performance.now() - t1;
 const built = buildApp({
   config: {
     publicBaseUrl: PUBLIC_BASE_URL,
-    twilio: { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: AUTH_TOKEN },
+    twilio: { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: AUTH_TOKEN, callerId: '+966920000000' },
     jwt: { secret: 'bench-jwt-secret-that-is-long-enough' },
     crmLookupBudgetMs: 400,
   },
@@ -65,7 +65,9 @@ async function explain(phone: string): Promise<ChildReply> {
   const logged = new PrismaClient({ adapter: db.adapter, log: [{ emit: 'event', level: 'query' }] });
   const queries: Array<{ query: string; params: string }> = [];
   logged.$on('query', (e) => queries.push({ query: e.query, params: e.params }));
-  await createCustomerRepo(logged).findByPhone(phone);
+  // The query the webhook's caller lookup sends (findCaller when the repo has it).
+  const repo = createCustomerRepo(logged);
+  await (repo.findCaller ? repo.findCaller(phone) : repo.findByPhone(phone));
   const q = queries.find((x) => x.query.includes('CustomerPhone')) ?? queries[0];
   if (!q) return { type: 'error', message: 'no query captured' };
   const params = JSON.parse(q.params) as unknown[];

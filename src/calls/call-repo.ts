@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Action, IvrEvent, Session } from '../ivr/types.js';
@@ -80,22 +81,44 @@ export function createCallRepo(db: Db): CallRepo {
     },
 
     async start(call, first, session, outcomeQueue) {
-      const status = outcomeQueue ? 'queued' : 'in_ivr';
+      // Every value is known up front (the id is made here, as @default(uuid()) would), so
+      // the three inserts go as one batch transaction: no re-select and no interactive
+      // transaction holding a pooled connection across our own awaits. Still model
+      // operations (not $queryRaw) so client extensions see them.
+      const record: CallRecord = {
+        id: randomUUID(),
+        provider: call.provider,
+        providerCallId: call.providerCallId,
+        fromE164: call.fromE164,
+        customerId: call.customerId,
+        flowName: call.flowName,
+        flowVersion: call.flowVersion,
+        startedAt: call.startedAt,
+        language: session.language,
+        session,
+        intent: session.intent ?? null,
+        queue: outcomeQueue,
+        status: outcomeQueue ? 'queued' : 'in_ivr',
+        stepSeq: 0,
+        endedAt: null,
+        durationSeconds: null,
+        endStatus: null,
+      };
       try {
-        return await db.$transaction(async (tx) => {
-          const row = await tx.call.create({
+        const [row] = await db.$transaction([
+          db.call.create({
             data: {
               ...call,
-              language: session.language,
+              id: record.id,
+              language: record.language,
               session: session as unknown as Prisma.InputJsonValue,
-              intent: session.intent ?? null,
-              queue: outcomeQueue,
-              status,
-              steps: { create: stepData(first) },
+              intent: record.intent,
+              queue: record.queue,
+              status: record.status,
             },
-          });
-          const record = toRecord(row);
-          await tx.interaction.create({
+          }),
+          db.callStep.create({ data: { callId: record.id, ...stepData(first) }, select: { seq: true } }),
+          db.interaction.create({
             data: {
               idempotencyKey: callInteractionKey(call.provider, call.providerCallId),
               customerId: call.customerId,
@@ -104,11 +127,12 @@ export function createCallRepo(db: Db): CallRepo {
               type: 'call',
               at: call.startedAt,
               summary: summarizeCall(record),
-              callId: row.id,
+              callId: record.id,
             },
-          });
-          return record;
-        });
+            select: { id: true },
+          }),
+        ]);
+        return toRecord(row);
       } catch (err) {
         if (isDuplicate(err)) return 'duplicate';
         throw err;

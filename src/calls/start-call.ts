@@ -20,14 +20,15 @@ export interface StartCallDeps extends HandoffDeps {
 /**
  * A new inbound call: find the caller, run the IVR's first step, log the call. A repeat
  * delivery of the same call gets the answer it got the first time.
+ *
+ * Insert-first: nearly every delivery is a new call, so we do not look for the call
+ * before inserting it; a repeat is recognised by the unique (provider, providerCallId)
+ * insert failing, and then replays the stored step 0.
  */
 export async function startInboundCall(
   deps: StartCallDeps,
   input: { provider: Provider; providerCallId: string; from: string; to: string | null },
 ): Promise<IvrAnswer> {
-  const existing = await deps.calls.find(input.provider, input.providerCallId);
-  if (existing) return replay(deps.calls, existing.id, 0);
-
   const fromE164 = normalizePhone(input.from) ?? null;
   const [lookup, active] = await Promise.all([deps.lookup.lookup(fromE164 ?? undefined), deps.flows.active(deps.flowName)]);
   if (!active) throw new AppError('SERVICE_UNAVAILABLE', `no active IVR flow '${deps.flowName}'`);
@@ -53,13 +54,16 @@ export async function startInboundCall(
     step.session,
     step.outcome?.type === 'queue' ? step.outcome.queue : null,
   );
-  if (created === 'duplicate') {
-    const winner = await deps.calls.find(input.provider, input.providerCallId);
-    if (!winner) throw new Error('call vanished after a duplicate insert');
-    return replay(deps.calls, winner.id, 0);
-  }
+  if (created === 'duplicate') return replayFirstStep(deps.calls, input);
   await commitHandoff(deps, plan, created);
   return { callId: created.id, actions: step.actions, nextSeq: 1 };
+}
+
+/** A repeat delivery of a call we already stored: the answer it got the first time. */
+async function replayFirstStep(calls: CallRepo, input: { provider: Provider; providerCallId: string }): Promise<IvrAnswer> {
+  const winner = await calls.find(input.provider, input.providerCallId);
+  if (!winner) throw new Error('call vanished after a duplicate insert');
+  return replay(calls, winner.id, 0);
 }
 
 /** The stored answer to step `seq`, for a provider retry. */

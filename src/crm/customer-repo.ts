@@ -4,6 +4,12 @@ import type { Customer, TLanguage } from './schemas.js';
 
 type Row = Prisma.CustomerGetPayload<{ include: { phones: true } }>;
 
+/** The lookup's query shape: the customer, their phones, and only the kind of their newest interaction. */
+const CALLER_INCLUDE = {
+  phones: true,
+  interactions: { orderBy: [{ at: 'desc' }, { id: 'desc' }], take: 1, select: { type: true, status: true } },
+} satisfies Prisma.CustomerInclude;
+
 function toCustomer(row: Row): Customer {
   return {
     id: row.id,
@@ -19,8 +25,20 @@ function toCustomer(row: Row): Customer {
   };
 }
 
+/** A caller found by number, with what the IVR and routing need to know about their history. */
+export interface CallerMatch {
+  customer: Customer;
+  /** Their newest interaction is a complaint that is not resolved. */
+  openComplaint: boolean;
+}
+
 export interface CustomerRepo {
   findByPhone(e164: string): Promise<Customer | undefined>;
+  /**
+   * findByPhone plus "is the newest interaction an open complaint", in one Prisma query
+   * (the webhook hot path). Optional so a CRM without it still works via findByPhone.
+   */
+  findCaller?(e164: string): Promise<CallerMatch | undefined>;
   get(id: string): Promise<Customer | undefined>;
   /** Replaces the customer and its phone list atomically; returns whether it was created. */
   upsert(customer: Omit<Customer, 'updatedAt'>): Promise<{ customer: Customer; created: boolean }>;
@@ -37,6 +55,19 @@ export function createCustomerRepo(db: Db): CustomerRepo {
         orderBy: { updatedAt: 'desc' },
       });
       return row ? toCustomer(row) : undefined;
+    },
+    async findCaller(e164) {
+      // Same choice as findByPhone; one model query instead of two halves the Prisma and
+      // SQL work per call. It stays a model query (not $queryRaw) so client extensions such
+      // as the slow-store simulation in test/webhooks/twilio/degraded.test.ts still apply.
+      const row = await db.customer.findFirst({
+        where: { phones: { some: { e164 } } },
+        include: CALLER_INCLUDE,
+        orderBy: { updatedAt: 'desc' },
+      });
+      if (!row) return undefined;
+      const last = row.interactions[0];
+      return { customer: toCustomer(row), openComplaint: last?.type === 'complaint' && last.status !== 'resolved' };
     },
     async get(id) {
       const row = await db.customer.findUnique({ where: { id }, include: { phones: true } });

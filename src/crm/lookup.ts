@@ -1,7 +1,7 @@
 import { TimeoutStrategy, timeout } from 'cockatiel';
 import type { Logger } from '../logger.js';
 import type { InteractionRepo } from '../timeline/interaction-repo.js';
-import type { CustomerRepo } from './customer-repo.js';
+import type { CallerMatch, CustomerRepo } from './customer-repo.js';
 import type { Customer } from './schemas.js';
 
 export type LookupResult =
@@ -26,15 +26,23 @@ export function createCallerLookup(opts: {
   logger: Logger;
 }): CallerLookup {
   const budget = timeout(opts.budgetMs, TimeoutStrategy.Aggressive);
+
+  /** One query when the CRM can answer both questions at once, else customer then timeline. */
+  async function findCaller(e164: string): Promise<CallerMatch | undefined> {
+    if (opts.customers.findCaller) return opts.customers.findCaller(e164);
+    const customer = await opts.customers.findByPhone(e164);
+    if (!customer) return undefined;
+    const last = await opts.interactions.latest(customer.id);
+    return { customer, openComplaint: last?.type === 'complaint' && last.status !== 'resolved' };
+  }
+
   return {
     async lookup(e164) {
       if (!e164) return { status: 'unknown' };
       try {
         return await budget.execute(async (): Promise<LookupResult> => {
-          const customer = await opts.customers.findByPhone(e164);
-          if (!customer) return { status: 'unknown' };
-          const last = await opts.interactions.latest(customer.id);
-          return { status: 'found', customer, openComplaint: last?.type === 'complaint' && last.status !== 'resolved' };
+          const match = await findCaller(e164);
+          return match ? { status: 'found', ...match } : { status: 'unknown' };
         });
       } catch (err) {
         const reason = err instanceof Error ? err.name : 'error';

@@ -1,6 +1,7 @@
 import type { Services } from '../app.js';
 import { demoFlowDefinition } from '../ivr/demo-flow.js';
 import { exampleKnownNames, exampleRuleSet } from '../routing/rules/index.js';
+import { scoreText } from '../sentiment/index.js';
 
 const DAY = 24 * 3600 * 1000;
 const ALL_DAY = [['00:00', '24:00']] as [string, string][];
@@ -20,13 +21,16 @@ export async function seedDemo(services: Services, now = new Date()): Promise<bo
   if (await services.flows.active('main')) return false;
   for (const c of DEMO_CUSTOMERS) await services.customers.upsert(c);
   const history = [
-    { key: 'demo-1', customerId: 'cust-1001', channel: 'whatsapp' as const, type: 'message', ago: 2, summary: 'Asked why this month’s bill is higher than usual' },
+    { key: 'demo-1', customerId: 'cust-1001', channel: 'whatsapp' as const, type: 'message', ago: 2, summary: 'Asked why this month’s bill is higher than usual', text: 'الفاتورة هالشهر غالية مرة، هذا غير مقبول وأبي أعرف السبب' },
+    { key: 'demo-5', customerId: 'cust-1001', channel: 'chat' as const, type: 'message', ago: 20, summary: 'Thanked the agent for fixing the router', text: 'شكراً جزيلاً، الخدمة ممتازة' },
     { key: 'demo-2', customerId: 'cust-1001', channel: 'email' as const, type: 'message', ago: 9, summary: 'Requested a copy of the March invoice' },
     { key: 'demo-3', customerId: 'cust-1002', channel: 'chat' as const, type: 'message', ago: 5, summary: 'Asked about upgrading to the 5G plan' },
     { key: 'demo-4', customerId: 'cust-1003', channel: 'branch' as const, type: 'complaint', status: 'open', ago: 1, summary: 'Complaint: fibre installation missed twice' },
   ];
-  for (const h of history) {
+  for (const h of history as Array<(typeof history)[number] & { text?: string; status?: string }>) {
     await services.interactions.record({
+      text: h.text ?? null,
+      sentiment: scoreText(h.text ?? h.summary),
       idempotencyKey: `seed:${h.key}`,
       customerId: h.customerId,
       phoneE164: null,

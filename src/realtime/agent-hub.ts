@@ -147,7 +147,8 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
 
     const agent = await deps.db.agent.findUnique({ where: { id: agentId }, select: { id: true, name: true, languages: true, state: true, stateReason: true, lastSeq: true } });
     const { lastSeq, ...profile } = agent!;
-    send(ws, { type: 'hello', agent: profile, lastSeq });
+    // serverTime lets the page run offer countdowns on our clock, not the laptop's.
+    send(ws, { type: 'hello', agent: profile, lastSeq, serverTime: new Date().toISOString() });
     // A refreshed page or a laptop waking up must see an open offer at once, not on the next one.
     for (const pop of await deps.messages.openPops(agentId)) send(ws, { ...pop, pending: true });
   }

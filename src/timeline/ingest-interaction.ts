@@ -1,6 +1,7 @@
 import type { CustomerRepo } from '../crm/customer-repo.js';
 import { normalizePhone } from '../crm/phone.js';
 import { AppError } from '../errors.js';
+import { scoreText } from '../sentiment/index.js';
 import type { InteractionRepo, StoredInteraction } from './interaction-repo.js';
 import type { TInteractionInput } from './schemas.js';
 
@@ -37,6 +38,8 @@ export async function ingestInteraction(opts: {
     at,
     summary: input.summary,
     text: input.text ?? null,
+    // The customer's own words when we have them; the summary is a staff member's.
+    sentiment: scoreText(input.text ?? input.summary),
   });
   const same =
     result.item.channel === input.channel && result.item.type === input.type && result.item.summary === input.summary && result.item.at === at.toISOString();

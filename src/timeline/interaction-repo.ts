@@ -78,6 +78,8 @@ export function createInteractionRepo(db: Db): InteractionRepo {
             summary: e.summary,
             text: e.text ?? null,
             callId: e.callId ?? null,
+            sentimentLabel: e.sentiment?.label ?? null,
+            sentimentScore: e.sentiment?.score ?? null,
           },
         });
         return { item: toItem(row), created: true };

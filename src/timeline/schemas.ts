@@ -71,4 +71,5 @@ export interface NewInteraction {
   summary: string;
   text?: string | null;
   callId?: string | null;
+  sentiment?: { label: string; score: number } | null;
 }
