@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import { compileRuleSet, diffRuleSets, validateRuleSet, ZRuleSet, type CompiledRuleSet, type KnownNames, type RuleSetDiff, type TRuleSet, type ValidationResult } from './rules/index.js';
 
@@ -8,6 +8,14 @@ export const RULES_CHANNEL = 'routing.rules';
 
 /** Before any publish: everything to the general queue. */
 const BUILT_IN: TRuleSet = ZRuleSet.parse({ rules: [], default: { queue: 'general', priority: 10 } });
+
+/** Two admins publishing at the same instant both computed the same next version. */
+function conflictOnRace(err: unknown): never {
+  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+    throw new AppError('CONFLICT', 'another version was published at the same moment: reload and publish again');
+  }
+  throw err;
+}
 
 export interface RuleVersionInfo {
   version: number;
@@ -91,14 +99,17 @@ export function createRuleStore(deps: { db: Db; bus: EventBus; recheckMs?: numbe
     async publish(json, meta) {
       const checked = validateRuleSet(json, await knownNames());
       if (!checked.valid) throw new AppError('UNPROCESSABLE', 'rule set is invalid: nothing was published', { errors: checked.errors });
-      const version = await deps.db.$transaction(async (tx) => {
-        const last = await tx.routingRuleSet.findFirst({ orderBy: { version: 'desc' }, select: { version: true } });
-        const from = (await tx.routingActive.findUnique({ where: { id: 1 } }))?.version ?? 0;
-        const next = (last?.version ?? 0) + 1;
-        await tx.routingRuleSet.create({ data: { version: next, document: checked.ruleSet as unknown as Prisma.InputJsonValue, comment: meta.comment ?? null, createdBy: meta.by } });
-        await activate(next, 'publish', meta, from, tx);
-        return next;
-      });
+      const version = await deps.db
+        .$transaction(async (tx) => {
+          const last = await tx.routingRuleSet.findFirst({ orderBy: { version: 'desc' }, select: { version: true } });
+          const from = (await tx.routingActive.findUnique({ where: { id: 1 } }))?.version ?? 0;
+          const next = (last?.version ?? 0) + 1;
+          const document = checked.ruleSet as unknown as Prisma.InputJsonValue;
+          await tx.routingRuleSet.create({ data: { version: next, document, comment: meta.comment ?? null, createdBy: meta.by } });
+          await activate(next, 'publish', meta, from, tx);
+          return next;
+        })
+        .catch(conflictOnRace);
       await announce();
       return { version };
     },
