@@ -7,8 +7,14 @@ export const ZAgentInput = z.object({
   languages: z.array(z.enum(['ar', 'en'])).min(1).default(['ar']),
   twilioIdentity: z.string().regex(/^[A-Za-z0-9_.-]{1,121}$/, 'must be a Twilio client identity').optional(),
   connectAgentArn: z.string().regex(/^arn:aws[a-z-]*:connect:/, 'must be an Amazon Connect agent ARN').optional(),
+  /** Queues served; empty means every queue. */
+  queues: z.array(z.string().regex(/^[a-z0-9_-]{1,64}$/, 'must be a queue name')).max(50).default([]),
+  maxConcurrency: z.number().int().min(1).max(10).default(1),
+  wrapUpSeconds: z.number().int().min(0).max(3600).default(30),
 });
 export type TAgentInput = z.infer<typeof ZAgentInput>;
+/** What callers may pass: defaults (queues, concurrency, wrap-up) are applied by the repository. */
+export type TAgentInputLoose = z.input<typeof ZAgentInput>;
 
 export interface Agent extends TAgentInput {
   id: string;
@@ -16,7 +22,7 @@ export interface Agent extends TAgentInput {
 }
 
 export interface AgentRepo {
-  upsert(id: string, input: TAgentInput): Promise<{ agent: Agent; created: boolean }>;
+  upsert(id: string, input: TAgentInputLoose): Promise<{ agent: Agent; created: boolean }>;
   get(id: string): Promise<Agent | undefined>;
   list(): Promise<Agent[]>;
 }
@@ -31,6 +37,9 @@ function toAgent(row: Row): Agent {
     languages: row.languages as Array<'ar' | 'en'>,
     ...(row.twilioIdentity ? { twilioIdentity: row.twilioIdentity } : {}),
     ...(row.connectAgentArn ? { connectAgentArn: row.connectAgentArn } : {}),
+    queues: row.queues,
+    maxConcurrency: row.maxConcurrency,
+    wrapUpSeconds: row.wrapUpSeconds,
     updatedAt: row.updatedAt.toISOString(),
   };
 }
@@ -38,13 +47,17 @@ function toAgent(row: Row): Agent {
 /** Agent profiles (skills, languages, softphone identities). Presence lives elsewhere. */
 export function createAgentRepo(db: Db): AgentRepo {
   return {
-    async upsert(id, input) {
+    async upsert(id, loose) {
+      const input = ZAgentInput.parse(loose);
       const data = {
         name: input.name,
         skills: input.skills,
         languages: input.languages,
         twilioIdentity: input.twilioIdentity ?? null,
         connectAgentArn: input.connectAgentArn ?? null,
+        queues: input.queues,
+        maxConcurrency: input.maxConcurrency,
+        wrapUpSeconds: input.wrapUpSeconds,
       };
       const existing = await db.agent.findUnique({ where: { id }, select: { id: true } });
       const row = await db.agent.upsert({ where: { id }, create: { id, ...data }, update: data });

@@ -43,7 +43,10 @@ export function createInteractionRepo(db: Db): InteractionRepo {
 
   async function callDetails(callIds: string[]): Promise<Map<string, CallDetails>> {
     if (callIds.length === 0) return new Map();
-    const calls = await db.call.findMany({ where: { id: { in: callIds } }, include: { steps: { orderBy: { seq: 'asc' } } } });
+    const [calls, events] = await Promise.all([
+      db.call.findMany({ where: { id: { in: callIds } }, include: { steps: { orderBy: { seq: 'asc' } } } }),
+      db.callEvent.findMany({ where: { callId: { in: callIds } }, orderBy: { at: 'asc' } }),
+    ]);
     return new Map(
       calls.map((c) => [
         c.id,
@@ -56,6 +59,8 @@ export function createInteractionRepo(db: Db): InteractionRepo {
           durationSeconds: c.durationSeconds,
           endStatus: c.endStatus,
           steps: c.steps.map((s) => ({ seq: s.seq, nodeId: s.nodeId, input: s.input, result: s.result, at: s.createdAt.toISOString() })),
+          // After the IVR: pop sent to an agent, delivered to their softphone, accepted.
+          events: events.filter((e) => e.callId === c.id).map((e) => ({ type: e.type, at: e.at.toISOString(), ...(e.data as Record<string, string>) })),
         },
       ]),
     );

@@ -45,6 +45,7 @@ export interface CallDetails {
   durationSeconds: number | null;
   endStatus: string | null;
   steps: Array<{ seq: number; nodeId: string; input: string | null; result: string; at: string }>;
+  events: Array<{ type: string; at: string; agentId?: string; reservationId?: string }>;
 }
 
 export interface TimelineItem {

@@ -107,8 +107,12 @@ describe('the screen pop', () => {
     await Promise.all([tab1, tab2].map((s) => s.next((m) => m.type === 'reservation' && m.status === 'accepted')));
     expect(twilioApi.requests.filter((r) => r.path.endsWith(`/Calls/${p.CallSid}.json`))).toHaveLength(1);
 
-    const events = await t.db.prisma.callEvent.findMany({ where: { callId }, orderBy: { at: 'asc' } });
-    expect(events.map((e) => e.type).sort()).toEqual(['accepted', 'pop_delivered', 'pop_sent']);
+    // The pop, its delivery and the accept are on the customer's timeline with the call.
+    await expect.poll(async () => (await t.db.prisma.callEvent.count({ where: { callId } }))).toBe(3);
+    const timeline = await t.services.interactions.page('c-noura', { limit: 10 });
+    const item = timeline.items.find((i) => i.callId === callId);
+    expect(item?.call?.events.map((e) => e.type).sort()).toEqual(['accepted', 'pop_delivered', 'pop_sent']);
+    expect(item?.call?.events.every((e) => e.agentId === 'sara')).toBe(true);
   });
 
   it('pops an unknown caller with what the IVR collected', async () => {
