@@ -42,6 +42,8 @@ export interface AppDeps {
   routingOptions?: Partial<RoutingOptions>;
   /** Which IVR flow answers inbound calls. */
   flowName?: string;
+  /** How long a webhook may take before the caller is queued regardless (default 900 ms). */
+  answerBudgetMs?: number;
 }
 
 export interface Services {
@@ -134,7 +136,7 @@ export function buildApp(deps: AppDeps): App {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(healthRouter({ db, isDraining: () => draining }));
-  app.use('/webhooks/twilio', twilioWebhooks({ calls, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger }));
+  app.use('/webhooks/twilio', twilioWebhooks({ calls, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
   app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows }));

@@ -37,6 +37,9 @@ export async function createTestApp(
       twilio: { ...TEST_CONFIG.twilio, apiBaseUrl: opts.twilioApiBaseUrl ?? 'http://127.0.0.1:9' },
     },
     routingOptions: opts.routingOptions,
+    // Generous: a loaded CI machine must not turn a slow test into the degraded path.
+    // test/webhooks/twilio/degraded.test.ts checks the real budget.
+    answerBudgetMs: 10_000,
     db: db.prisma,
     logger: pino({ level: 'silent' }),
     now: () => clock.now,

@@ -1,9 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * The schema engine holds one server-wide advisory lock while it migrates and gives up
+ * after 10 s; parallel test files would queue on it. Waiting on our own lock first (no
+ * timeout) lets each file migrate in turn.
+ */
+async function oneAtATime(url: string, fn: () => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(20261128)');
+    await fn();
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(20261128)').catch(() => {});
+    await client.end();
+  }
+}
 
 /**
  * A migrated, empty database for one test file: in-memory PGlite by default, or a fresh
@@ -13,7 +31,9 @@ export async function createTestDatabase(): Promise<Database & { drop(): Promise
   const url = process.env.TEST_DATABASE_URL;
   const schema = url ? `t_${randomBytes(6).toString('hex')}` : undefined;
   const db = await openDatabase({ databaseUrl: url, dataDir: '', memory: true, schema });
-  await applyMigrations(db.adapter, { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
+  const migrate = () => applyMigrations(db.adapter, { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
+  if (url) await oneAtATime(url, migrate);
+  else await migrate();
   return {
     ...db,
     async drop() {
