@@ -6,7 +6,7 @@
  * see across nodes cleanly.
  */
 import { z } from 'zod';
-import { IANAZone } from 'luxon';
+import { ZBusinessHours, type TBusinessHours } from '../hours/business-hours.js';
 
 /** Max characters (Unicode code points, not UTF-16 units) of a prompt text. */
 export const MAX_TEXT_CHARS = 1000;
@@ -155,22 +155,8 @@ export type TMenuNode = z.infer<typeof ZMenuNode>;
 export type TCollectNode = z.infer<typeof ZCollectNode>;
 export type TLanguageNode = z.infer<typeof ZLanguageNode>;
 
-// "24:00" is allowed as an end so a range can cover the rest of the day.
-const ZTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'time must be HH:MM');
-const ZRange = z
-  .tuple([ZTime, ZTime])
-  .refine(([a, b]) => a < b, { message: 'range end must be after its start (no overnight ranges)' });
-const ZDay = z.array(ZRange).max(8).optional();
-
-export const ZHours = z.strictObject({
-  timezone: z
-    .string()
-    .default('Asia/Riyadh')
-    .refine((tz) => IANAZone.isValidZone(tz), { message: 'unknown IANA timezone' }),
-  weekly: z.strictObject({ sun: ZDay, mon: ZDay, tue: ZDay, wed: ZDay, thu: ZDay, fri: ZDay, sat: ZDay }),
-  holidays: z.array(z.iso.date()).max(500).optional(),
-});
-export type THours = z.infer<typeof ZHours>;
+export const ZHours = ZBusinessHours;
+export type THours = TBusinessHours;
 
 export const ZFlow = z.strictObject({
   name: z.string().regex(/^[a-z0-9_-]{1,64}$/, 'name must be 1-64 chars of [a-z0-9_-]'),

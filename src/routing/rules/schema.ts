@@ -6,10 +6,10 @@
  * well-formed on its own, so `ZRuleSet.parse` output is always safe to compile.
  */
 import { z } from 'zod';
-import { IANAZone } from 'luxon';
+import { ZBusinessHours, type TBusinessHours } from '../../hours/business-hours.js';
 
 /** Timezone used when a rule's hours omit one (the contact center is in Riyadh). */
-export const DEFAULT_RULE_TIMEZONE = 'Asia/Riyadh';
+export { DEFAULT_TIMEZONE as DEFAULT_RULE_TIMEZONE } from '../../hours/business-hours.js';
 /** Upper bounds keep validation and per-call evaluation cheap. */
 export const MAX_RULES = 500;
 export const MAX_WHEN_CHARS = 2000;
@@ -61,24 +61,9 @@ const ZSteps = z
     }
   });
 
-// "24:00" is allowed as an end so a range can run to midnight.
-const ZTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'time must be HH:MM');
-const ZRange = z
-  .tuple([ZTime, ZTime])
-  .refine(([a, b]) => a < b, { message: 'range end must be after its start (no overnight ranges)' });
-const ZDay = z.array(ZRange).max(8).optional();
-
 /** Opening hours: the rule matches only inside them (local time of `timezone`). */
-export const ZRuleHours = z.strictObject({
-  timezone: z
-    .string()
-    .max(64)
-    .default(DEFAULT_RULE_TIMEZONE)
-    .refine((tz) => IANAZone.isValidZone(tz), { message: 'unknown IANA timezone' }),
-  weekly: z.strictObject({ sun: ZDay, mon: ZDay, tue: ZDay, wed: ZDay, thu: ZDay, fri: ZDay, sat: ZDay }),
-  holidays: z.array(z.iso.date()).max(500).optional(),
-});
-export type TRuleHours = z.infer<typeof ZRuleHours>;
+export const ZRuleHours = ZBusinessHours;
+export type TRuleHours = TBusinessHours;
 
 /** One routing rule; rules are tried in order and the first match wins. */
 export const ZRule = z.strictObject({
