@@ -8,6 +8,8 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createCallRepo } from '../../src/calls/call-repo.js';
+import { createCustomerRepo } from '../../src/crm/customer-repo.js';
 import { openDatabase } from '../../src/db/client.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import type { Prisma } from '../../src/generated/prisma/client.js';
@@ -25,6 +27,8 @@ const db = await openDatabase(databaseUrl ? { databaseUrl, schema, dataDir: '' }
 await applyMigrations(db.adapter, { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
 await seedCustomers(db, customers);
 const prisma = db.prisma;
+const customerRepo = createCustomerRepo(prisma);
+const callRepo = createCallRepo(prisma);
 
 const session = { nodeId: 'main', language: 'ar', path: ['route', 'main'], inputs: {}, retries: 0 };
 const events = [{ nodeId: 'route', result: 'entered', at: new Date().toISOString() }];
@@ -45,12 +49,9 @@ await time('lookup: findFirst + latest (before)', async () => {
   const c = await prisma.customer.findFirst({ where: { phones: { some: { e164: phone() } } }, include: { phones: true }, orderBy: { updatedAt: 'desc' } });
   if (c) await prisma.interaction.findFirst({ where: { customerId: c.id }, orderBy: [{ at: 'desc' }, { id: 'desc' }] });
 });
-await time('lookup: one model query with includes', async () => {
-  await prisma.customer.findFirst({
-    where: { phones: { some: { e164: phone() } } },
-    include: { phones: true, interactions: { orderBy: [{ at: 'desc' }, { id: 'desc' }], take: 1, select: { type: true, status: true } } },
-    orderBy: { updatedAt: 'desc' },
-  });
+await time('lookup: customerRepo.findCaller (after)', async () => {
+  if (!customerRepo.findCaller) throw new Error('findCaller missing');
+  await customerRepo.findCaller(phone());
 });
 await time('lookup: one raw query (join + lateral)', async () => {
   await prisma.$queryRaw`
@@ -98,14 +99,11 @@ await time('write: find + interactive tx (before)', async () => {
     await tx.interaction.create({ data: interactionData(sid, row.id) });
   });
 });
-await time('write: batch $transaction([...]) ids in JS', async () => {
-  const sid = `CA${randomUUID()}`;
-  const id = randomUUID();
-  await prisma.$transaction([
-    prisma.call.create({ data: { id, ...callData(sid) }, select: { id: true } }),
-    prisma.callStep.create({ data: { callId: id, ...stepData }, select: { seq: true } }),
-    prisma.interaction.create({ data: interactionData(sid, id), select: { id: true } }),
-  ]);
+await time('write: callRepo.start, batch tx (after)', async () => {
+  const { status: _s, language: _l, session: _se, intent: _i, queue: _q, ...call } = callData(`CA${randomUUID()}`);
+  const first = { ...stepData, events: events as never, actions: [] };
+  const created = await callRepo.start({ ...call, provider: 'twilio' }, first, session as never, null);
+  if (created === 'duplicate') throw new Error('unexpected duplicate');
 });
 await time('write: one raw CTE statement', async () => {
   const sid = `CA${randomUUID()}`;

@@ -29,6 +29,13 @@ function toRecord(row: CallRow): CallRecord {
   };
 }
 
+/**
+ * How long a new call's insert may wait for a pooled connection. Prisma's default (2 s)
+ * made calls answered with the fallback under overload never get written at all; the
+ * webhook has answered by 900 ms anyway, and Twilio itself gives up on a call at 15 s.
+ */
+const START_MAX_WAIT_MS = 10_000;
+
 function isDuplicate(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }
@@ -67,6 +74,29 @@ function stepData(step: CallStepRecord) {
   };
 }
 
+/** The call as it will be stored, before the insert: its timeline summary is written in the same batch. */
+function newCallRecord(id: string, call: NewCall, session: Session, outcomeQueue: string | null): CallRecord {
+  return {
+    id,
+    provider: call.provider,
+    providerCallId: call.providerCallId,
+    fromE164: call.fromE164,
+    customerId: call.customerId,
+    flowName: call.flowName,
+    flowVersion: call.flowVersion,
+    startedAt: call.startedAt,
+    language: session.language,
+    session,
+    intent: session.intent ?? null,
+    queue: outcomeQueue,
+    status: outcomeQueue ? 'queued' : 'in_ivr',
+    stepSeq: 0,
+    endedAt: null,
+    durationSeconds: null,
+    endStatus: null,
+  };
+}
+
 export function createCallRepo(db: Db): CallRepo {
   return {
     async find(provider, providerCallId) {
@@ -85,25 +115,7 @@ export function createCallRepo(db: Db): CallRepo {
       // the three inserts go as one batch transaction: no re-select and no interactive
       // transaction holding a pooled connection across our own awaits. Still model
       // operations (not $queryRaw) so client extensions see them.
-      const record: CallRecord = {
-        id: randomUUID(),
-        provider: call.provider,
-        providerCallId: call.providerCallId,
-        fromE164: call.fromE164,
-        customerId: call.customerId,
-        flowName: call.flowName,
-        flowVersion: call.flowVersion,
-        startedAt: call.startedAt,
-        language: session.language,
-        session,
-        intent: session.intent ?? null,
-        queue: outcomeQueue,
-        status: outcomeQueue ? 'queued' : 'in_ivr',
-        stepSeq: 0,
-        endedAt: null,
-        durationSeconds: null,
-        endStatus: null,
-      };
+      const record = newCallRecord(randomUUID(), call, session, outcomeQueue);
       try {
         const [row] = await db.$transaction([
           db.call.create({
@@ -131,7 +143,7 @@ export function createCallRepo(db: Db): CallRepo {
             },
             select: { id: true },
           }),
-        ]);
+        ], { maxWait: START_MAX_WAIT_MS });
         return toRecord(row);
       } catch (err) {
         if (isDuplicate(err)) return 'duplicate';

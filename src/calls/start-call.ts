@@ -21,14 +21,18 @@ export interface StartCallDeps extends HandoffDeps {
  * A new inbound call: find the caller, run the IVR's first step, log the call. A repeat
  * delivery of the same call gets the answer it got the first time.
  *
- * Insert-first: nearly every delivery is a new call, so we do not look for the call
- * before inserting it; a repeat is recognised by the unique (provider, providerCallId)
- * insert failing, and then replays the stored step 0.
+ * The duplicate check stays in front (a sequential retry costs one read, not a CRM lookup
+ * and a failed insert). Measured: insert-first saved one query per call, but then a burst
+ * of new calls starts every CRM lookup at once and callers past the lookup budget are
+ * not recognised (test/routing/concurrency.test.ts on Postgres).
  */
 export async function startInboundCall(
   deps: StartCallDeps,
   input: { provider: Provider; providerCallId: string; from: string; to: string | null },
 ): Promise<IvrAnswer> {
+  const existing = await deps.calls.find(input.provider, input.providerCallId);
+  if (existing) return replay(deps.calls, existing.id, 0);
+
   const fromE164 = normalizePhone(input.from) ?? null;
   const [lookup, active] = await Promise.all([deps.lookup.lookup(fromE164 ?? undefined), deps.flows.active(deps.flowName)]);
   if (!active) throw new AppError('SERVICE_UNAVAILABLE', `no active IVR flow '${deps.flowName}'`);
