@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
-import { applyMigrations, createMigration } from '../src/db/migrations.js';
+import { createMigration } from '../src/db/migrations.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const paths = { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') };
@@ -17,7 +17,7 @@ try {
     const dir = await createMigration(db.adapter, { ...paths, name });
     console.log(dir ? `wrote ${path.relative(root, dir)}/migration.sql` : 'schema unchanged: no migration written');
   } else {
-    const applied = await applyMigrations(db.adapter, paths);
+    const applied = await db.migrate(paths);
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
   }
 } finally {

@@ -120,13 +120,9 @@ export function buildApp(deps: AppDeps): App {
     now,
     logger,
     routing,
-    // Off the caller's path: the answer is already on its way when the pop's reads start.
-    onCallStarted: (callId) => {
-      void db.call
-        .findUnique({ where: { id: callId }, select: { customerId: true } })
-        .then((c) => c && popContext.prefetch(callId, c.customerId))
-        .catch(() => {});
-    },
+    // The pop's CRM and timeline reads run while the caller is in the IVR; setImmediate
+    // lets the TwiML answer go out first.
+    onCallStarted: (callId, customerId) => setImmediate(() => popContext.prefetch(callId, customerId)),
   });
   const tokens = createTokenVerifier(config.jwt);
   const hub = createAgentHub({ tokens, db, messages, routing, presence, bus, logger, onAck: pipeline.onAck });

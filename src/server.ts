@@ -2,7 +2,6 @@ import path from 'node:path';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, secretsPath } from './config.js';
 import { openDatabase } from './db/client.js';
-import { applyMigrations } from './db/migrations.js';
 import { seedDemo } from './demo/seed.js';
 import { createLogger } from './logger.js';
 import { createInProcessBus, createRedisBus } from './realtime/event-bus.js';
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
-  const applied = await applyMigrations(db.adapter, { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
+  const applied = await db.migrate({ schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const bus = config.redisUrl ? createRedisBus(config.redisUrl, logger) : createInProcessBus();

@@ -10,7 +10,6 @@ import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { createCustomerRepo } from '../../src/crm/customer-repo.js';
 import { openDatabase } from '../../src/db/client.js';
-import { applyMigrations } from '../../src/db/migrations.js';
 import { PrismaClient } from '../../src/generated/prisma/client.js';
 import { demoFlowDefinition } from '../../src/ivr/demo-flow.js';
 import { seedCustomers } from './seed-customers.js';
@@ -27,7 +26,7 @@ function send(msg: ChildReady | ChildReply): void {
 
 const t0 = performance.now();
 const db = await openDatabase(databaseUrl ? { databaseUrl, schema, dataDir: '' } : { memory: true, dataDir: '' });
-await applyMigrations(db.adapter, { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
+await db.migrate({ schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
 const migrateMs = performance.now() - t0;
 
 const t1 = performance.now();

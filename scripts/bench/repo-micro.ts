@@ -11,7 +11,6 @@ import { parseArgs } from 'node:util';
 import { createCallRepo } from '../../src/calls/call-repo.js';
 import { createCustomerRepo } from '../../src/crm/customer-repo.js';
 import { openDatabase } from '../../src/db/client.js';
-import { applyMigrations } from '../../src/db/migrations.js';
 import type { Prisma } from '../../src/generated/prisma/client.js';
 import { seedCustomers } from './seed-customers.js';
 import { seededPhone } from './phones.js';
@@ -24,7 +23,7 @@ const databaseUrl = process.env.DATABASE_URL || undefined;
 const schema = databaseUrl ? `micro_${randomBytes(5).toString('hex')}` : undefined;
 
 const db = await openDatabase(databaseUrl ? { databaseUrl, schema, dataDir: '' } : { memory: true, dataDir: '' });
-await applyMigrations(db.adapter, { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
+await db.migrate({ schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
 await seedCustomers(db, customers);
 const prisma = db.prisma;
 const customerRepo = createCustomerRepo(prisma);

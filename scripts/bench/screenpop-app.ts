@@ -20,7 +20,6 @@ import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { openDatabase, type Db } from '../../src/db/client.js';
-import { applyMigrations } from '../../src/db/migrations.js';
 import { demoFlowDefinition } from '../../src/ivr/demo-flow.js';
 import { AGENT_MESSAGE_CHANNEL, type AgentDelivery } from '../../src/realtime/agent-hub.js';
 import { createInProcessBus } from '../../src/realtime/event-bus.js';
@@ -42,7 +41,7 @@ const send = (msg: SpChildReply) => process.send?.(msg);
 
 const t0 = performance.now();
 const database = await openDatabase(databaseUrl ? { databaseUrl, schema, dataDir: '' } : { memory: true, dataDir: '' });
-await applyMigrations(database.adapter, { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
+await database.migrate({ schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
 const migrateMs = performance.now() - t0;
 
 const t1 = performance.now();

@@ -32,12 +32,12 @@ export function createCallService(deps: {
   logger: Logger;
   routing?: RoutingService;
   /** Told of each new call once it is recorded (the screen pop starts its reads here). */
-  onCallStarted?: (callId: string) => void;
+  onCallStarted?: (callId: string, customerId: string | null) => void;
 }): CallService {
   return {
     async start(input) {
       const answer = await startInboundCall(deps, input);
-      deps.onCallStarted?.(answer.callId);
+      if (answer.created) deps.onCallStarted?.(answer.callId, answer.created.customerId);
       return answer;
     },
     continue: (input) => continueIvr(deps, input),

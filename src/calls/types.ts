@@ -37,6 +37,8 @@ export interface IvrAnswer {
   callId: string;
   actions: Action[];
   nextSeq: number;
+  /** Set only when this request created the call (not on a provider's retry). */
+  created?: { customerId: string | null };
 }
 
 /** The timeline entry of a call is keyed by the provider's call id: retries never double it. */

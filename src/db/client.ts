@@ -6,6 +6,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { applyMigrations, type MigrationPaths } from './migrations.js';
 
 export type Db = PrismaClient;
 
@@ -14,6 +15,8 @@ export interface Database {
   /** The same connection, for the schema engine that applies migrations. */
   adapter: SqlMigrationAwareDriverAdapterFactory;
   kind: 'pglite' | 'postgres';
+  /** Applies pending migrations; returns the names applied now. */
+  migrate(paths: MigrationPaths): Promise<string[]>;
   /** Raw SQL for bulk loads (COPY-speed seeding) that Prisma has no API for. */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
@@ -42,6 +45,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     prisma,
     adapter,
     kind: 'pglite',
+    migrate: (paths) => applyMigrations(adapter, paths),
     exec: async (sql) => {
       await client.exec(sql);
     },
@@ -67,6 +71,17 @@ async function openPostgres(url: string, schema?: string): Promise<Database> {
     prisma,
     adapter,
     kind: 'postgres',
+    async migrate(paths) {
+      // The schema engine takes a session-level advisory lock and may release it on another
+      // pooled connection, leaving it held; one connection of its own keeps lock and unlock
+      // on the same session (several nodes starting at once queue on it properly).
+      const own = new pg.Pool({ connectionString: url, max: 1, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+      try {
+        return await applyMigrations(new PrismaPg(own, schema ? { schema } : undefined), paths);
+      } finally {
+        await own.end();
+      }
+    },
     exec: async (sql) => {
       await pool.query(sql);
     },

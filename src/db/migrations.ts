@@ -67,11 +67,13 @@ export function readMigrations(migrationsDir: string): MigrationList {
   };
 }
 
+export interface MigrationPaths {
+  schemaPath: string;
+  migrationsDir: string;
+}
+
 /** Applies pending migrations; returns the names applied now. */
-export async function applyMigrations(
-  adapter: SqlMigrationAwareDriverAdapterFactory,
-  opts: { schemaPath: string; migrationsDir: string },
-): Promise<string[]> {
+export async function applyMigrations(adapter: SqlMigrationAwareDriverAdapterFactory, opts: MigrationPaths): Promise<string[]> {
   return withEngine(adapter, opts.schemaPath, async (engine) => {
     const out = await engine.applyMigrations({ migrationsList: readMigrations(opts.migrationsDir), filters: NO_FILTER });
     return out.appliedMigrationNames;

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/client.js';
-import { applyMigrations } from '../../src/db/migrations.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -12,13 +11,22 @@ const root = path.resolve(import.meta.dirname, '../..');
  * timeout) lets each file migrate in turn.
  */
 async function oneAtATime(url: string, fn: () => Promise<unknown>): Promise<void> {
+  await withClient(url, async (client) => {
+    await client.query('SELECT pg_advisory_lock(20261128)');
+    try {
+      await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(20261128)');
+    }
+  });
+}
+
+async function withClient(url: string, fn: (client: pg.Client) => Promise<unknown>): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock(20261128)');
-    await fn();
+    await fn(client);
   } finally {
-    await client.query('SELECT pg_advisory_unlock(20261128)').catch(() => {});
     await client.end();
   }
 }
@@ -31,14 +39,15 @@ export async function createTestDatabase(): Promise<Database & { drop(): Promise
   const url = process.env.TEST_DATABASE_URL;
   const schema = url ? `t_${randomBytes(6).toString('hex')}` : undefined;
   const db = await openDatabase({ databaseUrl: url, dataDir: '', memory: true, schema });
-  const migrate = () => applyMigrations(db.adapter, { schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
+  const migrate = () => db.migrate({ schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
   if (url) await oneAtATime(url, migrate);
   else await migrate();
   return {
     ...db,
     async drop() {
-      if (schema) await db.exec(`DROP SCHEMA "${schema}" CASCADE`);
-      await db.close();
+      // Its own connection: a test may have closed the app's pool to play a dead database.
+      if (url && schema) await withClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+      await db.close().catch(() => {});
     },
   };
 }

@@ -62,9 +62,13 @@ describe('when our own stores are slow or down', () => {
     const down = await createTestApp();
     await down.services.flows.active('main'); // the flow is cached, as on a live node
     await down.db.close();
-    const res = await postTwilio(down.app, '/webhooks/twilio/voice', params());
-    expect(res.status).toBe(200);
-    expect(res.text).toMatch(/<Enqueue[^>]*>general<\/Enqueue>/);
-    expect(res.text).toContain('Sorry for the wait');
+    try {
+      const res = await postTwilio(down.app, '/webhooks/twilio/voice', params());
+      expect(res.status).toBe(200);
+      expect(res.text).toMatch(/<Enqueue[^>]*>general<\/Enqueue>/);
+      expect(res.text).toContain('Sorry for the wait');
+    } finally {
+      await down.close();
+    }
   });
 });
