@@ -29,13 +29,6 @@ function toRecord(row: CallRow): CallRecord {
   };
 }
 
-/**
- * How long a new call's insert may wait for a pooled connection. Prisma's default (2 s)
- * made calls answered with the fallback under overload never get written at all; the
- * webhook has answered by 900 ms anyway, and Twilio itself gives up on a call at 15 s.
- */
-const START_MAX_WAIT_MS = 10_000;
-
 function isDuplicate(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 }
@@ -111,44 +104,34 @@ export function createCallRepo(db: Db): CallRepo {
     },
 
     async start(call, first, session, outcomeQueue) {
-      // Every value is known up front (the id is made here, as @default(uuid()) would), so
-      // the three inserts go as one batch transaction: no re-select and no interactive
-      // transaction holding a pooled connection across our own awaits. Still model
-      // operations (not $queryRaw) so client extensions see them.
+      // The webhook's hot path: call, first IVR answer and timeline entry in ONE statement.
+      // A conflicting CallSid inserts nothing (a retry won the race) and returns no row.
+      // Timestamps go in as UTC wall time, which is how Prisma stores DateTime.
       const record = newCallRecord(randomUUID(), call, session, outcomeQueue);
-      try {
-        const [row] = await db.$transaction([
-          db.call.create({
-            data: {
-              ...call,
-              id: record.id,
-              language: record.language,
-              session: session as unknown as Prisma.InputJsonValue,
-              intent: record.intent,
-              queue: record.queue,
-              status: record.status,
-            },
-          }),
-          db.callStep.create({ data: { callId: record.id, ...stepData(first) }, select: { seq: true } }),
-          db.interaction.create({
-            data: {
-              idempotencyKey: callInteractionKey(call.provider, call.providerCallId),
-              customerId: call.customerId,
-              phoneE164: call.fromE164,
-              channel: 'voice',
-              type: 'call',
-              at: call.startedAt,
-              summary: summarizeCall(record),
-              callId: record.id,
-            },
-            select: { id: true },
-          }),
-        ], { maxWait: START_MAX_WAIT_MS });
-        return toRecord(row);
-      } catch (err) {
-        if (isDuplicate(err)) return 'duplicate';
-        throw err;
-      }
+      const at = call.startedAt.toISOString();
+      const step = stepData(first);
+      const rows = await db.$queryRaw<Array<{ id: string }>>`
+        WITH c AS (
+          INSERT INTO "Call" ("id", "provider", "providerCallId", "fromE164", "fromRaw", "to", "customerId", "flowName",
+                              "flowVersion", "language", "session", "status", "queue", "intent", "startedAt")
+          VALUES (${record.id}, ${call.provider}, ${call.providerCallId}, ${call.fromE164}, ${call.fromRaw}, ${call.to},
+                  ${call.customerId}, ${call.flowName}, ${call.flowVersion}, ${record.language}, ${JSON.stringify(session)}::jsonb,
+                  ${record.status}, ${record.queue}, ${record.intent}, (${at}::timestamptz AT TIME ZONE 'UTC'))
+          ON CONFLICT ("provider", "providerCallId") DO NOTHING
+          RETURNING "id"
+        ), s AS (
+          INSERT INTO "CallStep" ("callId", "seq", "nodeId", "input", "result", "events", "response", "createdAt")
+          SELECT c."id", ${step.seq}, ${step.nodeId}, ${step.input}, ${step.result}, ${JSON.stringify(first.events)}::jsonb,
+                 ${step.response}, (${at}::timestamptz AT TIME ZONE 'UTC') FROM c
+        ), i AS (
+          INSERT INTO "Interaction" ("id", "idempotencyKey", "customerId", "phoneE164", "channel", "type", "at", "summary",
+                                     "callId", "createdAt", "updatedAt")
+          SELECT ${randomUUID()}, ${callInteractionKey(call.provider, call.providerCallId)}, ${call.customerId}, ${call.fromE164},
+                 'voice', 'call', (${at}::timestamptz AT TIME ZONE 'UTC'), ${summarizeCall(record)}, c."id",
+                 (${at}::timestamptz AT TIME ZONE 'UTC'), (${at}::timestamptz AT TIME ZONE 'UTC') FROM c
+        )
+        SELECT "id" FROM c`;
+      return rows.length === 1 ? record : 'duplicate';
     },
 
     async advance(callId, step, session, outcomeQueue, hungUp) {
