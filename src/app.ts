@@ -122,7 +122,7 @@ export function buildApp(deps: AppDeps): App {
     routing,
     // The pop's CRM and timeline reads run while the caller is in the IVR; setImmediate
     // lets the TwiML answer go out first.
-    onCallStarted: (callId, customerId) => setImmediate(() => popContext.prefetch(callId, customerId)),
+    onCallStarted: (callId, customer) => setImmediate(() => popContext.prefetch(callId, customer)),
   });
   const tokens = createTokenVerifier(config.jwt);
   const hub = createAgentHub({ tokens, db, messages, routing, presence, bus, logger, onAck: pipeline.onAck });

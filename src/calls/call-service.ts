@@ -1,4 +1,5 @@
 import type { CallerLookup } from '../crm/lookup.js';
+import type { Customer } from '../crm/schemas.js';
 import type { FlowStore } from '../ivr/flow-store.js';
 import type { Input } from '../ivr/types.js';
 import { AppError } from '../errors.js';
@@ -32,12 +33,12 @@ export function createCallService(deps: {
   logger: Logger;
   routing?: RoutingService;
   /** Told of each new call once it is recorded (the screen pop starts its reads here). */
-  onCallStarted?: (callId: string, customerId: string | null) => void;
+  onCallStarted?: (callId: string, customer: Customer | null) => void;
 }): CallService {
   return {
     async start(input) {
       const answer = await startInboundCall(deps, input);
-      if (answer.created) deps.onCallStarted?.(answer.callId, answer.created.customerId);
+      if (answer.created) deps.onCallStarted?.(answer.callId, answer.created.customer);
       return answer;
     },
     continue: (input) => continueIvr(deps, input),

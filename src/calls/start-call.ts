@@ -60,7 +60,7 @@ export async function startInboundCall(
   );
   if (created === 'duplicate') return replayFirstStep(deps.calls, input);
   await commitHandoff(deps, plan, created);
-  return { callId: created.id, actions: step.actions, nextSeq: 1, created: { customerId: created.customerId } };
+  return { callId: created.id, actions: step.actions, nextSeq: 1, created: { customer: lookup.status === 'found' ? lookup.customer : null } };
 }
 
 /** A repeat delivery of a call we already stored: the answer it got the first time. */

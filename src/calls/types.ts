@@ -1,3 +1,4 @@
+import type { Customer } from '../crm/schemas.js';
 import type { Action, IvrEvent, Session } from '../ivr/types.js';
 
 export type Provider = 'twilio' | 'connect';
@@ -37,8 +38,8 @@ export interface IvrAnswer {
   callId: string;
   actions: Action[];
   nextSeq: number;
-  /** Set only when this request created the call (not on a provider's retry). */
-  created?: { customerId: string | null };
+  /** Set only when this request created the call (not on a provider's retry), with who called. */
+  created?: { customer: Customer | null };
 }
 
 /** The timeline entry of a call is keyed by the provider's call id: retries never double it. */

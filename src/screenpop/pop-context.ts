@@ -11,8 +11,8 @@ export interface PopContext {
 const HISTORY = 10;
 
 export interface PopContextCache {
-  /** Starts the CRM and timeline reads for a call as it enters the IVR. */
-  prefetch(callId: string, customerId: string | null): void;
+  /** Starts the timeline read for a call as it enters the IVR; the CRM record comes from the caller lookup. */
+  prefetch(callId: string, customer: Customer | null): void;
   /** The prefetched context, or a fresh read if this node did not see the call start. */
   get(callId: string, customerId: string | null): Promise<PopContext>;
 }
@@ -27,10 +27,10 @@ export function createPopContextCache(deps: { db: Db; customers: CustomerRepo; t
   const now = deps.now ?? Date.now;
   const entries = new Map<string, { at: number; value: Promise<PopContext> }>();
 
-  async function load(callId: string, customerId: string | null): Promise<PopContext> {
+  async function load(callId: string, customerId: string | null, known?: Customer): Promise<PopContext> {
     if (!customerId) return { history: [] };
     const [customer, rows] = await Promise.all([
-      deps.customers.get(customerId),
+      known ?? deps.customers.get(customerId),
       deps.db.interaction.findMany({
         where: { customerId, OR: [{ callId: null }, { callId: { not: callId } }] },
         orderBy: [{ at: 'desc' }, { id: 'desc' }],
@@ -42,9 +42,9 @@ export function createPopContextCache(deps: { db: Db; customers: CustomerRepo; t
   }
 
   return {
-    prefetch(callId, customerId) {
+    prefetch(callId, customer) {
       if (entries.size >= max) entries.delete(entries.keys().next().value!);
-      const value = load(callId, customerId);
+      const value = load(callId, customer?.id ?? null, customer ?? undefined);
       value.catch(() => entries.delete(callId));
       entries.set(callId, { at: now(), value });
     },
