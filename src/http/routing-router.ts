@@ -128,7 +128,7 @@ export function routingRouter(deps: RoutingApiDeps): express.Router {
   r.put('/agents/:id/status', staff, async (req: Request, res: Response) => {
     const id = actingAgent(req, parseInput(ZAgentId, req.params.id, 'id'));
     const event = await deps.presence.setStatus(id, parseInput(ZStatusChange, req.body), 'api');
-    if (event.state === 'available') void deps.routing.dispatch();
+    void deps.routing.dispatch({ agentsChanged: true });
     res.json(event);
   });
 

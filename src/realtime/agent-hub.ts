@@ -97,7 +97,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
         return;
       case 'status': {
         const ev = await deps.presence.setStatus(agentId, { status: msg.status, reason: msg.reason }, 'socket');
-        if (ev.state === 'available') void deps.routing.dispatch();
+        void deps.routing.dispatch({ agentsChanged: true });
         send(ws, { type: 'result', for: 'status', ok: true, state: ev.state });
         return;
       }
@@ -105,7 +105,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
         const agent = await deps.db.agent.findUnique({ where: { id: agentId }, select: { state: true } });
         if (agent?.state !== 'wrap_up') throw new AppError('CONFLICT', 'not in wrap-up');
         await deps.presence.setStatus(agentId, { status: 'available' }, 'socket');
-        void deps.routing.dispatch();
+        void deps.routing.dispatch({ agentsChanged: true });
         send(ws, { type: 'result', for: 'wrapup_done', ok: true });
         return;
       }

@@ -9,6 +9,7 @@ import type { RuleStore } from './rule-store.js';
 import { decide, fillContextDefaults, requirementsAt, selectAgent, type AgentSnapshot, type Decision, type RoutingContextInput } from './rules/index.js';
 import { snapshotAgents } from './agent-snapshots.js';
 import { withIvrQueue } from './ivr-queue.js';
+import { PRESENCE_CHANNEL } from './presence.js';
 
 export const RESERVATION_CHANNEL = 'routing.reservation';
 
@@ -28,6 +29,8 @@ export interface RoutingOptions {
   /** Missed offers in a row after which an agent is set away. */
   awayAfterMisses: number;
   tickMs: number;
+  /** How long a read of the free agents may be reused between presence changes. */
+  agentsTtlMs: number;
 }
 
 export interface RoutingService {
@@ -41,8 +44,8 @@ export interface RoutingService {
   requestCallback(callId: string, number: string): Promise<QueueEntryRecord | undefined>;
   queueStatus(callId: string): Promise<{ entry: QueueEntryRecord; position: number; estimatedWaitSeconds: number; offerCallback: boolean } | undefined>;
   pendingFor(agentId: string): Promise<ReservationEvent[]>;
-  /** Offers waiting calls to free agents; concurrent calls on one node coalesce. */
-  dispatch(): Promise<void>;
+  /** Offers waiting calls to free agents; concurrent calls on one node coalesce. `agentsChanged` after a presence change. */
+  dispatch(opts?: { agentsChanged?: boolean }): Promise<void>;
   /** Timeouts, wrap-ups, escalation steps, then a dispatch. */
   tick(): Promise<void>;
   start(): void;
@@ -62,9 +65,24 @@ export function createRoutingService(deps: {
   /** Runs once, on this node, for every offer change (the screen pop pipeline). */
   onReservation?: (ev: ReservationEvent) => Promise<void>;
 }): RoutingService {
-  const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, ...deps.options };
+  const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, agentsTtlMs: 1000, ...deps.options };
   let running: Promise<void> | undefined;
   let again = false;
+  // Free agents as last read. Re-reading thousands of agent rows for every arriving call
+  // would cost more than the decision itself; the conditional UPDATE in reserve() is what
+  // keeps offers correct, so a stale entry only costs one failed attempt. Dropped on any
+  // presence change seen here or on the bus, and after `agentsTtlMs` regardless.
+  let free: { readAt: number; agents: Array<AgentSnapshot & { queues: string[] }> } | undefined;
+  const forgetAgents = () => {
+    free = undefined;
+  };
+  const unsubscribe = deps.bus.subscribe(PRESENCE_CHANNEL, forgetAgents);
+  async function freeAgents(now: Date) {
+    if (!free || now.getTime() - free.readAt > opts.agentsTtlMs || now.getTime() < free.readAt) {
+      free = { readAt: now.getTime(), agents: await snapshotAgents(deps.db) };
+    }
+    return free;
+  }
   let timer: NodeJS.Timeout | undefined;
 
   const event = (type: ReservationEvent['type'], r: ReservationRecord, e: QueueEntryRecord): ReservationEvent => ({
@@ -114,8 +132,9 @@ export function createRoutingService(deps: {
     const now = deps.now();
     const waiting = await deps.queues.waiting(500);
     if (waiting.length === 0) return;
-    let agents: Array<AgentSnapshot & { queues: string[] }> = await snapshotAgents(deps.db);
+    const snapshot = await freeAgents(now);
     for (const raw of waiting) {
+      const agents = snapshot.agents;
       if (agents.length === 0) break;
       const { entry, req, decision } = await requirements(raw, now);
       const withinHours = decision.preferLastAgent && (await deps.queues.lastAgent(entry.customerId ?? ''));
@@ -125,7 +144,8 @@ export function createRoutingService(deps: {
       const agent = selectAgent(candidates, { skills: req.skills, language: entry.language, preferAgentId, excludeAgentIds: new Set(entry.excludedAgents) });
       if (!agent) continue;
       const reservation = await deps.queues.reserve(entry.id, agent.id, now, new Date(now.getTime() + opts.offerTimeoutMs));
-      agents = agents.filter((a) => a.id !== agent.id);
+      // Offered now, or taken by another node meanwhile: either way not free any more.
+      snapshot.agents = agents.filter((a) => a.id !== agent.id);
       if (reservation) await announce(event('created', reservation, entry));
     }
   }
@@ -165,6 +185,7 @@ export function createRoutingService(deps: {
         throw new AppError('CONFLICT', `reservation is ${r.status === 'pending' ? 'expired' : r.status}`);
       }
       const { entry, reservation } = result;
+      forgetAgents();
       await announce(event('accepted', reservation, entry));
       const agent = await deps.db.agent.findUniqueOrThrow({ where: { id: agentId } });
       try {
@@ -178,7 +199,7 @@ export function createRoutingService(deps: {
         // The caller stays in line and is offered again; the agent is free for the next one.
         deps.logger.error({ err: err instanceof Error ? err.message : String(err), entryId: entry.id, agentId }, 'bridge to agent failed');
         await deps.queues.unassign(entry.id, agentId, deps.now());
-        void service.dispatch();
+        void service.dispatch({ agentsChanged: true });
         throw new AppError('SERVICE_UNAVAILABLE', 'could not connect the call; it has been put back in the queue');
       }
       return { entry };
@@ -193,14 +214,14 @@ export function createRoutingService(deps: {
       const entry = await deps.queues.entry(r.entryId);
       if (entry) await announce(event('rejected', released.reservation, entry));
       await deps.presence.recorded(agentId, released.agentState as never, 'rejected', 'routing').catch(() => {});
-      void service.dispatch();
+      void service.dispatch({ agentsChanged: true });
     },
 
     async callEnded(callId, o = {}) {
       const ended = await deps.queues.callEnded(callId, deps.now(), o);
       if (!ended) return;
       for (const r of ended.cancelled) await announce(event('cancelled', r, ended.entry));
-      void service.dispatch();
+      void service.dispatch({ agentsChanged: true });
     },
 
     async requestCallback(callId, number) {
@@ -224,7 +245,8 @@ export function createRoutingService(deps: {
       return out;
     },
 
-    dispatch() {
+    dispatch(o = {}) {
+      if (o.agentsChanged) forgetAgents();
       if (running) {
         again = true;
         return running;
@@ -246,13 +268,15 @@ export function createRoutingService(deps: {
 
     async tick() {
       const now = deps.now();
-      for (const r of await deps.queues.expired(now, 100)) {
+      const expired = await deps.queues.expired(now, 100);
+      const expiredAny = expired.length > 0;
+      for (const r of expired) {
         const released = await deps.queues.release(r.id, 'timeout', now, opts);
         const entry = released && (await deps.queues.entry(r.entryId));
         if (released && entry) await announce(event('timeout', released.reservation, entry));
       }
-      await deps.queues.finishWrapUps(now);
-      await service.dispatch();
+      const backFromWrapUp = await deps.queues.finishWrapUps(now);
+      await service.dispatch({ agentsChanged: expiredAny || backFromWrapUp.length > 0 });
     },
 
     start() {
@@ -263,6 +287,7 @@ export function createRoutingService(deps: {
     },
 
     async stop() {
+      unsubscribe();
       if (timer) clearInterval(timer);
       timer = undefined;
       await running;
