@@ -3,11 +3,11 @@
  * Everything here is bounded (timeouts on every wait, a cap on calls in flight).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import twilio from 'twilio';
 import WebSocket from 'ws';
+import { inboundCallParams } from './twilio-request.js';
 import { hrWall, SP_AUTH_TOKEN, SP_PUBLIC_BASE_URL, type SpChildReply, type SpParentRequest } from './screenpop-protocol.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -133,7 +133,6 @@ export function openClient(url: string, protocols: string[] | undefined, onMessa
   });
 }
 
-const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
 /** POSTs a form to the app, signed as Twilio signs it (public URL incl. query + params). */
@@ -182,19 +181,7 @@ export interface CallOutcome {
  * to the menu, so two webhooks put the call in the support queue.
  */
 export async function placeCall(port: number, from: string, outcome: CallOutcome): Promise<void> {
-  const params: Record<string, string> = {
-    AccountSid: ACCOUNT_SID,
-    ApiVersion: '2010-04-01',
-    CallSid: `CA${randomBytes(16).toString('hex')}`,
-    CallStatus: 'ringing',
-    Called: '+966114000000',
-    Caller: from,
-    Direction: 'inbound',
-    From: from,
-    FromCountry: 'SA',
-    To: '+966114000000',
-    ToCountry: 'SA',
-  };
+  const params = inboundCallParams(from);
   try {
     outcome.firstSentAt = hrWall();
     const first = await postSigned(port, '/webhooks/twilio/voice', params);

@@ -13,15 +13,9 @@ export interface VoiceRequest {
 const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 const URL = PUBLIC_BASE_URL + VOICE_PATH;
 
-/**
- * One inbound-call webhook as Twilio sends it: a fresh CallSid every time, From a random
- * seeded customer (or, `unknownShare` of the time, a number nobody has), signed with the
- * auth token over the public URL + params.
- */
-export function makeVoiceRequest(customers: number, unknownShare = 0.1): VoiceRequest {
-  const known = Math.random() >= unknownShare;
-  const from = known ? seededPhone(randomInt(0, customers)) : unknownPhone();
-  const params: Record<string, string> = {
+/** The form parameters of Twilio's inbound-call webhook for a new call from `from`. */
+export function inboundCallParams(from: string): Record<string, string> {
+  return {
     AccountSid: ACCOUNT_SID,
     ApiVersion: '2010-04-01',
     CallSid: `CA${randomBytes(16).toString('hex')}`,
@@ -34,6 +28,17 @@ export function makeVoiceRequest(customers: number, unknownShare = 0.1): VoiceRe
     To: '+966114000000',
     ToCountry: 'SA',
   };
+}
+
+/**
+ * One inbound-call webhook as Twilio sends it: a fresh CallSid every time, From a random
+ * seeded customer (or, `unknownShare` of the time, a number nobody has), signed with the
+ * auth token over the public URL + params.
+ */
+export function makeVoiceRequest(customers: number, unknownShare = 0.1): VoiceRequest {
+  const known = Math.random() >= unknownShare;
+  const from = known ? seededPhone(randomInt(0, customers)) : unknownPhone();
+  const params = inboundCallParams(from);
   const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, URL, params);
   return {
     body: new URLSearchParams(params).toString(),
