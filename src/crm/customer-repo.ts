@@ -2,13 +2,7 @@ import type { Db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Customer, TLanguage } from './schemas.js';
 
-type Row = Prisma.CustomerGetPayload<{ include: { phones: true } }>;
-
-/** The lookup's query shape: the customer, their phones, and only the kind of their newest interaction. */
-const CALLER_INCLUDE = {
-  phones: true,
-  interactions: { orderBy: [{ at: 'desc' }, { id: 'desc' }], take: 1, select: { type: true, status: true } },
-} satisfies Prisma.CustomerInclude;
+type Row = Omit<Prisma.CustomerGetPayload<object>, 'createdAt'> & { phones: Array<{ e164: string }> };
 
 function toCustomer(row: Row): Customer {
   return {
@@ -35,8 +29,8 @@ export interface CallerMatch {
 export interface CustomerRepo {
   findByPhone(e164: string): Promise<Customer | undefined>;
   /**
-   * findByPhone plus "is the newest interaction an open complaint", in one Prisma query
-   * (the webhook hot path). Optional so a CRM without it still works via findByPhone.
+   * findByPhone plus "is the newest interaction an open complaint", in one query (the
+   * webhook hot path). Optional so a CRM without it still works via findByPhone.
    */
   findCaller?(e164: string): Promise<CallerMatch | undefined>;
   get(id: string): Promise<Customer | undefined>;
@@ -57,17 +51,20 @@ export function createCustomerRepo(db: Db): CustomerRepo {
       return row ? toCustomer(row) : undefined;
     },
     async findCaller(e164) {
-      // Same choice as findByPhone; one model query instead of two halves the Prisma and
-      // SQL work per call. It stays a model query (not $queryRaw) so client extensions such
-      // as the slow-store simulation in test/webhooks/twilio/degraded.test.ts still apply.
-      const row = await db.customer.findFirst({
-        where: { phones: { some: { e164 } } },
-        include: CALLER_INCLUDE,
-        orderBy: { updatedAt: 'desc' },
-      });
+      // The webhook's hot path, so one SQL statement: the customer (most recently updated
+      // owner of a shared line, as findByPhone), their numbers, and whether their newest
+      // interaction is an unresolved complaint.
+      const rows = await db.$queryRaw<Array<Omit<Row, 'phones'> & { phones: string[]; openComplaint: boolean }>>`
+        SELECT c."id", c."name", c."language", c."tier", c."accountValueAmount", c."accountValueCurrency", c."externalRef", c."updatedAt",
+               ARRAY(SELECT p2."e164" FROM "CustomerPhone" p2 WHERE p2."customerId" = c."id" ORDER BY p2."e164") AS "phones",
+               COALESCE(last."type" = 'complaint' AND last."status" IS DISTINCT FROM 'resolved', false) AS "openComplaint"
+        FROM (SELECT c0.* FROM "CustomerPhone" p JOIN "Customer" c0 ON c0."id" = p."customerId"
+              WHERE p."e164" = ${e164} ORDER BY c0."updatedAt" DESC LIMIT 1) c
+        LEFT JOIN LATERAL (SELECT i."type", i."status" FROM "Interaction" i WHERE i."customerId" = c."id"
+                           ORDER BY i."at" DESC, i."id" DESC LIMIT 1) last ON true`;
+      const row = rows[0];
       if (!row) return undefined;
-      const last = row.interactions[0];
-      return { customer: toCustomer(row), openComplaint: last?.type === 'complaint' && last.status !== 'resolved' };
+      return { customer: toCustomer({ ...row, phones: row.phones.map((p) => ({ e164: p })) }), openComplaint: row.openComplaint };
     },
     async get(id) {
       const row = await db.customer.findUnique({ where: { id }, include: { phones: true } });
