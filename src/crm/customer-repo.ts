@@ -40,31 +40,27 @@ export interface CustomerRepo {
 
 /** The built-in CRM on Prisma. */
 export function createCustomerRepo(db: Db): CustomerRepo {
+  // The webhook's hot path, so one SQL statement: the customer (most recently updated
+  // owner of a shared line), their numbers, and whether their newest interaction is an
+  // unresolved complaint. findByPhone is the same query's customer.
+  async function findCaller(e164: string): Promise<CallerMatch | undefined> {
+    const rows = await db.$queryRaw<Array<Omit<Row, 'phones'> & { phones: string[]; openComplaint: boolean }>>`
+      SELECT c."id", c."name", c."language", c."tier", c."accountValueAmount", c."accountValueCurrency", c."externalRef", c."updatedAt",
+             ARRAY(SELECT p2."e164" FROM "CustomerPhone" p2 WHERE p2."customerId" = c."id" ORDER BY p2."e164") AS "phones",
+             COALESCE(last."type" = 'complaint' AND last."status" IS DISTINCT FROM 'resolved', false) AS "openComplaint"
+      FROM (SELECT c0.* FROM "CustomerPhone" p JOIN "Customer" c0 ON c0."id" = p."customerId"
+            WHERE p."e164" = ${e164} ORDER BY c0."updatedAt" DESC LIMIT 1) c
+      LEFT JOIN LATERAL (SELECT i."type", i."status" FROM "Interaction" i WHERE i."customerId" = c."id"
+                         ORDER BY i."at" DESC, i."id" DESC LIMIT 1) last ON true`;
+    const row = rows[0];
+    if (!row) return undefined;
+    return { customer: toCustomer({ ...row, phones: row.phones.map((p) => ({ e164: p })) }), openComplaint: row.openComplaint };
+  }
+
   return {
+    findCaller,
     async findByPhone(e164) {
-      // A shared line may belong to several customers: the most recently updated wins.
-      const row = await db.customer.findFirst({
-        where: { phones: { some: { e164 } } },
-        include: { phones: true },
-        orderBy: { updatedAt: 'desc' },
-      });
-      return row ? toCustomer(row) : undefined;
-    },
-    async findCaller(e164) {
-      // The webhook's hot path, so one SQL statement: the customer (most recently updated
-      // owner of a shared line, as findByPhone), their numbers, and whether their newest
-      // interaction is an unresolved complaint.
-      const rows = await db.$queryRaw<Array<Omit<Row, 'phones'> & { phones: string[]; openComplaint: boolean }>>`
-        SELECT c."id", c."name", c."language", c."tier", c."accountValueAmount", c."accountValueCurrency", c."externalRef", c."updatedAt",
-               ARRAY(SELECT p2."e164" FROM "CustomerPhone" p2 WHERE p2."customerId" = c."id" ORDER BY p2."e164") AS "phones",
-               COALESCE(last."type" = 'complaint' AND last."status" IS DISTINCT FROM 'resolved', false) AS "openComplaint"
-        FROM (SELECT c0.* FROM "CustomerPhone" p JOIN "Customer" c0 ON c0."id" = p."customerId"
-              WHERE p."e164" = ${e164} ORDER BY c0."updatedAt" DESC LIMIT 1) c
-        LEFT JOIN LATERAL (SELECT i."type", i."status" FROM "Interaction" i WHERE i."customerId" = c."id"
-                           ORDER BY i."at" DESC, i."id" DESC LIMIT 1) last ON true`;
-      const row = rows[0];
-      if (!row) return undefined;
-      return { customer: toCustomer({ ...row, phones: row.phones.map((p) => ({ e164: p })) }), openComplaint: row.openComplaint };
+      return (await findCaller(e164))?.customer;
     },
     async get(id) {
       const row = await db.customer.findUnique({ where: { id }, include: { phones: true } });

@@ -5,7 +5,7 @@
 import type { TFlow, TNode } from './flow-schema.js';
 import { getCompiled, type CelContext } from './cel.js';
 import { buildGather, retryActions, type InteractiveNode } from './gather.js';
-import { isOpen } from './hours.js';
+import { isOpen } from '../hours/business-hours.js';
 import { matchInput } from './match.js';
 import { sayPrompt } from './prompts.js';
 import type { Action, CallInfo, CallerContext, IvrEvent, IvrEventResult, Input, Session, Step } from './types.js';

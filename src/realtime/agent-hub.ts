@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Presence } from '../routing/presence.js';
 import type { RoutingService } from '../routing/routing-service.js';
-import type { AgentMessage, AgentMessageStore } from './agent-messages.js';
+import type { AgentMessageStore } from './agent-messages.js';
 import { parseClientMessage, type TClientMessage } from './client-messages.js';
 import type { EventBus } from './event-bus.js';
 
@@ -49,6 +49,9 @@ function tokenOf(req: http.IncomingMessage): string | undefined {
   if (i >= 0 && protocols[i + 1]) return protocols[i + 1];
   return new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined;
 }
+
+const PROFILE = { id: true, name: true, languages: true, state: true, stateReason: true, lastSeq: true } as const;
+type AgentProfile = { id: string; name: string; languages: string[]; state: string; stateReason: string | null; lastSeq: number };
 
 function refuse(socket: Duplex, status: 401 | 403, message: string): void {
   const body = JSON.stringify({ error: { code: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message } });
@@ -102,9 +105,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
         return;
       }
       case 'wrapup_done': {
-        const agent = await deps.db.agent.findUnique({ where: { id: agentId }, select: { state: true } });
-        if (agent?.state !== 'wrap_up') throw new AppError('CONFLICT', 'not in wrap-up');
-        await deps.presence.setStatus(agentId, { status: 'available' }, 'socket');
+        await deps.presence.setStatus(agentId, { status: 'available' }, 'socket', ['wrap_up']);
         void deps.routing.dispatch({ agentsChanged: true });
         send(ws, { type: 'result', for: 'wrapup_done', ok: true });
         return;
@@ -120,8 +121,8 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
     }
   }
 
-  async function onConnection(ws: WebSocket, principal: Principal): Promise<void> {
-    const agentId = principal.sub;
+  async function onConnection(ws: WebSocket, agent: AgentProfile): Promise<void> {
+    const agentId = agent.id;
     let set = sockets.get(agentId);
     if (!set) sockets.set(agentId, (set = new Set()));
     set.add(ws);
@@ -145,8 +146,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
       });
     });
 
-    const agent = await deps.db.agent.findUnique({ where: { id: agentId }, select: { id: true, name: true, languages: true, state: true, stateReason: true, lastSeq: true } });
-    const { lastSeq, ...profile } = agent!;
+    const { lastSeq, ...profile } = agent;
     // serverTime lets the page run offer countdowns on our clock, not the laptop's.
     send(ws, { type: 'hello', agent: profile, lastSeq, serverTime: new Date().toISOString() });
     // A refreshed page or a laptop waking up must see an open offer at once, not on the next one.
@@ -172,10 +172,11 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
             return refuse(socket, 401, err instanceof AppError ? err.message : 'invalid token');
           }
           if (principal.role !== 'agent') return refuse(socket, 403, 'only agents have a softphone');
-          const exists = await deps.db.agent.findUnique({ where: { id: principal.sub }, select: { id: true } }).catch(() => null);
-          if (!exists) return refuse(socket, 403, `no agent '${principal.sub}'`);
+          // The same read admits the agent and greets them.
+          const agent = await deps.db.agent.findUnique({ where: { id: principal.sub }, select: PROFILE }).catch(() => null);
+          if (!agent) return refuse(socket, 403, `no agent '${principal.sub}'`);
           wss.handleUpgrade(req, socket, head, (ws) => {
-            onConnection(ws, principal).catch((err: unknown) => {
+            onConnection(ws, agent).catch((err: unknown) => {
               deps.logger.error({ err, agentId: principal.sub }, 'socket setup failed');
               ws.close(1011, 'setup failed');
             });
@@ -203,4 +204,3 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
   };
 }
 
-export type { AgentMessage };

@@ -32,28 +32,27 @@ export const PRESENCE_CHANNEL = 'agent.presence';
 
 export interface Presence {
   /** An agent's own status change; 409 when the agent is on an offer or a call. */
-  setStatus(agentId: string, change: TStatusChange, source: string): Promise<PresenceEvent>;
-  /** Records a transition the system already made with a conditional update. */
-  recorded(agentId: string, state: AgentState, reason: string | null, source: string): Promise<void>;
+  /** `onlyFrom` narrows the states it may leave (finishing wrap-up leaves only wrap-up). */
+  setStatus(agentId: string, change: TStatusChange, source: string, onlyFrom?: AgentState[]): Promise<PresenceEvent>;
+  /** Tells every node of a transition the queue store already made and recorded. */
+  announce(agentId: string, state: AgentState, reason: string | null): Promise<void>;
 }
 
 export function createPresence(deps: { db: Db; bus: EventBus; now: () => Date }): Presence {
-  async function recorded(agentId: string, state: AgentState, reason: string | null, source: string): Promise<void> {
-    const at = deps.now();
-    await deps.db.agentStateEvent.create({ data: { agentId, state, reason, source, at } });
+  async function announce(agentId: string, state: AgentState, reason: string | null, at = deps.now()): Promise<void> {
     const event: PresenceEvent = { agentId, state, reason, at: at.toISOString() };
     await deps.bus.publish(PRESENCE_CHANNEL, event);
   }
 
   return {
-    recorded,
-    async setStatus(agentId, change, source) {
+    announce: (agentId, state, reason) => announce(agentId, state, reason),
+    async setStatus(agentId, change, source, onlyFrom) {
       const now = deps.now();
       const current = await deps.db.agent.findUnique({ where: { id: agentId }, select: { state: true } });
       if (!current) throw new AppError('NOT_FOUND', `no agent '${agentId}'`);
       const becomingIdle = change.status === 'available' && current.state !== 'available';
       const updated = await deps.db.agent.updateMany({
-        where: { id: agentId, state: { in: ALLOWED_FROM[change.status] } },
+        where: { id: agentId, state: { in: onlyFrom ?? ALLOWED_FROM[change.status] } },
         data: {
           state: change.status,
           stateReason: change.status === 'away' ? (change.reason ?? 'away') : null,
@@ -64,7 +63,8 @@ export function createPresence(deps: { db: Db; bus: EventBus; now: () => Date })
       });
       if (updated.count === 0) throw new AppError('CONFLICT', `status: agent is ${current.state}; finish the offer or call first`);
       const reason = change.status === 'away' ? (change.reason ?? 'away') : null;
-      await recorded(agentId, change.status, reason, source);
+      await deps.db.agentStateEvent.create({ data: { agentId, state: change.status, reason, source, at: now } });
+      await announce(agentId, change.status, reason, now);
       return { agentId, state: change.status, reason, at: now.toISOString() };
     },
   };

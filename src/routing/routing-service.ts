@@ -9,7 +9,7 @@ import type { RuleStore } from './rule-store.js';
 import { decide, fillContextDefaults, requirementsAt, selectAgent, type AgentSnapshot, type Decision, type RoutingContextInput } from './rules/index.js';
 import { snapshotAgents } from './agent-snapshots.js';
 import { withIvrQueue } from './ivr-queue.js';
-import { PRESENCE_CHANNEL } from './presence.js';
+import { PRESENCE_CHANNEL, type AgentState } from './presence.js';
 
 export const RESERVATION_CHANNEL = 'routing.reservation';
 
@@ -137,9 +137,7 @@ export function createRoutingService(deps: {
       const agents = snapshot.agents;
       if (agents.length === 0) break;
       const { entry, req, decision } = await requirements(raw, now);
-      const withinHours = decision.preferLastAgent && (await deps.queues.lastAgent(entry.customerId ?? ''));
-      const preferAgentId =
-        decision.preferLastAgent && withinHours && now.getTime() - withinHours.at.getTime() <= decision.preferLastAgent.withinHours * 3600_000 ? decision.preferLastAgent.agentId : undefined;
+      const preferAgentId = decision.preferLastAgent?.agentId;
       const candidates = agents.filter((a) => a.queues.length === 0 || a.queues.includes(req.queue));
       const agent = selectAgent(candidates, { skills: req.skills, language: entry.language, preferAgentId, excludeAgentIds: new Set(entry.excludedAgents) });
       if (!agent) continue;
@@ -153,9 +151,18 @@ export function createRoutingService(deps: {
   const service: RoutingService = {
     async route(ctx, o = {}) {
       const filled = fillContextDefaults(ctx);
+      const now = o.now ?? deps.now();
       const last = o.customerId ? await deps.queues.lastAgent(o.customerId) : undefined;
       if (last) filled.customer.lastAgentId = last.agentId;
-      return withIvrQueue(decide(await deps.rules.active(), filled, o.now ?? deps.now()), filled);
+      const decision = withIvrQueue(decide(await deps.rules.active(), filled, now), filled);
+      // The rule's time limit is checked here, once: a decision names a last agent only if
+      // the customer spoke to them recently enough, so dispatch needs no lookup of its own.
+      const limit = decision.preferLastAgent && decision.preferLastAgent.withinHours * 3600_000;
+      if (limit && last && now.getTime() - last.at.getTime() > limit) {
+        const { preferLastAgent: _tooOld, ...rest } = decision;
+        return rest;
+      }
+      return decision;
     },
 
     async enqueue(input) {
@@ -213,7 +220,7 @@ export function createRoutingService(deps: {
       if (!released) throw new AppError('CONFLICT', `reservation is ${r.status}`);
       const entry = await deps.queues.entry(r.entryId);
       if (entry) await announce(event('rejected', released.reservation, entry));
-      await deps.presence.recorded(agentId, released.agentState as never, 'rejected', 'routing').catch(() => {});
+      await deps.presence.announce(agentId, released.agentState as AgentState, 'rejected').catch(() => {});
       void service.dispatch({ agentsChanged: true });
     },
 

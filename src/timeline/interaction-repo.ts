@@ -68,8 +68,7 @@ export function createInteractionRepo(db: Db): InteractionRepo {
 
   return {
     async record(e) {
-      const existing = await byKey(e.idempotencyKey);
-      if (existing) return { item: existing, created: false };
+      // Insert first: a repeat is the rare case, and the unique key settles it.
       try {
         const row = await db.interaction.create({
           data: {
@@ -89,7 +88,7 @@ export function createInteractionRepo(db: Db): InteractionRepo {
         });
         return { item: toItem(row), created: true };
       } catch (err) {
-        // Two deliveries of the same event raced: the other one stored it.
+        // Delivered before (or by a racing request): answer with what is stored.
         if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
           const stored = await byKey(e.idempotencyKey);
           if (stored) return { item: stored, created: false };

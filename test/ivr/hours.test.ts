@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOpen, type HoursLike } from '../../src/ivr/hours.js';
+import { isOpen, type HoursLike } from '../../src/hours/business-hours.js';
 
 // Saudi working week: Sun–Thu; Fri/Sat weekend. Riyadh is UTC+3 all year (no DST).
 const riyadh: HoursLike = {

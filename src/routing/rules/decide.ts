@@ -4,7 +4,7 @@
 import type { CompiledRuleSet, SkipEntry } from './compile.js';
 import { toCelVariables, type RoutingContext } from './context.js';
 import { firstLine } from './condition.js';
-import { isOpenAt, localTimeResolver } from './hours.js';
+import { isOpenAt, localTimeResolver } from '../../hours/business-hours.js';
 import type { TSkillLevels, TStep } from './schema.js';
 
 export { requirementsAt, type Requirements } from './requirements.js';
