@@ -99,13 +99,10 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
   router.post('/status', async (req: Request, res: Response) => {
     const body = parseInput(ZStatusWebhook, req.body);
     const terminal = ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(body.CallStatus);
-    if (!terminal && !req.query.callbackFor) {
-      res.status(204).end();
-      return;
-    }
+    // The outbound leg of a callback is named by the call it calls back, not by its own SID.
     const callbackFor = typeof req.query.callbackFor === 'string' ? req.query.callbackFor : undefined;
-    if (callbackFor) {
-      if (terminal) await deps.calls.callbackEnded(callbackFor);
+    if (!terminal || callbackFor) {
+      if (terminal && callbackFor) await deps.calls.callbackEnded(callbackFor);
       res.status(204).end();
       return;
     }
