@@ -3,6 +3,7 @@ import path from 'node:path';
 import express from 'express';
 import { createTokenVerifier } from './auth/tokens.js';
 import { createCallRepo } from './calls/call-repo.js';
+import { createCallerMemo } from './calls/caller-memo.js';
 import { createCallService, type CallService } from './calls/call-service.js';
 import type { Config } from './config.js';
 import { createCustomerRepo, type CustomerRepo } from './crm/customer-repo.js';
@@ -99,6 +100,7 @@ export function buildApp(deps: AppDeps): App {
     now,
   });
   const routing = createRoutingService({
+    noticeFor: pipeline.noticeFor,
     onReservation: pipeline.onReservation,
     db,
     queues: createQueueStore(db),
@@ -120,9 +122,10 @@ export function buildApp(deps: AppDeps): App {
     now,
     logger,
     routing,
+    callers: createCallerMemo(),
     // The pop's CRM and timeline reads run while the caller is in the IVR; setImmediate
     // lets the TwiML answer go out first.
-    onCallStarted: (callId, customer) => setImmediate(() => popContext.prefetch(callId, customer)),
+    onCallStarted: (call, customer) => setImmediate(() => popContext.prefetch(call, customer)),
   });
   const tokens = createTokenVerifier(config.jwt);
   const hub = createAgentHub({ tokens, db, messages, routing, presence, bus, logger, onAck: pipeline.onAck });

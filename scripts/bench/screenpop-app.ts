@@ -7,11 +7,9 @@
  *
  * Instrumentation, none of it in src/: every stamp is hrWall() (CLOCK_MONOTONIC in ms, the same
  * clock in every process on this machine), kept in memory and sent to the parent on request.
- *   inserted  — the Reservation INSERT came back inside routing's reserve() transaction
- *               (a query extension on reservation.create);
- *   popStart  — the pop pipeline's first read, call.findUniqueOrThrow (the reservation is
- *               committed and announce() has started); every read of a call is stamped and
- *               the parent takes the first one after `inserted`;
+ *   committed — routing's offer statement (reservation, agent, pop message and call event in
+ *               one commit) came back: a query extension on $queryRaw that recognises the
+ *               INSERT INTO "Reservation" and takes the reservation id from its parameters;
  *   written   — the hub's bus handler has run ws.send() for the screen_pop (a second
  *               subscriber on the in-process bus, registered after the hub's, runs right
  *               after it in the same emit).
@@ -70,28 +68,17 @@ await database.exec(`
 const seedMs = performance.now() - t1;
 
 // --- instrumentation (see the header) ---
-const inserted = new Map<string, number>();
-const callReads = new Map<string, number[]>();
+const committed = new Map<string, number>();
 const written = new Map<string, number>();
 const db = database.prisma.$extends({
   query: {
-    reservation: {
-      async create({ args, query }) {
-        const r = await query(args);
-        inserted.set((r as { id: string }).id, hr());
-        return r;
-      },
-    },
-    call: {
-      async findUniqueOrThrow({ args, query }) {
-        const id = (args.where as { id?: string }).id;
-        if (id) {
-          const list = callReads.get(id) ?? [];
-          list.push(hr());
-          callReads.set(id, list);
-        }
-        return query(args);
-      },
+    async $queryRaw({ args, query }) {
+      const r = await query(args);
+      const { strings, values } = args as unknown as { strings: string[]; values: unknown[] };
+      // The reservation id is the parameter right after the text that inserts it.
+      const i = strings.findIndex((part) => part.includes('INSERT INTO "Reservation"'));
+      if (i >= 0 && (r as unknown[]).length > 0) committed.set(String(values[i]), hr());
+      return r;
     },
   },
 }) as unknown as Db;
@@ -132,7 +119,7 @@ process.on('message', (raw) => {
         const u = process.cpuUsage();
         send({ type: 'cpu', ms: (u.user + u.system) / 1000 });
       } else if (msg.type === 'stamps') {
-        send({ type: 'stamps', inserted: [...inserted], callReads: [...callReads], written: [...written] });
+        send({ type: 'stamps', committed: [...committed], written: [...written] });
       } else if (msg.type === 'stats') {
         const [calls, queued, reservations, pending, pops, acked, delivered, states] = await Promise.all([
           database.prisma.call.count(),

@@ -9,7 +9,7 @@ export type SpParentRequest =
 export type SpChildReply =
   | { type: 'ready'; port: number; info: Record<string, string | number> }
   | { type: 'cpu'; ms: number }
-  | { type: 'stamps'; inserted: Array<[string, number]>; callReads: Array<[string, number[]]>; written: Array<[string, number]> }
+  | { type: 'stamps'; committed: Array<[string, number]>; written: Array<[string, number]> }
   | {
       type: 'stats';
       calls: number;

@@ -19,10 +19,11 @@
  *                  START of the dispatch pass (before it reads the queue and the free agents),
  *                  stored with millisecond resolution and compared with Date.now() at receipt
  *                  (±1 ms); it also includes the dispatch pass's own reads. The stricter number.
- *        a.insert: the child's stamp when the Reservation INSERT returned inside reserve().
- *                  Sub-ms; what "the reservation exists -> the agent sees it" means.
- *        and the split of a.insert: insert -> pop pipeline's first read (commit, state event,
- *        announce), pipeline -> ws.send done in the child, ws.send -> received here.
+ *        a.commit: the child's stamp when routing's offer statement returned — reservation,
+ *                  agent, pop message and call event committed together. Sub-ms; what
+ *                  "the reservation exists -> the agent sees it" means.
+ *        and its split: commit -> ws.send done in the child (delivery through the bus),
+ *        ws.send -> received here.
  *   (b)  first webhook sent (the caller's first ring) -> pop received.
  *   floor: a bare ws child sending a stamped ~2 KB JSON message to one of the same number of
  *        connected clients at the same rate; sent -> received.
@@ -263,8 +264,7 @@ async function floorPhase() {
 type AppResult = Awaited<ReturnType<typeof appPhase>>;
 
 function report(app: AppResult, floor: Awaited<ReturnType<typeof floorPhase>> | undefined): void {
-  const inserted = new Map(app.stamps.inserted);
-  const reads = new Map(app.stamps.callReads);
+  const committed = new Map(app.stamps.committed);
   const written = new Map(app.stamps.written);
   const firstSent = new Map(app.outcomes.map((o) => [o.from, o.firstSentAt]));
   const live = app.pops.filter((p) => !p.pending);
@@ -273,13 +273,8 @@ function report(app: AppResult, floor: Awaited<ReturnType<typeof floorPhase>> | 
   const uniq = [...byRes.values()];
 
   const aRow = uniq.map((p) => p.wall - (Date.parse(p.expiresAt) - offerTimeoutMs));
-  const aIns = uniq.map((p) => p.at - (inserted.get(p.reservationId) ?? NaN));
-  const popStart = (p: PopSeen) => {
-    const ins = inserted.get(p.reservationId) ?? NaN;
-    return (reads.get(p.callId) ?? []).find((t) => t >= ins) ?? NaN;
-  };
-  const segCommit = uniq.map((p) => popStart(p) - (inserted.get(p.reservationId) ?? NaN));
-  const segPipeline = uniq.map((p) => (written.get(p.reservationId) ?? NaN) - popStart(p));
+  const aCommit = uniq.map((p) => p.at - (committed.get(p.reservationId) ?? NaN));
+  const segSend = uniq.map((p) => (written.get(p.reservationId) ?? NaN) - (committed.get(p.reservationId) ?? NaN));
   const segWire = uniq.map((p) => p.at - (written.get(p.reservationId) ?? NaN));
   const b = uniq.map((p) => p.at - (firstSent.get(p.from) ?? NaN));
   const queuedToPop = uniq.map((p) => p.at - (app.outcomes.find((o) => o.from === p.from)?.queuedAt ?? NaN));
@@ -300,9 +295,8 @@ function report(app: AppResult, floor: Awaited<ReturnType<typeof floorPhase>> | 
     return s;
   };
   const sRow = row('(a) reservation row createdAt -> pop received', aRow);
-  const sIns = row('(a) reservation INSERT returned -> pop received', aIns);
-  row('    insert -> pipeline start (commit, state event)', segCommit);
-  row('    pipeline start -> ws.send done (build, append, bus)', segPipeline);
+  const sIns = row('(a) offer committed -> pop received', aCommit);
+  row('    commit -> ws.send done (bus, hub)', segSend);
   row('    ws.send done -> received (wire + client loop)', segWire);
   row('(b) first webhook sent -> pop received', b);
   row('    gather answered (queued) -> pop received', queuedToPop);
@@ -326,7 +320,7 @@ function report(app: AppResult, floor: Awaited<ReturnType<typeof floorPhase>> | 
   if (floor) console.log(`floor: ${floor.received}/${floor.sent} messages received`);
 
   const missed: string[] = [];
-  if (sIns.p99 > P99_TARGET_MS) missed.push(`p99 reservation INSERT -> socket ${f(sIns.p99)} ms > ${P99_TARGET_MS} ms`);
+  if (sIns.p99 > P99_TARGET_MS) missed.push(`p99 offer commit -> socket ${f(sIns.p99)} ms > ${P99_TARGET_MS} ms`);
   if (sRow.p99 > P99_TARGET_MS) missed.push(`p99 reservation createdAt -> socket ${f(sRow.p99)} ms > ${P99_TARGET_MS} ms`);
   if (uniq.length < app.queued) missed.push(`${app.queued - uniq.length} queued calls never popped within 30 s`);
   if (errors.length) missed.push(`${errors.length} calls failed in the webhooks`);

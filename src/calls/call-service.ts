@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { CallRepo } from './call-repo.js';
+import type { CallerMemo } from './caller-memo.js';
 import { continueIvr } from './continue-ivr.js';
 import { endCall } from './end-call.js';
 import { startInboundCall } from './start-call.js';
@@ -32,13 +33,14 @@ export function createCallService(deps: {
   now: () => Date;
   logger: Logger;
   routing?: RoutingService;
+  callers?: CallerMemo;
   /** Told of each new call once it is recorded (the screen pop starts its reads here). */
-  onCallStarted?: (callId: string, customer: Customer | null) => void;
+  onCallStarted?: (call: { id: string; provider: string; from: string }, customer: Customer | null) => void;
 }): CallService {
   return {
     async start(input) {
       const answer = await startInboundCall(deps, input);
-      if (answer.created) deps.onCallStarted?.(answer.callId, answer.created.customer);
+      if (answer.created) deps.onCallStarted?.({ id: answer.callId, provider: answer.created.provider, from: answer.created.from }, answer.created.customer);
       return answer;
     },
     continue: (input) => continueIvr(deps, input),

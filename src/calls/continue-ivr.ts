@@ -4,6 +4,7 @@ import type { FlowStore } from '../ivr/flow-store.js';
 import type { Input } from '../ivr/types.js';
 import type { CallerLookup } from '../crm/lookup.js';
 import type { CallRepo } from './call-repo.js';
+import type { CallerMemo } from './caller-memo.js';
 import { commitHandoff, planHandoff, type HandoffDeps } from './handoff.js';
 import { callerContext } from './caller-context.js';
 import { replay } from './start-call.js';
@@ -12,6 +13,7 @@ import type { IvrAnswer, Provider } from './types.js';
 
 export interface ContinueIvrDeps extends HandoffDeps {
   calls: CallRepo;
+  callers?: CallerMemo;
   flows: FlowStore;
   lookup: CallerLookup;
   now: () => Date;
@@ -34,15 +36,14 @@ export async function continueIvr(
   // The call finishes on the version it started with, even if a new one was published since.
   const active = await deps.flows.version(call.flowName, call.flowVersion);
   if (!active) throw new AppError('SERVICE_UNAVAILABLE', `IVR flow '${call.flowName}' v${call.flowVersion} is gone`);
-  // The caller's profile is read again (cheap, bounded) rather than stored in the call: a
-  // name in the session would end up in places that must not hold PII.
-  const lookup = await deps.lookup.lookup(call.fromE164 ?? undefined);
+  const lookup = deps.callers?.get(call.id) ?? (await deps.lookup.lookup(call.fromE164 ?? undefined));
+  deps.callers?.remember(call.id, lookup);
   const caller = callerContext(lookup);
   const plan = await planHandoff(deps, { step: advance(active.flow, call.session, input.input, caller, { from: call.fromE164 ?? '' }, deps.now()), lookup, from: call.fromE164 ?? '' });
   const { step } = plan;
   const record = toStepRecord(input.seq, call.session.nodeId, step);
   const saved = await deps.calls.advance(
-    call.id,
+    call,
     record,
     step.session,
     step.outcome?.type === 'queue' ? step.outcome.queue : null,

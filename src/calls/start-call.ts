@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { startCall as startIvr } from '../ivr/engine.js';
 import type { FlowStore } from '../ivr/flow-store.js';
 import type { CallRepo } from './call-repo.js';
+import type { CallerMemo } from './caller-memo.js';
 import { commitHandoff, planHandoff, type HandoffDeps } from './handoff.js';
 import { callerContext } from './caller-context.js';
 import { toStepRecord } from './step-record.js';
@@ -11,6 +12,7 @@ import type { IvrAnswer, Provider } from './types.js';
 
 export interface StartCallDeps extends HandoffDeps {
   calls: CallRepo;
+  callers?: CallerMemo;
   flows: FlowStore;
   lookup: CallerLookup;
   flowName: string;
@@ -59,8 +61,9 @@ export async function startInboundCall(
     step.outcome?.type === 'queue' ? step.outcome.queue : null,
   );
   if (created === 'duplicate') return replayFirstStep(deps.calls, input);
+  deps.callers?.remember(created.id, lookup);
   await commitHandoff(deps, plan, created);
-  return { callId: created.id, actions: step.actions, nextSeq: 1, created: { customer: lookup.status === 'found' ? lookup.customer : null } };
+  return { callId: created.id, actions: step.actions, nextSeq: 1, created: { provider: created.provider, from: fromE164 ?? input.from, customer: lookup.status === 'found' ? lookup.customer : null } };
 }
 
 /** A repeat delivery of a call we already stored: the answer it got the first time. */

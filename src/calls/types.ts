@@ -39,7 +39,7 @@ export interface IvrAnswer {
   actions: Action[];
   nextSeq: number;
   /** Set only when this request created the call (not on a provider's retry), with who called. */
-  created?: { customer: Customer | null };
+  created?: { provider: Provider; from: string; customer: Customer | null };
 }
 
 /** The timeline entry of a call is keyed by the provider's call id: retries never double it. */

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { sqlTime } from '../db/sql-time.js';
+import { AppError } from '../errors.js';
 
 /** A message on an agent's softphone channel, as it goes over the socket. */
 export interface AgentMessage {
@@ -22,8 +24,10 @@ export interface AgentMessageStore {
   prune(before: Date): Promise<number>;
 }
 
-type Row = Prisma.AgentMessageGetPayload<object>;
-const toMessage = (r: Row): AgentMessage => ({ ...(r.payload as Record<string, unknown>), type: r.type, id: r.id, seq: r.seq, at: r.createdAt.toISOString() });
+/** A stored message as it goes over the socket: its payload's fields beside type, id, seq and time. */
+export function toAgentMessage(r: { id: string; seq: number; type: string; payload: unknown; createdAt: Date }): AgentMessage {
+  return { ...(r.payload as Record<string, unknown>), type: r.type, id: r.id, seq: r.seq, at: r.createdAt.toISOString() };
+}
 
 /** Agent messages in the database, so a restart or another node loses nothing. */
 export function createAgentMessageStore(deps: { db: Db; now: () => Date; retentionMs?: number }): AgentMessageStore {
@@ -31,12 +35,16 @@ export function createAgentMessageStore(deps: { db: Db; now: () => Date; retenti
   return {
     async append(agentId, type, payload, ref) {
       const createdAt = deps.now();
-      const row = await deps.db.$transaction(async (tx) => {
-        // The increment is one UPDATE: concurrent appends for one agent get distinct numbers.
-        const { lastSeq } = await tx.agent.update({ where: { id: agentId }, data: { lastSeq: { increment: 1 } }, select: { lastSeq: true } });
-        return tx.agentMessage.create({ data: { agentId, seq: lastSeq, type, ref: ref ?? null, payload: payload as Prisma.InputJsonValue, createdAt } });
-      });
-      return toMessage(row);
+      const id = randomUUID();
+      // One statement: the increment is one UPDATE, so concurrent appends for one agent get
+      // distinct numbers, and the message exists exactly when the number was taken.
+      const rows = await deps.db.$queryRaw<Array<{ seq: number }>>`
+        WITH a AS (UPDATE "Agent" SET "lastSeq" = "lastSeq" + 1 WHERE "id" = ${agentId} RETURNING "lastSeq")
+        INSERT INTO "AgentMessage" ("agentId", "seq", "id", "type", "ref", "payload", "createdAt")
+        SELECT ${agentId}, a."lastSeq", ${id}, ${type}, ${ref ?? null}, ${JSON.stringify(payload)}::jsonb, ${sqlTime(createdAt)}::timestamp FROM a
+        RETURNING "seq"`;
+      if (!rows[0]) throw new AppError('NOT_FOUND', `no agent ${agentId}`);
+      return toAgentMessage({ id, seq: rows[0].seq, type, payload, createdAt });
     },
 
     async since(agentId, lastSeq, limit = 500) {
@@ -45,21 +53,22 @@ export function createAgentMessageStore(deps: { db: Db; now: () => Date; retenti
         orderBy: { seq: 'asc' },
         take: limit,
       });
-      return rows.map(toMessage);
+      return rows.map(toAgentMessage);
     },
 
     async openPops(agentId) {
       const pending = await deps.db.reservation.findMany({ where: { agentId, status: 'pending', expiresAt: { gt: deps.now() } }, select: { id: true } });
       if (pending.length === 0) return [];
       const rows = await deps.db.agentMessage.findMany({ where: { agentId, type: 'screen_pop', ref: { in: pending.map((p) => p.id) } }, orderBy: { seq: 'asc' } });
-      return rows.map(toMessage);
+      return rows.map(toAgentMessage);
     },
 
     async ack(agentId, id) {
-      const row = await deps.db.agentMessage.findUnique({ where: { id }, select: { agentId: true, type: true, ref: true, ackedAt: true } });
-      if (!row || row.agentId !== agentId) return undefined;
-      if (!row.ackedAt) await deps.db.agentMessage.updateMany({ where: { id, ackedAt: null }, data: { ackedAt: deps.now() } });
-      return { type: row.type, ref: row.ref };
+      // Repeated acks keep the first time and still answer with what was acknowledged.
+      const rows = await deps.db.$queryRaw<Array<{ type: string; ref: string | null }>>`
+        UPDATE "AgentMessage" SET "ackedAt" = COALESCE("ackedAt", ${sqlTime(deps.now())}::timestamp)
+        WHERE "id" = ${id} AND "agentId" = ${agentId} RETURNING "type", "ref"`;
+      return rows[0];
     },
 
     async prune(before) {

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
+import { sqlTime } from '../db/sql-time.js';
+import { toAgentMessage, type AgentMessage } from '../realtime/agent-messages.js';
 import { Prisma } from '../generated/prisma/client.js';
 
 export interface QueueEntryRecord {
@@ -67,6 +70,24 @@ export interface NewEntry {
   context: unknown;
 }
 
+/** What the agent is told about an offer, stored as their next softphone message. */
+export interface OfferNotice {
+  type: string;
+  payload: Record<string, unknown>;
+  /** A line on the call's record (e.g. pop_sent), written with the offer. */
+  callEvent?: { key: string; type: string; data: Record<string, string> };
+}
+
+export interface NewOffer {
+  /** Chosen by the caller so the notice can name the reservation before it exists. */
+  id: string;
+  entryId: string;
+  agentId: string;
+  now: Date;
+  expiresAt: Date;
+  notice?: OfferNotice;
+}
+
 /**
  * The queue and its offers. Every state change is a conditional UPDATE (… WHERE status =
  * 'waiting'), which PostgreSQL applies one at a time per row: of two nodes offering one
@@ -81,8 +102,12 @@ export interface QueueStore {
   reservation(id: string): Promise<ReservationRecord | undefined>;
   pendingFor(agentId: string): Promise<ReservationRecord[]>;
   updateStep(entryId: string, data: { queue: string; priority: number; stepIndex: number; decision?: unknown; ruleVersion?: number; rule?: string; excludedAgents?: string[] }): Promise<void>;
-  /** Offers the entry to the agent; undefined when either was taken meanwhile. */
-  reserve(entryId: string, agentId: string, now: Date, expiresAt: Date): Promise<ReservationRecord | undefined>;
+  /**
+   * Offers the entry to the agent; undefined when either was taken meanwhile. The agent's
+   * notice of the offer (the screen pop) is stored in the same commit, so an offer never
+   * exists without the message that tells the agent about it.
+   */
+  reserve(offer: NewOffer): Promise<(ReservationRecord & { message?: AgentMessage }) | undefined>;
   /** Accepts a pending, unexpired offer: the entry is assigned, the agent busy. */
   accept(reservationId: string, agentId: string, now: Date): Promise<{ entry: QueueEntryRecord; reservation: ReservationRecord } | undefined>;
   /** Ends a pending offer (rejected, timed out, cancelled or failed) and puts the entry back in line. */
@@ -104,12 +129,15 @@ export function createQueueStore(db: Db): QueueStore {
   return {
     async enqueue(e) {
       const data = { ...e, decision: e.decision as Prisma.InputJsonValue, context: e.context as Prisma.InputJsonValue };
-      const row = await db.queueEntry.upsert({ where: { callId: e.callId }, create: data, update: {} });
-      return toEntry(row);
+      // Insert-or-nothing in one statement (an upsert is a transaction of four); a repeat reads the first.
+      const [row] = await db.queueEntry.createManyAndReturn({ data: [data], skipDuplicates: true });
+      return toEntry(row ?? (await db.queueEntry.findUniqueOrThrow({ where: { callId: e.callId } })));
     },
 
     async waiting(limit) {
-      const rows = await db.queueEntry.findMany({ where: { status: 'waiting' }, orderBy: [{ priority: 'desc' }, { enqueuedAt: 'asc' }, { id: 'asc' }], take: limit });
+      // Raw: every dispatch pass starts here, and Prisma's ORM path costs twice the CPU of its raw one.
+      const rows = await db.$queryRaw<EntryRow[]>`
+        SELECT * FROM "QueueEntry" WHERE "status" = 'waiting' ORDER BY "priority" DESC, "enqueuedAt", "id" LIMIT ${limit}`;
       return rows.map(toEntry);
     },
 
@@ -139,24 +167,52 @@ export function createQueueStore(db: Db): QueueStore {
       });
     },
 
-    async reserve(entryId, agentId, now, expiresAt) {
-      try {
-        return await db.$transaction(async (tx) => {
-          const entry = await tx.queueEntry.updateMany({ where: { id: entryId, status: 'waiting' }, data: { status: 'offered' } });
-          if (entry.count !== 1) throw new Lost();
-          const agent = await tx.agent.updateMany({
-            where: { id: agentId, state: 'available', activeCount: { lt: tx.agent.fields.maxConcurrency } },
-            data: { state: 'reserved', stateSince: now },
-          });
-          if (agent.count !== 1) throw new Lost();
-          const r = await tx.reservation.create({ data: { entryId, agentId, createdAt: now, expiresAt } });
-          await tx.agentStateEvent.create({ data: { agentId, state: 'reserved', source: 'routing', at: now } });
-          return toReservation(r);
-        });
-      } catch (err) {
-        if (err instanceof Lost) return undefined;
-        throw err;
-      }
+    async reserve(offer) {
+      // One statement, one round trip: the offer is on the hot path of every call. Entry and
+      // agent are locked first (entry, then agent: the order every transaction here uses)
+      // and re-checked under the lock, so either both are still free and every write below
+      // happens, or neither is and nothing does.
+      const at = sqlTime(offer.now);
+      const notice = offer.notice;
+      const event = notice?.callEvent;
+      const rows = await db.$queryRaw<Array<{ seq: number | null; messageId: string | null }>>`
+        WITH e0 AS (
+          SELECT "id", "callId" FROM "QueueEntry" WHERE "id" = ${offer.entryId} AND "status" = 'waiting' FOR UPDATE
+        ), a0 AS (
+          SELECT "id" FROM "Agent"
+          WHERE "id" = ${offer.agentId} AND "state" = 'available' AND "activeCount" < "maxConcurrency" AND EXISTS (SELECT 1 FROM e0)
+          FOR UPDATE
+        ), e AS (
+          UPDATE "QueueEntry" SET "status" = 'offered', "updatedAt" = ${at}::timestamp
+          FROM a0 WHERE "QueueEntry"."id" = (SELECT "id" FROM e0) RETURNING "QueueEntry"."id", "QueueEntry"."callId"
+        ), a AS (
+          UPDATE "Agent" SET "state" = 'reserved', "stateSince" = ${at}::timestamp, "updatedAt" = ${at}::timestamp,
+                             "lastSeq" = "Agent"."lastSeq" + ${notice ? 1 : 0}
+          FROM e0 WHERE "Agent"."id" = (SELECT "id" FROM a0) RETURNING "Agent"."id", "Agent"."lastSeq"
+        ), r AS (
+          INSERT INTO "Reservation" ("id", "entryId", "agentId", "status", "createdAt", "expiresAt")
+          SELECT ${offer.id}, e."id", a."id", 'pending', ${at}::timestamp, ${sqlTime(offer.expiresAt)}::timestamp FROM e, a
+          RETURNING "id"
+        ), s AS (
+          INSERT INTO "AgentStateEvent" ("id", "agentId", "state", "source", "at")
+          SELECT ${randomUUID()}, a."id", 'reserved', 'routing', ${at}::timestamp FROM a, r
+        ), m AS (
+          INSERT INTO "AgentMessage" ("agentId", "seq", "id", "type", "ref", "payload", "createdAt")
+          SELECT a."id", a."lastSeq", ${randomUUID()}, ${notice?.type ?? ''}, r."id", ${JSON.stringify(notice?.payload ?? {})}::jsonb, ${at}::timestamp
+          FROM a, r WHERE ${notice !== undefined}
+          RETURNING "id", "seq"
+        ), c AS (
+          INSERT INTO "CallEvent" ("id", "callId", "key", "type", "at", "data")
+          SELECT ${randomUUID()}, e."callId", ${event?.key ?? ''}, ${event?.type ?? ''}, ${at}::timestamp, ${JSON.stringify(event?.data ?? {})}::jsonb
+          FROM e, r WHERE ${event !== undefined}
+          ON CONFLICT ("callId", "key") DO NOTHING
+        )
+        SELECT m."seq", m."id" AS "messageId" FROM r LEFT JOIN m ON true`;
+      const row = rows[0];
+      if (!row) return undefined;
+      const reservation: ReservationRecord = { id: offer.id, entryId: offer.entryId, agentId: offer.agentId, status: 'pending', createdAt: offer.now, expiresAt: offer.expiresAt };
+      if (!notice || row.seq === null || !row.messageId) return reservation;
+      return { ...reservation, message: toAgentMessage({ id: row.messageId, seq: row.seq, type: notice.type, payload: notice.payload, createdAt: offer.now }) };
     },
 
     async accept(reservationId, agentId, now) {

@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
+import type { AgentMessage } from '../realtime/agent-messages.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { CallBridge } from './call-bridge.js';
 import type { Presence } from './presence.js';
-import type { QueueEntryRecord, QueueStore, ReservationRecord } from './queue-store.js';
+import type { OfferNotice, QueueEntryRecord, QueueStore, ReservationRecord } from './queue-store.js';
 import type { RuleStore } from './rule-store.js';
 import { decide, fillContextDefaults, requirementsAt, selectAgent, type AgentSnapshot, type Decision, type RoutingContextInput } from './rules/index.js';
 import { snapshotAgents } from './agent-snapshots.js';
@@ -22,6 +24,8 @@ export interface ReservationEvent {
   queue: string;
   enqueuedAt: string;
   expiresAt: string;
+  /** The agent's stored notice of a new offer (the screen pop), to deliver as is. */
+  message?: AgentMessage;
 }
 
 export interface RoutingOptions {
@@ -62,6 +66,8 @@ export function createRoutingService(deps: {
   logger: Logger;
   now: () => Date;
   options?: Partial<RoutingOptions>;
+  /** What to tell the agent about a new offer (the screen pop); stored in the offer's own commit. */
+  noticeFor?: (offer: { reservationId: string; agentId: string; entry: QueueEntryRecord; now: Date; expiresAt: Date }) => Promise<OfferNotice>;
   /** Runs once, on this node, for every offer change (the screen pop pipeline). */
   onReservation?: (ev: ReservationEvent) => Promise<void>;
 }): RoutingService {
@@ -141,10 +147,12 @@ export function createRoutingService(deps: {
       const candidates = agents.filter((a) => a.queues.length === 0 || a.queues.includes(req.queue));
       const agent = selectAgent(candidates, { skills: req.skills, language: entry.language, preferAgentId, excludeAgentIds: new Set(entry.excludedAgents) });
       if (!agent) continue;
-      const reservation = await deps.queues.reserve(entry.id, agent.id, now, new Date(now.getTime() + opts.offerTimeoutMs));
+      const offer = { reservationId: randomUUID(), agentId: agent.id, entry, now, expiresAt: new Date(now.getTime() + opts.offerTimeoutMs) };
+      const notice = await deps.noticeFor?.(offer);
+      const reservation = await deps.queues.reserve({ id: offer.reservationId, entryId: entry.id, agentId: agent.id, now, expiresAt: offer.expiresAt, notice });
       // Offered now, or taken by another node meanwhile: either way not free any more.
       snapshot.agents = agents.filter((a) => a.id !== agent.id);
-      if (reservation) await announce(event('created', reservation, entry));
+      if (reservation) await announce({ ...event('created', reservation, entry), message: reservation.message });
     }
   }
 
@@ -152,9 +160,10 @@ export function createRoutingService(deps: {
     async route(ctx, o = {}) {
       const filled = fillContextDefaults(ctx);
       const now = o.now ?? deps.now();
-      const last = o.customerId ? await deps.queues.lastAgent(o.customerId) : undefined;
+      const active = await deps.rules.active();
+      const last = o.customerId && active.usesLastAgent ? await deps.queues.lastAgent(o.customerId) : undefined;
       if (last) filled.customer.lastAgentId = last.agentId;
-      const decision = withIvrQueue(decide(await deps.rules.active(), filled, now), filled);
+      const decision = withIvrQueue(decide(active, filled, now), filled);
       // The rule's time limit is checked here, once: a decision names a last agent only if
       // the customer spoke to them recently enough, so dispatch needs no lookup of its own.
       const limit = decision.preferLastAgent && decision.preferLastAgent.withinHours * 3600_000;

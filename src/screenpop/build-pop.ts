@@ -1,52 +1,53 @@
-import type { Db } from '../db/client.js';
-import type { Session } from '../ivr/types.js';
-import type { ReservationEvent } from '../routing/routing-service.js';
-import type { PopContextCache } from './pop-context.js';
+import type { QueueEntryRecord } from '../routing/queue-store.js';
+import { fillContextDefaults, type RoutingContextInput } from '../routing/rules/index.js';
+import type { PopContext } from './pop-context.js';
 import type { HistoryItem, ScreenPop, SentimentSummarizer } from './types.js';
 
 const HISTORY_SHOWN = 5;
 
+export interface PopOffer {
+  reservationId: string;
+  agentId: string;
+  entry: QueueEntryRecord;
+  now: Date;
+  expiresAt: Date;
+}
+
 /**
- * Builds the pop for one offer. The caller's own profile and history come from the cache
- * filled when the call started; only the call row is read now.
+ * The pop for one offer, from what is already in memory: the queue entry (which holds what
+ * the caller did in the IVR, as routing saw it) and the caller's profile and history read
+ * when the call started. `context` is undefined when those reads failed: the pop then says
+ * it is incomplete rather than wait.
  */
-export async function buildScreenPop(
-  deps: { db: Db; context: PopContextCache; summarize: SentimentSummarizer; now: () => Date },
-  ev: ReservationEvent,
-): Promise<ScreenPop> {
-  const call = await deps.db.call.findUniqueOrThrow({ where: { id: ev.callId } });
-  let complete = true;
-  const ctx = await deps.context.get(call.id, call.customerId).catch(() => {
-    complete = false;
-    return { customer: undefined, history: [] };
-  });
-  const session = call.session as unknown as Session;
-  const customer = ctx.customer;
-  const history: HistoryItem[] = ctx.history.map((h) => ({ channel: h.channel, type: h.type, at: h.at.toISOString(), summary: h.summary, sentiment: h.sentimentLabel }));
-  const scores = ctx.history.flatMap((h) => (h.sentimentScore === null ? [] : [h.sentimentScore]));
-  const now = deps.now();
-  const expiresAt = new Date(ev.expiresAt);
+export function buildScreenPop(offer: PopOffer, context: PopContext | undefined, summarize: SentimentSummarizer): ScreenPop {
+  const { entry, now } = offer;
+  const routed = fillContextDefaults(entry.context as RoutingContextInput);
+  const customer = context?.customer;
+  const items = context?.history ?? [];
+  const history: HistoryItem[] = items.map((h) => ({ channel: h.channel, type: h.type, at: h.at.toISOString(), summary: h.summary, sentiment: h.sentimentLabel }));
+  const scores = items.flatMap((h) => (h.sentimentScore === null ? [] : [h.sentimentScore]));
+  const expiresAt = offer.expiresAt.toISOString();
   return {
     call: {
-      id: call.id,
-      provider: call.provider,
-      from: call.fromE164 ?? call.fromRaw,
-      language: call.language,
-      queue: ev.queue,
-      waitSeconds: Math.max(0, Math.round((now.getTime() - new Date(ev.enqueuedAt).getTime()) / 1000)),
-      reservationId: ev.reservationId,
+      id: entry.callId,
+      provider: context?.call.provider ?? 'unknown',
+      from: context?.call.from ?? routed.call.from,
+      language: entry.language,
+      queue: entry.queue,
+      waitSeconds: Math.max(0, Math.round((now.getTime() - entry.enqueuedAt.getTime()) / 1000)),
+      reservationId: offer.reservationId,
     },
-    reservation: { id: ev.reservationId, expiresAt: ev.expiresAt, timeoutSeconds: Math.max(0, Math.round((expiresAt.getTime() - now.getTime()) / 1000)) },
+    reservation: { id: offer.reservationId, expiresAt, timeoutSeconds: Math.max(0, Math.round((offer.expiresAt.getTime() - now.getTime()) / 1000)) },
     customer: customer
       ? { id: customer.id, name: customer.name, tier: customer.tier, known: true, language: customer.language }
       : { id: null, name: null, tier: null, known: false },
     accountValue: customer?.accountValue ? { ...customer.accountValue, tier: customer.tier } : null,
     // Voice biometrics and PIN verification are not wired into the IVR yet: say so plainly.
     verification: { status: 'skipped' },
-    sentiment: deps.summarize(scores),
+    sentiment: summarize(scores),
     lastInteraction: history[0] ?? null,
     history: history.slice(0, HISTORY_SHOWN),
-    ivr: { path: session.path ?? [], intent: call.intent, inputs: session.inputs ?? {} },
-    complete: complete && (call.customerId === null || customer !== undefined),
+    ivr: { path: routed.ivr.path, intent: routed.ivr.intent || null, inputs: routed.ivr.inputs },
+    complete: context !== undefined && (entry.customerId === null || customer !== undefined),
   };
 }

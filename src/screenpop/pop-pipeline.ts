@@ -1,13 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
+import { sqlTime } from '../db/sql-time.js';
 import type { Logger } from '../logger.js';
 import type { AgentMessageStore } from '../realtime/agent-messages.js';
 import type { AgentHub } from '../realtime/agent-hub.js';
+import type { OfferNotice } from '../routing/queue-store.js';
 import type { ReservationEvent } from '../routing/routing-service.js';
-import { buildScreenPop } from './build-pop.js';
+import { buildScreenPop, type PopOffer } from './build-pop.js';
 import type { PopContextCache } from './pop-context.js';
 import type { SentimentSummarizer } from './types.js';
 
 export interface PopPipeline {
+  /** The pop for an offer about to be made; routing stores it in the offer's own commit. */
+  noticeFor(offer: PopOffer): Promise<OfferNotice>;
   /** Runs on the node whose routing made the change, once per event. */
   onReservation(ev: ReservationEvent): Promise<void>;
   /** The agent's softphone acknowledged a message: a pop's delivery goes on the call's record. */
@@ -17,6 +22,9 @@ export interface PopPipeline {
 /**
  * Offer -> pop on the agent's sockets; offer closed -> update. Every step is stored first
  * (durable message, call event) so a reconnect replays it and the timeline shows it.
+ *
+ * The pop is built before the offer exists, from memory, and written by the same statement
+ * that makes the offer: from that commit to the agent's socket nothing waits on the database.
  */
 export function createPopPipeline(deps: {
   db: Db;
@@ -37,12 +45,23 @@ export function createPopPipeline(deps: {
   }
 
   return {
+    async noticeFor(offer) {
+      const context = await deps.context.get(offer.entry.callId).catch((err: unknown) => {
+        deps.logger.warn({ err: err instanceof Error ? err.message : String(err), callId: offer.entry.callId }, 'screen pop context unavailable: pop sent incomplete');
+        return undefined;
+      });
+      const pop = buildScreenPop(offer, context, deps.summarize);
+      return {
+        type: 'screen_pop',
+        payload: pop as unknown as Record<string, unknown>,
+        callEvent: { key: `pop:${offer.reservationId}`, type: 'pop_sent', data: { agentId: offer.agentId, reservationId: offer.reservationId } },
+      };
+    },
+
     async onReservation(ev) {
       try {
         if (ev.type === 'created') {
-          const pop = await buildScreenPop(deps, ev);
-          await send(ev.agentId, 'screen_pop', pop as unknown as Record<string, unknown>, ev.reservationId);
-          await callEvent(ev.callId, `pop:${ev.reservationId}`, 'pop_sent', { agentId: ev.agentId, reservationId: ev.reservationId });
+          if (ev.message) await deps.hub.deliver(ev.agentId, ev.message);
           return;
         }
         await send(ev.agentId, 'reservation', { reservationId: ev.reservationId, status: ev.type, agentId: ev.agentId, callId: ev.callId }, ev.reservationId);
@@ -56,8 +75,13 @@ export function createPopPipeline(deps: {
 
     async onAck(agentId, acked) {
       if (acked.type !== 'screen_pop' || !acked.ref) return;
-      const reservation = await deps.db.reservation.findUnique({ where: { id: acked.ref }, include: { entry: { select: { callId: true } } } });
-      if (reservation) await callEvent(reservation.entry.callId, `delivered:${acked.ref}`, 'pop_delivered', { agentId, reservationId: acked.ref });
+      // One statement: the call comes from the reservation's queue entry; a repeated ack adds nothing.
+      const data = JSON.stringify({ agentId, reservationId: acked.ref });
+      await deps.db.$executeRaw`
+        INSERT INTO "CallEvent" ("id", "callId", "key", "type", "at", "data")
+        SELECT ${randomUUID()}, q."callId", ${`delivered:${acked.ref}`}, 'pop_delivered', ${sqlTime(deps.now())}::timestamp, ${data}::jsonb
+        FROM "Reservation" r JOIN "QueueEntry" q ON q."id" = r."entryId" WHERE r."id" = ${acked.ref}
+        ON CONFLICT ("callId", "key") DO NOTHING`;
     },
   };
 }

@@ -29,6 +29,11 @@ export interface CompiledRuleSet {
   readonly source: TRuleSet;
   readonly rules: ReadonlyArray<CompiledRule>;
   readonly default: TDefaultTarget;
+  /**
+   * Whether any enabled rule can depend on the caller's last agent (preferLastAgent, or a
+   * condition naming customer.lastAgentId): when none can, routing skips that lookup.
+   */
+  readonly usesLastAgent: boolean;
 }
 
 // Published versions never change, so one compilation per version suffices. Bounded
@@ -60,6 +65,7 @@ export function compileRuleSet(ruleSet: TRuleSet, version: number): CompiledRule
     source,
     rules: Object.freeze(source.rules.map(compileRule)),
     default: source.default,
+    usesLastAgent: source.rules.some((r) => r.enabled && (r.preferLastAgent !== undefined || r.when.includes('lastAgentId'))),
   });
   cache.delete(version);
   cache.set(version, { input: ruleSet, compiled });
