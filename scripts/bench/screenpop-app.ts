@@ -30,6 +30,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 const agents = Number(process.env.BENCH_AGENTS ?? '2000');
 const customers = Number(process.env.BENCH_CUSTOMERS ?? '2100');
 const historyPerCustomer = Number(process.env.BENCH_HISTORY ?? '3');
+const HISTORIC_CALLS = 20_000;
 const offerTimeoutMs = Number(process.env.BENCH_OFFER_TIMEOUT_MS ?? '900000');
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const schema = process.env.BENCH_SCHEMA || undefined;
@@ -62,6 +63,21 @@ await database.exec(`
   INSERT INTO "Agent" ("id", "name", "skills", "languages", "twilioIdentity", "state", "idleSince", "updatedAt")
     SELECT 'agent-' || i, 'Agent ' || i, '{"support": 1}'::jsonb, ARRAY['ar', 'en'], 'client-agent-' || i, 'offline', now(), now()
     FROM generate_series(0, ${agents - 1}) AS i;
+  -- A contact centre's database is not empty: yesterday's calls, with their queue entries and
+  -- offers, so the planner sees tables of a realistic size.
+  INSERT INTO "Call" ("id", "provider", "providerCallId", "fromE164", "fromRaw", "customerId", "flowName", "flowVersion", "language",
+                      "session", "status", "queue", "stepSeq", "startedAt", "endedAt", "durationSeconds", "endStatus")
+    SELECT 'old-' || i, 'twilio', 'CAold' || i, ${SEED_PHONE_SQL}, ${SEED_PHONE_SQL}, 'sp-' || i % ${customers}, 'main', 1, 'en',
+           '{"path": [], "inputs": {}}'::jsonb, 'completed', 'support', 1, now() - interval '1 day', now() - interval '1 day', 120, 'completed'
+    FROM generate_series(0, ${HISTORIC_CALLS - 1}) AS i;
+  INSERT INTO "QueueEntry" ("id", "callId", "customerId", "language", "queue", "priority", "enqueuedAt", "status", "ruleVersion", "rule",
+                            "decision", "context", "outcome", "agentId", "assignedAt", "updatedAt")
+    SELECT 'old-q-' || i, 'old-' || i, 'sp-' || i % ${customers}, 'en', 'support', 10, now() - interval '1 day', 'done', 0, 'default',
+           '{}'::jsonb, '{}'::jsonb, 'assigned', 'agent-' || i % ${agents}, now() - interval '1 day', now()
+    FROM generate_series(0, ${HISTORIC_CALLS - 1}) AS i;
+  INSERT INTO "Reservation" ("id", "entryId", "agentId", "status", "createdAt", "expiresAt", "respondedAt")
+    SELECT 'old-r-' || i, 'old-q-' || i, 'agent-' || i % ${agents}, 'accepted', now() - interval '1 day', now() - interval '1 day', now() - interval '1 day'
+    FROM generate_series(0, ${HISTORIC_CALLS - 1}) AS i;
   COMMIT;
   ANALYZE;
 `);
@@ -117,7 +133,7 @@ process.on('message', (raw) => {
     try {
       if (msg.type === 'cpu') {
         const u = process.cpuUsage();
-        send({ type: 'cpu', ms: (u.user + u.system) / 1000 });
+        send({ type: 'cpu', ms: (u.user + u.system) / 1000, userMs: u.user / 1000 });
       } else if (msg.type === 'stamps') {
         send({ type: 'stamps', committed: [...committed], written: [...written] });
       } else if (msg.type === 'stats') {

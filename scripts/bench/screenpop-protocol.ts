@@ -8,7 +8,7 @@ export type SpParentRequest =
 
 export type SpChildReply =
   | { type: 'ready'; port: number; info: Record<string, string | number> }
-  | { type: 'cpu'; ms: number }
+  | { type: 'cpu'; ms: number; userMs?: number }
   | { type: 'stamps'; committed: Array<[string, number]>; written: Array<[string, number]> }
   | {
       type: 'stats';

@@ -116,8 +116,9 @@ function table(rows: string[][]): string {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function cpuMs(child: SpChild): Promise<number> {
-  return (await child.request({ type: 'cpu' }, 'cpu')).ms;
+async function cpuMs(child: SpChild): Promise<{ ms: number; userMs: number }> {
+  const r = await child.request({ type: 'cpu' }, 'cpu');
+  return { ms: r.ms, userMs: r.userMs ?? NaN };
 }
 
 interface PopSeen {
@@ -232,7 +233,7 @@ async function appPhase() {
   await closeSockets();
   await app.stop();
   children.splice(children.indexOf(app), 1);
-  return { pops, outcomes, queued, skipped, unexpected, stamps, db, sendS, wallS, cpuBusy: (c1 - c0) / (wallS * 1000), statusOk: statusOk.size, info: app.info };
+  return { pops, outcomes, queued, skipped, unexpected, stamps, db, sendS, wallS, cpuBusy: (c1.ms - c0.ms) / (wallS * 1000), cpuUser: (c1.userMs - c0.userMs) / (wallS * 1000), statusOk: statusOk.size, info: app.info };
 }
 
 async function floorPhase() {
@@ -315,7 +316,7 @@ function report(app: AppResult, floor: Awaited<ReturnType<typeof floorPhase>> | 
     `app database after the run: ${app.db.calls} calls, ${app.db.queued} queue entries, ${app.db.reservations} reservations (${app.db.pending} pending), ` +
       `${app.db.pops} screen_pop messages (${app.db.acked} acked), ${app.db.delivered} pop_delivered call events; agents ${JSON.stringify(app.db.agentStates)}`,
   );
-  console.log(`load: ${app.statusOk}/${agents} agents available; calls sent over ${app.sendS.toFixed(1)} s (${(calls / app.sendS).toFixed(1)}/s), phase ${app.wallS.toFixed(1)} s; app child CPU busy ${(100 * app.cpuBusy).toFixed(0)} % of a core`);
+  console.log(`load: ${app.statusOk}/${agents} agents available; calls sent over ${app.sendS.toFixed(1)} s (${(calls / app.sendS).toFixed(1)}/s), phase ${app.wallS.toFixed(1)} s; app child CPU busy ${(100 * app.cpuBusy).toFixed(0)} % of a core (user ${(100 * app.cpuUser).toFixed(0)} %, kernel ${(100 * (app.cpuBusy - app.cpuUser)).toFixed(0)} %)`);
   if (app.unexpected.length) console.log(`unexpected socket messages: ${app.unexpected.length}, e.g. ${app.unexpected.slice(0, 3).join(' | ')}`);
   if (floor) console.log(`floor: ${floor.received}/${floor.sent} messages received`);
 

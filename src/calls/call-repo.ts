@@ -156,17 +156,17 @@ export function createCallRepo(db: Db): CallRepo {
           UPDATE "Call" SET "session" = ${JSON.stringify(session)}::jsonb, "language" = ${expected.language}, "intent" = COALESCE(${session.intent ?? null}, "Call"."intent"),
                             "queue" = COALESCE(${outcomeQueue}, "Call"."queue"), "stepSeq" = GREATEST("Call"."stepSeq", ${step.seq}),
                             "status" = CASE WHEN "Call"."status" = 'completed' THEN 'completed' ELSE ${expected.status} END
-          FROM s WHERE "Call"."id" = s."callId"
+          WHERE "Call"."id" = ${call.id} AND EXISTS (SELECT 1 FROM s)
           RETURNING "Call".*
         ), i AS (
           UPDATE "Interaction" SET "summary" = ${summarizeCall(expected)}, "updatedAt" = ${at}::timestamp
-          FROM c WHERE "Interaction"."callId" = c."id" AND c."status" <> 'completed'
+          FROM c WHERE "Interaction"."idempotencyKey" = ${callInteractionKey(call.provider, call.providerCallId)} AND c."status" <> 'completed'
         )
         SELECT * FROM c`;
       const row = rows[0];
       if (!row) return 'duplicate';
       const record = toRecord(row);
-      if (record.status === 'completed') await db.interaction.updateMany({ where: { callId: call.id }, data: { summary: summarizeCall(record) } });
+      if (record.status === 'completed') await db.interaction.updateMany({ where: { idempotencyKey: callInteractionKey(call.provider, call.providerCallId) }, data: { summary: summarizeCall(record) } });
       return record;
     },
 
@@ -180,7 +180,8 @@ export function createCallRepo(db: Db): CallRepo {
           data: { status: 'completed', endStatus: end.endStatus, durationSeconds: end.durationSeconds, endedAt: end.endedAt },
         });
         const record = toRecord(row);
-        await tx.interaction.updateMany({ where: { callId: row.id }, data: { summary: summarizeCall(record) } });
+        // By its unique key: the call's timeline entry, found through an index.
+        await tx.interaction.updateMany({ where: { idempotencyKey: callInteractionKey(provider, providerCallId) }, data: { summary: summarizeCall(record) } });
         return record;
       });
     },

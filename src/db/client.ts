@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -57,6 +58,26 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   };
 }
 
+/**
+ * Names statements so each connection parses and plans a statement once and then only
+ * binds and runs it: the webhook's statements are few and repeat on every call, and
+ * planning them again each time cost PostgreSQL more CPU than running them. The cap keeps
+ * statements whose text varies (bulk inserts of n rows) from piling up on connections;
+ * past it, new texts run unnamed, as before.
+ */
+function preparedStatementName(cap = 500): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined) {
+      if (names.size >= cap) return '';
+      name = `p${createHash('sha1').update(sql).digest('base64url')}`;
+      names.set(sql, name);
+    }
+    return name;
+  };
+}
+
 async function openPostgres(url: string, schema?: string): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -65,7 +86,7 @@ async function openPostgres(url: string, schema?: string): Promise<Database> {
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  const adapter = new PrismaPg(pool, schema ? { schema } : undefined);
+  const adapter = new PrismaPg(pool, { ...(schema ? { schema } : {}), statementNameGenerator: preparedStatementName() });
   const prisma = new PrismaClient({ adapter });
   return {
     prisma,

@@ -170,18 +170,22 @@ export function createQueueStore(db: Db): QueueStore {
     async reserve(offer) {
       // One statement, one round trip: the offer is on the hot path of every call. Entry and
       // agent are locked first (entry, then agent: the order every transaction here uses)
-      // and re-checked under the lock, so either both are still free and every write below
-      // happens, or neither is and nothing does.
+      // and checked once locked, so either both are still free and every write below
+      // happens, or neither is and nothing does. Each is locked by its key alone (OFFSET 0
+      // keeps the state test out of that scan): given both, a planner whose statistics say
+      // "nobody is available" (after a night of offline agents) walked every available
+      // agent through the state index.
       const at = sqlTime(offer.now);
       const notice = offer.notice;
       const event = notice?.callEvent;
       const rows = await db.$queryRaw<Array<{ seq: number | null; messageId: string | null }>>`
         WITH e0 AS (
-          SELECT "id", "callId" FROM "QueueEntry" WHERE "id" = ${offer.entryId} AND "status" = 'waiting' FOR UPDATE
+          SELECT "id" FROM (SELECT "id", "status" FROM "QueueEntry" WHERE "id" = ${offer.entryId} OFFSET 0 FOR UPDATE) locked
+          WHERE "status" = 'waiting'
         ), a0 AS (
-          SELECT "id" FROM "Agent"
-          WHERE "id" = ${offer.agentId} AND "state" = 'available' AND "activeCount" < "maxConcurrency" AND EXISTS (SELECT 1 FROM e0)
-          FOR UPDATE
+          SELECT "id" FROM (SELECT "id", "state", "activeCount", "maxConcurrency" FROM "Agent"
+                            WHERE "id" = ${offer.agentId} AND EXISTS (SELECT 1 FROM e0) OFFSET 0 FOR UPDATE) locked
+          WHERE "state" = 'available' AND "activeCount" < "maxConcurrency"
         ), e AS (
           UPDATE "QueueEntry" SET "status" = 'offered', "updatedAt" = ${at}::timestamp
           FROM a0 WHERE "QueueEntry"."id" = (SELECT "id" FROM e0) RETURNING "QueueEntry"."id", "QueueEntry"."callId"

@@ -134,25 +134,43 @@ export function createRoutingService(deps: {
     return { entry, req, decision };
   }
 
+  async function offer(entry: QueueEntryRecord, agentId: string, now: Date): Promise<void> {
+    const o = { reservationId: randomUUID(), agentId, entry, now, expiresAt: new Date(now.getTime() + opts.offerTimeoutMs) };
+    const notice = await deps.noticeFor?.(o);
+    const reservation = await deps.queues.reserve({ id: o.reservationId, entryId: entry.id, agentId, now, expiresAt: o.expiresAt, notice });
+    if (reservation) await announce({ ...event('created', reservation, entry), message: reservation.message });
+  }
+
+  /**
+   * Matches the waiting calls to free agents in memory, in queue order, then makes all the
+   * offers at once: a pass costs one database round trip however many calls it offers,
+   * which is what keeps a burst of calls from queueing behind each other's writes.
+   */
   async function dispatchOnce(): Promise<void> {
     const now = deps.now();
     const waiting = await deps.queues.waiting(500);
     if (waiting.length === 0) return;
     const snapshot = await freeAgents(now);
+    const taken = new Set<string>();
+    const offers: Array<Promise<void>> = [];
     for (const raw of waiting) {
-      const agents = snapshot.agents;
-      if (agents.length === 0) break;
+      if (taken.size >= snapshot.agents.length) break;
       const { entry, req, decision } = await requirements(raw, now);
-      const preferAgentId = decision.preferLastAgent?.agentId;
-      const candidates = agents.filter((a) => a.queues.length === 0 || a.queues.includes(req.queue));
-      const agent = selectAgent(candidates, { skills: req.skills, language: entry.language, preferAgentId, excludeAgentIds: new Set(entry.excludedAgents) });
+      const candidates = snapshot.agents.filter((a) => !taken.has(a.id) && (a.queues.length === 0 || a.queues.includes(req.queue)));
+      const agent = selectAgent(candidates, {
+        skills: req.skills,
+        language: entry.language,
+        preferAgentId: decision.preferLastAgent?.agentId,
+        excludeAgentIds: new Set(entry.excludedAgents),
+      });
       if (!agent) continue;
-      const offer = { reservationId: randomUUID(), agentId: agent.id, entry, now, expiresAt: new Date(now.getTime() + opts.offerTimeoutMs) };
-      const notice = await deps.noticeFor?.(offer);
-      const reservation = await deps.queues.reserve({ id: offer.reservationId, entryId: entry.id, agentId: agent.id, now, expiresAt: offer.expiresAt, notice });
-      // Offered now, or taken by another node meanwhile: either way not free any more.
-      snapshot.agents = agents.filter((a) => a.id !== agent.id);
-      if (reservation) await announce({ ...event('created', reservation, entry), message: reservation.message });
+      taken.add(agent.id);
+      offers.push(offer(entry, agent.id, now));
+    }
+    // Offered now, or taken by another node meanwhile: either way not free any more.
+    snapshot.agents = snapshot.agents.filter((a) => !taken.has(a.id));
+    for (const r of await Promise.allSettled(offers)) {
+      if (r.status === 'rejected') deps.logger.error({ err: r.reason instanceof Error ? r.reason.message : String(r.reason) }, 'offer failed');
     }
   }
 
