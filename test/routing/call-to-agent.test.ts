@@ -143,4 +143,37 @@ describe('a queued call reaching an agent', () => {
     expect(entry).toMatchObject({ status: 'waiting', outcome: null });
     expect((await t.db.prisma.agent.findUniqueOrThrow({ where: { id: 'sara' } })).state).toBe('available');
   });
+
+  it('gives a returning caller the agent who took their last call when a rule prefers it, and the longest-idle agent otherwise', async () => {
+    // Omar's last call went to Sara.
+    await available('sara');
+    const first = await supportCall();
+    const [offer] = await pendingOf('sara');
+    await api().post(`/api/reservations/${offer!.id}/accept`).set('Authorization', `Bearer ${t.token('agent', 'sara')}`).expect(200);
+    await t.db.prisma.queueEntry.updateMany({ where: { callId: first.callId }, data: { status: 'done' } });
+    await t.db.prisma.agent.updateMany({ data: { state: 'offline', activeCount: 0 } });
+
+    const loyal = { name: 'loyal', when: 'customer.known', queue: 'support', skills: { support: 1 }, preferLastAgent: { withinHours: 24 } };
+    const { preferLastAgent: _, ...plain } = loyal;
+    try {
+      await t.services.rules.publish({ rules: [loyal], default: { queue: 'general' } }, { by: 'admin' });
+      await available('huda'); // idle longest
+      await available('sara');
+      await supportCall();
+      expect(await pendingOf('sara')).toHaveLength(1);
+      expect(await pendingOf('huda')).toHaveLength(0);
+
+      await t.db.prisma.reservation.updateMany({ where: { status: 'pending' }, data: { status: 'cancelled' } });
+      await t.db.prisma.queueEntry.updateMany({ data: { status: 'done' } });
+      await t.db.prisma.agent.updateMany({ data: { state: 'offline', activeCount: 0 } });
+      await t.services.rules.publish({ rules: [plain], default: { queue: 'general' } }, { by: 'admin' });
+      await available('huda');
+      await available('sara');
+      await supportCall();
+      expect(await pendingOf('huda')).toHaveLength(1);
+      expect(await pendingOf('sara')).toHaveLength(0);
+    } finally {
+      await t.services.rules.publish({ rules: [], default: { queue: 'general' } }, { by: 'admin' });
+    }
+  });
 });
