@@ -138,9 +138,10 @@ process.on('message', (raw) => {
         send({ type: 'stamps', committed: [...committed], written: [...written] });
       } else if (msg.type === 'stats') {
         const [calls, queued, reservations, pending, pops, acked, delivered, states] = await Promise.all([
-          database.prisma.call.count(),
-          database.prisma.queueEntry.count(),
-          database.prisma.reservation.count(),
+          // Not yesterday's seeded calls: only what this run made.
+          database.prisma.call.count({ where: { NOT: { id: { startsWith: 'old-' } } } }),
+          database.prisma.queueEntry.count({ where: { NOT: { id: { startsWith: 'old-' } } } }),
+          database.prisma.reservation.count({ where: { NOT: { id: { startsWith: 'old-' } } } }),
           database.prisma.reservation.count({ where: { status: 'pending' } }),
           database.prisma.agentMessage.count({ where: { type: 'screen_pop' } }),
           database.prisma.agentMessage.count({ where: { type: 'screen_pop', ackedAt: { not: null } } }),
