@@ -125,10 +125,10 @@ export function buildApp(deps: AppDeps): App {
     callers: createCallerMemo(),
     // The pop's CRM and timeline reads run while the caller is in the IVR; setImmediate
     // lets the TwiML answer go out first.
-    onCallStarted: (call, customer) => setImmediate(() => popContext.prefetch(call, customer)),
+    onCallStarted: (call, caller) => setImmediate(() => popContext.prefetch(call, caller)),
   });
   const tokens = createTokenVerifier(config.jwt);
-  const hub = createAgentHub({ tokens, db, messages, routing, presence, bus, logger, onAck: pipeline.onAck });
+  const hub = createAgentHub({ tokens, db, messages, routing, presence, bus, logger, acknowledge: pipeline.acknowledge });
   let draining = false;
 
   const app = express();

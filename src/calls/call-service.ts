@@ -1,5 +1,4 @@
-import type { CallerLookup } from '../crm/lookup.js';
-import type { Customer } from '../crm/schemas.js';
+import type { CallerLookup, LookupResult } from '../crm/lookup.js';
 import type { FlowStore } from '../ivr/flow-store.js';
 import type { Input } from '../ivr/types.js';
 import { AppError } from '../errors.js';
@@ -35,12 +34,12 @@ export function createCallService(deps: {
   routing?: RoutingService;
   callers?: CallerMemo;
   /** Told of each new call once it is recorded (the screen pop starts its reads here). */
-  onCallStarted?: (call: { id: string; provider: string; from: string }, customer: Customer | null) => void;
+  onCallStarted?: (call: { id: string; provider: string; from: string }, caller: LookupResult) => void;
 }): CallService {
   return {
     async start(input) {
       const answer = await startInboundCall(deps, input);
-      if (answer.created) deps.onCallStarted?.({ id: answer.callId, provider: answer.created.provider, from: answer.created.from }, answer.created.customer);
+      if (answer.created) deps.onCallStarted?.({ id: answer.callId, provider: answer.created.provider, from: answer.created.from }, answer.created.caller);
       return answer;
     },
     continue: (input) => continueIvr(deps, input),

@@ -63,7 +63,7 @@ export async function startInboundCall(
   if (created === 'duplicate') return replayFirstStep(deps.calls, input);
   deps.callers?.remember(created.id, lookup);
   await commitHandoff(deps, plan, created);
-  return { callId: created.id, actions: step.actions, nextSeq: 1, created: { provider: created.provider, from: fromE164 ?? input.from, customer: lookup.status === 'found' ? lookup.customer : null } };
+  return { callId: created.id, actions: step.actions, nextSeq: 1, created: { provider: created.provider, from: fromE164 ?? input.from, caller: lookup } };
 }
 
 /** A repeat delivery of a call we already stored: the answer it got the first time. */

@@ -1,4 +1,4 @@
-import type { Customer } from '../crm/schemas.js';
+import type { LookupResult } from '../crm/lookup.js';
 import type { Action, IvrEvent, Session } from '../ivr/types.js';
 
 export type Provider = 'twilio' | 'connect';
@@ -39,7 +39,7 @@ export interface IvrAnswer {
   actions: Action[];
   nextSeq: number;
   /** Set only when this request created the call (not on a provider's retry), with who called. */
-  created?: { provider: Provider; from: string; customer: Customer | null };
+  created?: { provider: Provider; from: string; caller: LookupResult };
 }
 
 /** The timeline entry of a call is keyed by the provider's call id: retries never double it. */

@@ -19,11 +19,28 @@ function toCustomer(row: Row): Customer {
   };
 }
 
+/** One item of a customer's timeline, as the IVR, routing and the screen pop read it. */
+export interface RecentInteraction {
+  channel: string;
+  type: string;
+  status: string | null;
+  at: Date;
+  summary: string;
+  sentimentLabel: string | null;
+  sentimentScore: number | null;
+  callId: string | null;
+}
+
+/** How many of a caller's newest interactions come with the lookup (the pop shows them). */
+export const RECENT_INTERACTIONS = 10;
+
 /** A caller found by number, with what the IVR and routing need to know about their history. */
 export interface CallerMatch {
   customer: Customer;
   /** Their newest interaction is a complaint that is not resolved. */
   openComplaint: boolean;
+  /** Newest first, at most RECENT_INTERACTIONS; absent when the CRM cannot give them in the same read. */
+  recent?: RecentInteraction[];
 }
 
 export interface CustomerRepo {
@@ -41,20 +58,30 @@ export interface CustomerRepo {
 /** The built-in CRM on Prisma. */
 export function createCustomerRepo(db: Db): CustomerRepo {
   // The webhook's hot path, so one SQL statement: the customer (most recently updated
-  // owner of a shared line), their numbers, and whether their newest interaction is an
-  // unresolved complaint. findByPhone is the same query's customer.
+  // owner of a shared line), their numbers, and their newest interactions — whether the last
+  // one is an unresolved complaint steers the IVR, and the screen pop shows them.
   async function findCaller(e164: string): Promise<CallerMatch | undefined> {
-    const rows = await db.$queryRaw<Array<Omit<Row, 'phones'> & { phones: string[]; openComplaint: boolean }>>`
+    type Recent = Omit<RecentInteraction, 'at'> & { at: string };
+    const rows = await db.$queryRaw<Array<Omit<Row, 'phones'> & { phones: string[]; recent: Recent[] }>>`
       SELECT c."id", c."name", c."language", c."tier", c."accountValueAmount", c."accountValueCurrency", c."externalRef", c."updatedAt",
              ARRAY(SELECT p2."e164" FROM "CustomerPhone" p2 WHERE p2."customerId" = c."id" ORDER BY p2."e164") AS "phones",
-             COALESCE(last."type" = 'complaint' AND last."status" IS DISTINCT FROM 'resolved', false) AS "openComplaint"
+             COALESCE((SELECT json_agg(json_build_object('channel', i."channel", 'type', i."type", 'status', i."status", 'at', i."at",
+                                                         'summary', i."summary", 'sentimentLabel', i."sentimentLabel",
+                                                         'sentimentScore', i."sentimentScore", 'callId', i."callId") ORDER BY i."at" DESC, i."id" DESC)
+                       FROM (SELECT * FROM "Interaction" i0 WHERE i0."customerId" = c."id"
+                             ORDER BY i0."at" DESC, i0."id" DESC LIMIT ${RECENT_INTERACTIONS}) i), '[]'::json) AS "recent"
       FROM (SELECT c0.* FROM "CustomerPhone" p JOIN "Customer" c0 ON c0."id" = p."customerId"
-            WHERE p."e164" = ${e164} ORDER BY c0."updatedAt" DESC LIMIT 1) c
-      LEFT JOIN LATERAL (SELECT i."type", i."status" FROM "Interaction" i WHERE i."customerId" = c."id"
-                         ORDER BY i."at" DESC, i."id" DESC LIMIT 1) last ON true`;
+            WHERE p."e164" = ${e164} ORDER BY c0."updatedAt" DESC LIMIT 1) c`;
     const row = rows[0];
     if (!row) return undefined;
-    return { customer: toCustomer({ ...row, phones: row.phones.map((p) => ({ e164: p })) }), openComplaint: row.openComplaint };
+    // Timestamps in JSON are UTC wall time without a zone, as Prisma stores DateTime.
+    const recent = row.recent.map((r) => ({ ...r, at: new Date(`${r.at}Z`) }));
+    const last = recent[0];
+    return {
+      customer: toCustomer({ ...row, phones: row.phones.map((p) => ({ e164: p })) }),
+      openComplaint: last?.type === 'complaint' && last.status !== 'resolved',
+      recent,
+    };
   }
 
   return {

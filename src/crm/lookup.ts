@@ -2,10 +2,9 @@ import { TimeoutStrategy, timeout } from 'cockatiel';
 import type { Logger } from '../logger.js';
 import type { InteractionRepo } from '../timeline/interaction-repo.js';
 import type { CallerMatch, CustomerRepo } from './customer-repo.js';
-import type { Customer } from './schemas.js';
 
 export type LookupResult =
-  | { status: 'found'; customer: Customer; openComplaint: boolean }
+  | ({ status: 'found' } & CallerMatch)
   | { status: 'unknown' }
   /** The store was slow or down: the call goes on as if unknown, and the pop says so. */
   | { status: 'degraded'; reason: string };

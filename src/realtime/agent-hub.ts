@@ -37,8 +37,8 @@ export interface AgentHubDeps {
   presence: Presence;
   bus: EventBus;
   logger: Logger;
-  /** Called when the agent acknowledges a durable message (the pop's delivery is logged). */
-  onAck?: (agentId: string, acked: { type: string; ref: string | null }) => Promise<void>;
+  /** Records the agent's ack of a durable message (the screen pop pipeline also logs a pop's delivery). */
+  acknowledge: (agentId: string, messageId: string) => Promise<void>;
   heartbeatMs?: number;
 }
 
@@ -91,8 +91,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
   async function onMessage(ws: WebSocket, agentId: string, msg: TClientMessage): Promise<void> {
     switch (msg.type) {
       case 'ack': {
-        const acked = await deps.messages.ack(agentId, msg.id);
-        if (acked) await deps.onAck?.(agentId, acked);
+        await deps.acknowledge(agentId, msg.id);
         return;
       }
       case 'resume':

@@ -19,7 +19,6 @@ export interface AgentMessageStore {
   since(agentId: string, lastSeq: number, limit?: number): Promise<AgentMessage[]>;
   /** The pops of offers still open for this agent, so a refreshed page shows them at once. */
   openPops(agentId: string): Promise<AgentMessage[]>;
-  ack(agentId: string, id: string): Promise<{ type: string; ref: string | null } | undefined>;
   /** Deletes messages older than the retention window. */
   prune(before: Date): Promise<number>;
 }
@@ -61,14 +60,6 @@ export function createAgentMessageStore(deps: { db: Db; now: () => Date; retenti
       if (pending.length === 0) return [];
       const rows = await deps.db.agentMessage.findMany({ where: { agentId, type: 'screen_pop', ref: { in: pending.map((p) => p.id) } }, orderBy: { seq: 'asc' } });
       return rows.map(toAgentMessage);
-    },
-
-    async ack(agentId, id) {
-      // Repeated acks keep the first time and still answer with what was acknowledged.
-      const rows = await deps.db.$queryRaw<Array<{ type: string; ref: string | null }>>`
-        UPDATE "AgentMessage" SET "ackedAt" = COALESCE("ackedAt", ${sqlTime(deps.now())}::timestamp)
-        WHERE "id" = ${id} AND "agentId" = ${agentId} RETURNING "type", "ref"`;
-      return rows[0];
     },
 
     async prune(before) {

@@ -128,9 +128,16 @@ export interface QueueStore {
 export function createQueueStore(db: Db): QueueStore {
   return {
     async enqueue(e) {
-      const data = { ...e, decision: e.decision as Prisma.InputJsonValue, context: e.context as Prisma.InputJsonValue };
-      // Insert-or-nothing in one statement (an upsert is a transaction of four); a repeat reads the first.
-      const [row] = await db.queueEntry.createManyAndReturn({ data: [data], skipDuplicates: true });
+      // Insert-or-nothing in one statement (an upsert is a transaction of four; Prisma compiles
+      // createMany anew on every call); a repeat reads the first.
+      const at = sqlTime(e.enqueuedAt);
+      const [row] = await db.$queryRaw<EntryRow[]>`
+        INSERT INTO "QueueEntry" ("id", "callId", "customerId", "language", "queue", "priority", "enqueuedAt", "ruleVersion", "rule",
+                                  "decision", "context", "updatedAt")
+        VALUES (${randomUUID()}, ${e.callId}, ${e.customerId}, ${e.language}, ${e.queue}, ${e.priority}, ${at}::timestamp, ${e.ruleVersion},
+                ${e.rule}, ${JSON.stringify(e.decision)}::jsonb, ${JSON.stringify(e.context)}::jsonb, ${at}::timestamp)
+        ON CONFLICT ("callId") DO NOTHING
+        RETURNING *`;
       return toEntry(row ?? (await db.queueEntry.findUniqueOrThrow({ where: { callId: e.callId } })));
     },
 

@@ -1,5 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { CustomerRepo } from '../crm/customer-repo.js';
+import { RECENT_INTERACTIONS, type RecentInteraction } from '../crm/customer-repo.js';
+import type { LookupResult } from '../crm/lookup.js';
 import type { Customer } from '../crm/schemas.js';
 import type { Db } from '../db/client.js';
 
@@ -7,14 +9,14 @@ export interface PopContext {
   call: { provider: string; from: string };
   customer?: Customer;
   /** Newest first, excluding the call being popped. */
-  history: Array<{ channel: string; type: string; at: Date; summary: string; sentimentLabel: string | null; sentimentScore: number | null; callId: string | null }>;
+  history: Array<Omit<RecentInteraction, 'status'>>;
 }
 
-const HISTORY = 10;
+
 
 export interface PopContextCache {
-  /** Starts the timeline read for a call as it enters the IVR; the CRM record comes from the caller lookup. */
-  prefetch(call: { id: string; provider: string; from: string }, customer: Customer | null): void;
+  /** Keeps what the caller lookup found as the call enters the IVR (reading the timeline if it did not come with it). */
+  prefetch(call: { id: string; provider: string; from: string }, caller: LookupResult): void;
   /** The prefetched context, or a fresh read if this node did not see the call start. */
   get(callId: string): Promise<PopContext>;
 }
@@ -30,13 +32,14 @@ export function createPopContextCache(deps: { db: Db; customers: CustomerRepo; t
     return deps.db.interaction.findMany({
       where: { customerId, OR: [{ callId: null }, { callId: { not: callId } }] },
       orderBy: [{ at: 'desc' }, { id: 'desc' }],
-      take: HISTORY,
+      take: RECENT_INTERACTIONS,
       select: { channel: true, type: true, at: true, summary: true, sentimentLabel: true, sentimentScore: true, callId: true },
     });
   }
 
-  async function prefetched(call: PopContext['call'], callId: string, customer: Customer | null): Promise<PopContext> {
-    return customer ? { call, customer, history: await history(callId, customer.id) } : { call, history: [] };
+  async function prefetched(call: PopContext['call'], callId: string, caller: LookupResult): Promise<PopContext> {
+    if (caller.status !== 'found') return { call, history: [] };
+    return { call, customer: caller.customer, history: caller.recent ?? (await history(callId, caller.customer.id)) };
   }
 
   async function load(callId: string): Promise<PopContext> {
@@ -48,8 +51,8 @@ export function createPopContextCache(deps: { db: Db; customers: CustomerRepo; t
   }
 
   return {
-    prefetch(call, customer) {
-      const value = prefetched({ provider: call.provider, from: call.from }, call.id, customer);
+    prefetch(call, caller) {
+      const value = prefetched({ provider: call.provider, from: call.from }, call.id, caller);
       value.catch(() => entries.delete(call.id));
       entries.set(call.id, value);
     },

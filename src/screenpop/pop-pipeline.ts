@@ -15,8 +15,8 @@ export interface PopPipeline {
   noticeFor(offer: PopOffer): Promise<OfferNotice>;
   /** Runs on the node whose routing made the change, once per event. */
   onReservation(ev: ReservationEvent): Promise<void>;
-  /** The agent's softphone acknowledged a message: a pop's delivery goes on the call's record. */
-  onAck(agentId: string, acked: { type: string; ref: string | null }): Promise<void>;
+  /** The agent's softphone acknowledged a message; for a pop, its delivery goes on the call's record. */
+  acknowledge(agentId: string, messageId: string): Promise<void>;
 }
 
 /**
@@ -73,14 +73,20 @@ export function createPopPipeline(deps: {
       }
     },
 
-    async onAck(agentId, acked) {
-      if (acked.type !== 'screen_pop' || !acked.ref) return;
-      // One statement: the call comes from the reservation's queue entry; a repeated ack adds nothing.
-      const data = JSON.stringify({ agentId, reservationId: acked.ref });
+    async acknowledge(agentId, messageId) {
+      // One statement: the ack (a repeat keeps the first time) and, for a pop, its delivery on
+      // the call's record — the call found through the reservation the pop is about.
+      const at = sqlTime(deps.now());
       await deps.db.$executeRaw`
+        WITH m AS (
+          UPDATE "AgentMessage" SET "ackedAt" = COALESCE("ackedAt", ${at}::timestamp)
+          WHERE "id" = ${messageId} AND "agentId" = ${agentId} RETURNING "type", "ref"
+        )
         INSERT INTO "CallEvent" ("id", "callId", "key", "type", "at", "data")
-        SELECT ${randomUUID()}, q."callId", ${`delivered:${acked.ref}`}, 'pop_delivered', ${sqlTime(deps.now())}::timestamp, ${data}::jsonb
-        FROM "Reservation" r JOIN "QueueEntry" q ON q."id" = r."entryId" WHERE r."id" = ${acked.ref}
+        SELECT ${randomUUID()}, q."callId", 'delivered:' || m."ref", 'pop_delivered', ${at}::timestamp,
+               jsonb_build_object('agentId', ${agentId}::text, 'reservationId', m."ref")
+        FROM m JOIN "Reservation" r ON r."id" = m."ref" JOIN "QueueEntry" q ON q."id" = r."entryId"
+        WHERE m."type" = 'screen_pop'
         ON CONFLICT ("callId", "key") DO NOTHING`;
     },
   };
