@@ -170,6 +170,7 @@ export function closeHttpAgent(): void {
 
 export interface CallOutcome {
   from: string;
+  callSid?: string;
   firstSentAt: number;
   queuedAt?: number;
   error?: string;
@@ -182,6 +183,7 @@ export interface CallOutcome {
  */
 export async function placeCall(port: number, from: string, outcome: CallOutcome): Promise<void> {
   const params = inboundCallParams(from);
+  outcome.callSid = params.CallSid;
   try {
     outcome.firstSentAt = hrWall();
     const first = await postSigned(port, '/webhooks/twilio/voice', params);
@@ -194,4 +196,10 @@ export async function placeCall(port: number, from: string, outcome: CallOutcome
   } catch (err) {
     outcome.error = err instanceof Error ? err.message : String(err);
   }
+}
+
+/** The caller hangs up: Twilio's status callback for a completed call (frees its offered agent). */
+export async function hangUp(port: number, from: string, callSid: string): Promise<void> {
+  const res = await postSigned(port, '/webhooks/twilio/status', { ...inboundCallParams(from), CallSid: callSid, CallStatus: 'completed', CallDuration: '5' });
+  if (res.status >= 300) throw new Error(`status: ${res.status} ${res.body.slice(0, 160)}`);
 }

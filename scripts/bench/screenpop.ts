@@ -1,5 +1,5 @@
 /**
- * npm run bench:screenpop [-- --agents 2000 --rate 100 --duration 20 --history 3 --baseline-bytes 2048 --profile DIR]
+ * npm run bench:screenpop [-- --agents 2000 --rate 100 --duration 20 --warmup 5 --history 3 --baseline-bytes 2048 --profile DIR]
  *
  * Screen-pop latency of the real app under load: BENCH agents connected to /ws/agent and
  * available, calls arriving at `rate`/s for `duration` s through signed Twilio webhooks
@@ -39,7 +39,7 @@ import type WebSocket from 'ws';
 import { signToken } from '../../src/auth/tokens.js';
 import { normalizePhone } from '../../src/crm/phone.js';
 import { seededPhone } from './phones.js';
-import { closeHttpAgent, forkChild, openClient, placeCall, pool, type CallOutcome, type SpChild } from './screenpop-load.js';
+import { closeHttpAgent, forkChild, hangUp, openClient, placeCall, pool, type CallOutcome, type SpChild } from './screenpop-load.js';
 import { SP_JWT_SECRET } from './screenpop-protocol.js';
 
 const { values: args } = parseArgs({
@@ -49,6 +49,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '20' },
     history: { type: 'string', default: '3' },
     'baseline-bytes': { type: 'string', default: '2048' },
+    warmup: { type: 'string', default: '5' },
     'offer-timeout-ms': { type: 'string', default: '900000' },
     profile: { type: 'string' },
     'no-baseline': { type: 'boolean', default: false },
@@ -60,11 +61,14 @@ const durationS = Number(args.duration);
 const history = Number(args.history);
 const baselineBytes = Number(args['baseline-bytes']);
 const offerTimeoutMs = Number(args['offer-timeout-ms']);
+const warmupS = Number(args.warmup);
 if (!Number.isInteger(agents) || agents < 1 || agents > 20_000) throw new Error('--agents must be 1 … 20,000');
 if (!(rate > 0 && rate <= 1000) || !(durationS > 0 && durationS <= 300)) throw new Error('--rate must be in (0, 1000], --duration in (0, 300]');
 // Every call needs its own agent (nobody accepts, so nobody frees up) and its own caller.
 const calls = Math.min(agents, Math.round(rate * durationS));
-const customers = calls + 100;
+// Warm-up callers are hung up after their pop, which frees their agents for the measured run.
+const warmCalls = Math.min(agents, Math.round(rate * warmupS));
+const customers = calls + warmCalls + 100;
 const P99_TARGET_MS = 20;
 const HARD_LIMIT_MS = 20 * 60_000;
 
@@ -198,28 +202,48 @@ async function appPhase() {
   console.log(`  ${statusOk.size}/${agents} agents available in ${((performance.now() - ts) / 1000).toFixed(1)} s`);
   await sleep(1500); // let the dispatches the status changes started settle
 
+  /** Places n calls open-loop at `rate`; at most 1,000 in flight. */
+  async function placeCalls(n: number, phoneOf: (k: number) => string, outcomes: CallOutcome[], inFlight: Set<Promise<void>>): Promise<{ skipped: number; sendS: number }> {
+    let skipped = 0;
+    const start = performance.now();
+    for (let k = 0; k < n; k++) {
+      const wait = start + (k * 1000) / rate - performance.now();
+      if (wait > 0) await sleep(wait);
+      const outcome: CallOutcome = { from: phoneOf(k), firstSentAt: NaN };
+      outcomes.push(outcome);
+      if (inFlight.size >= 1000) {
+        outcome.error = 'not sent: 1000 calls already in flight';
+        skipped++;
+        continue;
+      }
+      const p = placeCall(app.port, outcome.from, outcome).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    const sendS = (performance.now() - start) / 1000;
+    await Promise.race([Promise.all(inFlight), sleep(30_000)]);
+    return { skipped, sendS };
+  }
+
+  // --- warm-up: a process that has just started compiles as it goes; servers in service are warm ---
+  if (warmCalls > 0) {
+    console.log(`  warm-up: ${warmCalls} calls at ${rate}/s, each hung up after its pop …`);
+    const warm: CallOutcome[] = [];
+    await placeCalls(warmCalls, (k) => seededPhone(calls + k), warm, new Set());
+    const tw = performance.now();
+    while (pops.length < warm.filter((o) => o.queuedAt !== undefined).length && performance.now() - tw < 30_000) await sleep(100);
+    await pool(warm.filter((o) => o.callSid), 50, (o) => hangUp(app.port, o.from, o.callSid!).catch((err: unknown) => void unexpected.push(`hang-up: ${String(err)}`)));
+    await sleep(3000); // offers cancelled, agents back to available, dispatches settled
+    console.log(`  warm-up done: ${pops.length} pops, ${warm.filter((o) => o.error).length} failed calls`);
+    pops.length = 0;
+  }
+
   // --- calls, open loop at `rate` ---
   console.log(`  placing ${calls} calls at ${rate}/s (~${(calls / rate).toFixed(0)} s) …`);
   const outcomes: CallOutcome[] = [];
   const inFlight = new Set<Promise<void>>();
-  let skipped = 0;
   const c0 = await cpuMs(app);
   const start = performance.now();
-  for (let k = 0; k < calls; k++) {
-    const wait = start + (k * 1000) / rate - performance.now();
-    if (wait > 0) await sleep(wait);
-    const outcome: CallOutcome = { from: seededPhone(k), firstSentAt: NaN };
-    outcomes.push(outcome);
-    if (inFlight.size >= 1000) {
-      outcome.error = 'not sent: 1000 calls already in flight';
-      skipped++;
-      continue;
-    }
-    const p = placeCall(app.port, outcome.from, outcome).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-  }
-  const sendS = (performance.now() - start) / 1000;
-  await Promise.race([Promise.all(inFlight), sleep(30_000)]);
+  const { skipped, sendS } = await placeCalls(calls, seededPhone, outcomes, inFlight);
   const queued = outcomes.filter((o) => o.queuedAt !== undefined).length;
   // Wait for the pops of all queued calls (bounded), then for the acks to land.
   const tw = performance.now();
@@ -303,6 +327,17 @@ function report(app: AppResult, floor: Awaited<ReturnType<typeof floorPhase>> | 
   row('    gather answered (queued) -> pop received', queuedToPop);
   if (fl) rows.push([`floor: bare ws, ${floor!.bytes} B JSON -> 1 of ${agents} clients @${rate}/s`, String(fl.n), f(fl.p50), f(fl.p99), f(fl.max), '1.0x']);
   console.log(table(rows));
+  // Over time: a tail that sits in the first seconds is a cold process (JIT, pools), not the steady state.
+  const t0 = Math.min(...uniq.map((p) => p.wall));
+  const windows = new Map<number, number[]>();
+  uniq.forEach((p, i) => {
+    const w = Math.floor((p.wall - t0) / 5000);
+    windows.set(w, [...(windows.get(w) ?? []), aRow[i]!]);
+  });
+  console.log(
+    `dispatch pass began -> pop, by 5 s of the run (p50/p99 ms): ` +
+      [...windows].sort((a, b) => a[0] - b[0]).map(([w, v]) => `${w * 5}-${w * 5 + 5}s ${f(stats(v).p50)}/${f(stats(v).p99)}`).join(', '),
+  );
 
   console.log(
     `\ncalls: ${calls} placed (${app.skipped} not sent), ${app.queued} queued (2 webhooks answered, <Enqueue>support), ${errors.length} failed` +

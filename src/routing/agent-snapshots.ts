@@ -3,10 +3,9 @@ import type { AgentSnapshot, AgentState } from './rules/index.js';
 
 /** Free agents as routing sees them at this instant. */
 export async function snapshotAgents(db: Db): Promise<Array<AgentSnapshot & { queues: string[] }>> {
-  const rows = await db.agent.findMany({
-    where: { state: 'available' },
-    select: { id: true, state: true, skills: true, languages: true, activeCount: true, maxConcurrency: true, idleSince: true, queues: true },
-  });
+  // Raw: thousands of rows, read whenever presence changes; Prisma's ORM path costs twice the CPU.
+  const rows = await db.$queryRaw<Array<{ id: string; state: string; skills: unknown; languages: string[]; activeCount: number; maxConcurrency: number; idleSince: Date; queues: string[] }>>`
+    SELECT "id", "state", "skills", "languages", "activeCount", "maxConcurrency", "idleSince", "queues" FROM "Agent" WHERE "state" = 'available'`;
   return rows.map((r) => ({
     id: r.id,
     state: r.state as AgentState,

@@ -77,17 +77,30 @@ export function createRoutingService(deps: {
   // Free agents as last read. Re-reading thousands of agent rows for every arriving call
   // would cost more than the decision itself; the conditional UPDATE in reserve() is what
   // keeps offers correct, so a stale entry only costs one failed attempt. Dropped on any
-  // presence change seen here or on the bus, and after `agentsTtlMs` regardless.
+  // presence change seen here or on the bus (the next pass reads again before offering);
+  // past `agentsTtlMs` it is refreshed in the background, so no caller's offer waits on
+  // that read. Agents offered while a refresh is in flight are left out of its result.
   let free: { readAt: number; agents: Array<AgentSnapshot & { queues: string[] }> } | undefined;
+  let refreshing: Promise<void> | undefined;
+  const offeredDuringRefresh = new Set<string>();
   const forgetAgents = () => {
     free = undefined;
   };
   const unsubscribe = deps.bus.subscribe(PRESENCE_CHANNEL, forgetAgents);
+  async function readAgents(at: number): Promise<void> {
+    offeredDuringRefresh.clear();
+    const agents = await snapshotAgents(deps.db);
+    free = { readAt: at, agents: agents.filter((a) => !offeredDuringRefresh.has(a.id)) };
+  }
   async function freeAgents(now: Date) {
-    if (!free || now.getTime() - free.readAt > opts.agentsTtlMs || now.getTime() < free.readAt) {
-      free = { readAt: now.getTime(), agents: await snapshotAgents(deps.db) };
+    const at = now.getTime();
+    if (!free || at < free.readAt) await readAgents(at);
+    else if (at - free.readAt > opts.agentsTtlMs && !refreshing) {
+      refreshing = readAgents(at)
+        .catch((err: unknown) => deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'agent refresh failed'))
+        .finally(() => (refreshing = undefined));
     }
-    return free;
+    return free!;
   }
   let timer: NodeJS.Timeout | undefined;
 
@@ -165,6 +178,7 @@ export function createRoutingService(deps: {
       });
       if (!agent) continue;
       taken.add(agent.id);
+      if (refreshing) offeredDuringRefresh.add(agent.id);
       offers.push(offer(entry, agent.id, now));
     }
     // Offered now, or taken by another node meanwhile: either way not free any more.
@@ -325,6 +339,7 @@ export function createRoutingService(deps: {
       if (timer) clearInterval(timer);
       timer = undefined;
       await running;
+      await refreshing;
     },
   };
   return service;
