@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { CustomerRepo } from '../crm/customer-repo.js';
-import { RECENT_INTERACTIONS, type RecentInteraction } from '../crm/customer-repo.js';
+import { RECENT_INTERACTIONS, type CustomerRepo, type RecentInteraction } from '../crm/customer-repo.js';
 import type { LookupResult } from '../crm/lookup.js';
 import type { Customer } from '../crm/schemas.js';
 import type { Db } from '../db/client.js';
@@ -11,8 +10,6 @@ export interface PopContext {
   /** Newest first, excluding the call being popped. */
   history: Array<Omit<RecentInteraction, 'status'>>;
 }
-
-
 
 export interface PopContextCache {
   /** Keeps what the caller lookup found as the call enters the IVR (reading the timeline if it did not come with it). */
