@@ -1,5 +1,5 @@
 /**
- * npm run bench:screenpop [-- --agents 2000 --rate 100 --duration 20 --warmup 5 --history 3 --baseline-bytes 2048 --profile DIR]
+ * npm run bench:screenpop [-- --agents 2000 --rate 100 --duration 20 --warmup 15 --history 3 --baseline-bytes 2048 --profile DIR]
  *
  * Screen-pop latency of the real app under load: BENCH agents connected to /ws/agent and
  * available, calls arriving at `rate`/s for `duration` s through signed Twilio webhooks
@@ -49,7 +49,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '20' },
     history: { type: 'string', default: '3' },
     'baseline-bytes': { type: 'string', default: '2048' },
-    warmup: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '15' },
     'offer-timeout-ms': { type: 'string', default: '900000' },
     profile: { type: 'string' },
     'no-baseline': { type: 'boolean', default: false },

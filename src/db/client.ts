@@ -82,6 +82,9 @@ async function openPostgres(url: string, schema?: string): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max: 20,
+    // Connections stay open once made: a new one is a new PostgreSQL backend whose first
+    // statements re-read the catalog and re-plan, a visible stall for the calls waiting on it.
+    idleTimeoutMillis: 0,
     // A fresh schema per test run: every connection must resolve unqualified names there.
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
