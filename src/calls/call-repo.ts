@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { sqlTime } from '../db/sql-time.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { Action, IvrEvent, Session } from '../ivr/types.js';
 import { summarizeCall } from './call-summary.js';
 import { callInteractionKey, type CallRecord, type CallStepRecord, type Provider } from './types.js';
 
-type CallRow = Prisma.CallGetPayload<object>;
+const CALL_FIELDS = ['id', 'provider', 'providerCallId', 'fromE164', 'customerId', 'flowName', 'flowVersion', 'language', 'session', 'status', 'queue', 'intent', 'stepSeq', 'startedAt', 'endedAt', 'durationSeconds', 'endStatus'] as const;
+type CallRow = Pick<Prisma.CallGetPayload<object>, (typeof CALL_FIELDS)[number]>;
+// Named columns, never `*`, in prepared statements (see src/db/client.ts).
+const CALL_COLUMNS = Prisma.raw(CALL_FIELDS.map((f) => `"${f}"`).join(', '));
 
 function toRecord(row: CallRow): CallRecord {
   return {
@@ -91,7 +94,7 @@ export function createCallRepo(db: Db): CallRepo {
   return {
     async find(provider, providerCallId) {
       // Raw: read on every webhook, and Prisma's ORM path costs twice the CPU of its raw one.
-      const [row] = await db.$queryRaw<CallRow[]>`SELECT * FROM "Call" WHERE "provider" = ${provider} AND "providerCallId" = ${providerCallId}`;
+      const [row] = await db.$queryRaw<CallRow[]>`SELECT ${CALL_COLUMNS} FROM "Call" WHERE "provider" = ${provider} AND "providerCallId" = ${providerCallId}`;
       return row ? toRecord(row) : undefined;
     },
 
@@ -157,7 +160,7 @@ export function createCallRepo(db: Db): CallRepo {
                             "queue" = COALESCE(${outcomeQueue}, "Call"."queue"), "stepSeq" = GREATEST("Call"."stepSeq", ${step.seq}),
                             "status" = CASE WHEN "Call"."status" = 'completed' THEN 'completed' ELSE ${expected.status} END
           WHERE "Call"."id" = ${call.id} AND EXISTS (SELECT 1 FROM s)
-          RETURNING "Call".*
+          RETURNING ${CALL_COLUMNS}
         ), i AS (
           UPDATE "Interaction" SET "summary" = ${summarizeCall(expected)}, "updatedAt" = ${at}::timestamp
           FROM c WHERE "Interaction"."idempotencyKey" = ${callInteractionKey(call.provider, call.providerCallId)} AND c."status" <> 'completed'

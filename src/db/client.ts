@@ -59,11 +59,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 }
 
 /**
- * Names statements so each connection parses and plans a statement once and then only
- * binds and runs it: the webhook's statements are few and repeat on every call, and
- * planning them again each time cost PostgreSQL more CPU than running them. The cap keeps
- * statements whose text varies (bulk inserts of n rows) from piling up on connections;
- * past it, new texts run unnamed, as before.
+ * Names statements so each connection parses a statement once (and plans it once, when
+ * PostgreSQL settles on a generic plan) and then only binds and runs it: the webhook's
+ * statements are few and repeat on every call. The cap keeps statements whose text varies
+ * (bulk inserts of n rows) from piling up on connections; past it, new texts run unnamed.
+ * Raw statements therefore name their result columns: a prepared `SELECT *` fails ("cached
+ * plan must not change result type") on connections that outlive a migration adding a column.
  */
 function preparedStatementName(cap = 500): (query: { sql: string }) => string {
   const names = new Map<string, string>();
