@@ -16,7 +16,7 @@ import { routingRouter } from './http/routing-router.js';
 import { createFlowStore, type FlowStore } from './ivr/flow-store.js';
 import type { Logger } from './logger.js';
 import { createAgentMessageStore } from './realtime/agent-messages.js';
-import { AGENT_MESSAGE_CHANNEL, createAgentHub, type AgentDelivery } from './realtime/agent-hub.js';
+import { createAgentHub, deliverToAgent } from './realtime/agent-hub.js';
 import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
 import { createPopContextCache } from './screenpop/pop-context.js';
 import { createPopPipeline } from './screenpop/pop-pipeline.js';
@@ -93,7 +93,7 @@ export function buildApp(deps: AppDeps): App {
   const pipeline = createPopPipeline({
     db,
     messages,
-    hub: { deliver: (agentId, message) => bus.publish(AGENT_MESSAGE_CHANNEL, { agentId, message } satisfies AgentDelivery) },
+    hub: { deliver: (agentId, message) => deliverToAgent(bus, agentId, message) },
     context: popContext,
     summarize,
     logger,

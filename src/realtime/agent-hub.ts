@@ -20,6 +20,11 @@ export interface AgentDelivery {
   message: Record<string, unknown>;
 }
 
+/** Sends to every socket of the agent, on whichever node holds them; needs no hub on this node. */
+export async function deliverToAgent(bus: EventBus, agentId: string, message: Record<string, unknown>): Promise<void> {
+  await bus.publish(AGENT_MESSAGE_CHANNEL, { agentId, message } satisfies AgentDelivery);
+}
+
 export interface AgentHub {
   /** Takes over WebSocket upgrades on HUB_PATH. */
   attach(server: http.Server): void;
@@ -184,9 +189,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
       });
     },
 
-    async deliver(agentId, message) {
-      await deps.bus.publish(AGENT_MESSAGE_CHANNEL, { agentId, message } satisfies AgentDelivery);
-    },
+    deliver: (agentId, message) => deliverToAgent(deps.bus, agentId, message),
 
     connectionCount() {
       let n = 0;

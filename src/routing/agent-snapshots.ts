@@ -1,6 +1,11 @@
 import type { Db } from '../db/client.js';
 import type { AgentSnapshot, AgentState } from './rules/index.js';
 
+/** An agent with no queue list serves every queue. */
+export function servesQueue(agent: { queues: string[] }, queue: string): boolean {
+  return agent.queues.length === 0 || agent.queues.includes(queue);
+}
+
 /** Free agents as routing sees them at this instant. */
 export async function snapshotAgents(db: Db): Promise<Array<AgentSnapshot & { queues: string[] }>> {
   // Raw: thousands of rows, read whenever presence changes; Prisma's ORM path costs twice the CPU.

@@ -51,18 +51,18 @@ export function createPresence(deps: { db: Db; bus: EventBus; now: () => Date })
       const current = await deps.db.agent.findUnique({ where: { id: agentId }, select: { state: true } });
       if (!current) throw new AppError('NOT_FOUND', `no agent '${agentId}'`);
       const becomingIdle = change.status === 'available' && current.state !== 'available';
+      const reason = change.status === 'away' ? (change.reason ?? 'away') : null;
       const updated = await deps.db.agent.updateMany({
         where: { id: agentId, state: { in: onlyFrom ?? ALLOWED_FROM[change.status] } },
         data: {
           state: change.status,
-          stateReason: change.status === 'away' ? (change.reason ?? 'away') : null,
+          stateReason: reason,
           stateSince: now,
           wrapUpUntil: null,
           ...(becomingIdle ? { idleSince: now, missedOffers: 0 } : {}),
         },
       });
       if (updated.count === 0) throw new AppError('CONFLICT', `status: agent is ${current.state}; finish the offer or call first`);
-      const reason = change.status === 'away' ? (change.reason ?? 'away') : null;
       await deps.db.agentStateEvent.create({ data: { agentId, state: change.status, reason, source, at: now } });
       await announce(agentId, change.status, reason, now);
       return { agentId, state: change.status, reason, at: now.toISOString() };

@@ -53,10 +53,9 @@ type Tx = Prisma.TransactionClient;
 async function lockEntry(tx: Tx, where: { id: string } | { callId: string }): Promise<EntryRow | undefined> {
   const rows =
     'id' in where
-      ? await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "QueueEntry" WHERE id = ${where.id} FOR UPDATE`
-      : await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "QueueEntry" WHERE "callId" = ${where.callId} FOR UPDATE`;
-  const id = rows[0]?.id;
-  return id ? ((await tx.queueEntry.findUnique({ where: { id } })) ?? undefined) : undefined;
+      ? await tx.$queryRaw<EntryRow[]>`SELECT ${ENTRY_COLUMNS} FROM "QueueEntry" WHERE "id" = ${where.id} FOR UPDATE`
+      : await tx.$queryRaw<EntryRow[]>`SELECT ${ENTRY_COLUMNS} FROM "QueueEntry" WHERE "callId" = ${where.callId} FOR UPDATE`;
+  return rows[0];
 }
 
 /** Thrown inside a transaction to roll it back when another node won the race. */
@@ -73,6 +72,12 @@ export interface NewEntry {
   rule: string;
   decision: unknown;
   context: unknown;
+}
+
+/** An agent's state after a change the queue store made, as their softphone shows it. */
+export interface AgentPresence {
+  state: string;
+  reason: string | null;
 }
 
 /** What the agent is told about an offer, stored as their next softphone message. */
@@ -114,9 +119,9 @@ export interface QueueStore {
    */
   reserve(offer: NewOffer): Promise<(ReservationRecord & { message?: AgentMessage }) | undefined>;
   /** Accepts a pending, unexpired offer: the entry is assigned, the agent busy. */
-  accept(reservationId: string, agentId: string, now: Date): Promise<{ entry: QueueEntryRecord; reservation: ReservationRecord } | undefined>;
+  accept(reservationId: string, agentId: string, now: Date): Promise<{ entry: QueueEntryRecord; reservation: ReservationRecord; agent: AgentPresence } | undefined>;
   /** Ends a pending offer (rejected, timed out, cancelled or failed) and puts the entry back in line. */
-  release(reservationId: string, status: 'rejected' | 'timeout' | 'cancelled', now: Date, opts: { awayAfterMisses?: number }): Promise<{ reservation: ReservationRecord; agentState: string } | undefined>;
+  release(reservationId: string, status: 'rejected' | 'timeout' | 'cancelled', now: Date, opts: { awayAfterMisses?: number }): Promise<{ reservation: ReservationRecord; agent: AgentPresence } | undefined>;
   /** A bridge to the agent failed after accept: undo the assignment so the call is offered again. */
   unassign(entryId: string, agentId: string, now: Date): Promise<void>;
   expired(now: Date, limit: number): Promise<ReservationRecord[]>;
@@ -242,13 +247,17 @@ export function createQueueStore(db: Db): QueueStore {
             data: { status: 'accepted', respondedAt: now },
           });
           if (r.count !== 1) throw new Lost();
-          const reservation = await tx.reservation.findUniqueOrThrow({ where: { id: reservationId } });
-          const entry = await tx.queueEntry.update({ where: { id: reservation.entryId }, data: { status: 'assigned', outcome: 'assigned', agentId, assignedAt: now } });
-          const agent = await tx.agent.update({ where: { id: agentId }, data: { activeCount: { increment: 1 }, missedOffers: 0, stateSince: now } });
-          const state = agent.activeCount >= agent.maxConcurrency ? 'busy' : 'available';
-          await tx.agent.update({ where: { id: agentId }, data: { state } });
+          const entry = await tx.queueEntry.update({ where: { id: target.entryId }, data: { status: 'assigned', outcome: 'assigned', agentId, assignedAt: now } });
+          // One UPDATE: the new state follows from the incremented count.
+          const [agent] = await tx.$queryRaw<Array<{ state: string }>>`
+            UPDATE "Agent" SET "activeCount" = "activeCount" + 1, "missedOffers" = 0, "stateSince" = ${sqlTime(now)}::timestamp,
+                               "updatedAt" = ${sqlTime(now)}::timestamp,
+                               "state" = CASE WHEN "activeCount" + 1 >= "maxConcurrency" THEN 'busy' ELSE 'available' END
+            WHERE "id" = ${agentId} RETURNING "state"`;
+          if (!agent) throw new Lost();
+          const state = agent.state;
           await tx.agentStateEvent.create({ data: { agentId, state, source: 'accept', at: now } });
-          return { entry: toEntry(entry), reservation: toReservation(reservation) };
+          return { entry: toEntry(entry), reservation: toReservation({ ...target, status: 'accepted', respondedAt: now }), agent: { state, reason: null } };
         });
       } catch (err) {
         if (err instanceof Lost) return undefined;
@@ -261,11 +270,10 @@ export function createQueueStore(db: Db): QueueStore {
         return await db.$transaction(async (tx) => {
           const target = await tx.reservation.findUnique({ where: { id: reservationId } });
           if (!target) throw new Lost();
-          await lockEntry(tx, { id: target.entryId });
+          const entry = await lockEntry(tx, { id: target.entryId });
           const r = await tx.reservation.updateMany({ where: { id: reservationId, status: 'pending' }, data: { status, respondedAt: now } });
-          if (r.count !== 1) throw new Lost();
-          const reservation = await tx.reservation.findUniqueOrThrow({ where: { id: reservationId } });
-          const entry = await tx.queueEntry.findUniqueOrThrow({ where: { id: reservation.entryId } });
+          if (r.count !== 1 || !entry) throw new Lost();
+          const reservation = { ...target, status, respondedAt: now };
           if (entry.status === 'offered') {
             await tx.queueEntry.update({
               where: { id: entry.id },
@@ -281,7 +289,7 @@ export function createQueueStore(db: Db): QueueStore {
             data: { state, missedOffers: away ? 0 : misses, stateSince: now, ...(away ? { stateReason: 'missed offers' } : {}) },
           });
           await tx.agentStateEvent.create({ data: { agentId: agent.id, state, reason: away ? 'missed offers' : status, source: 'routing', at: now } });
-          return { reservation: toReservation(reservation), agentState: state };
+          return { reservation: toReservation(reservation), agent: { state, reason: away ? 'missed offers' : agent.state !== 'reserved' ? agent.stateReason : null } };
         });
       } catch (err) {
         if (err instanceof Lost) return undefined;

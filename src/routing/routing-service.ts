@@ -6,10 +6,10 @@ import type { Logger } from '../logger.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { CallBridge } from './call-bridge.js';
 import type { Presence } from './presence.js';
-import type { OfferNotice, QueueEntryRecord, QueueStore, ReservationRecord } from './queue-store.js';
+import type { AgentPresence, OfferNotice, QueueEntryRecord, QueueStore, ReservationRecord } from './queue-store.js';
 import type { RuleStore } from './rule-store.js';
 import { decide, fillContextDefaults, requirementsAt, selectAgent, type AgentSnapshot, type Decision, type RoutingContextInput } from './rules/index.js';
-import { snapshotAgents } from './agent-snapshots.js';
+import { servesQueue, snapshotAgents } from './agent-snapshots.js';
 import { withIvrQueue } from './ivr-queue.js';
 import { PRESENCE_CHANNEL, type AgentState } from './presence.js';
 
@@ -26,6 +26,8 @@ export interface ReservationEvent {
   expiresAt: string;
   /** The agent's stored notice of a new offer (the screen pop), to deliver as is. */
   message?: AgentMessage;
+  /** The agent's state after the change, when routing made it (so nobody reads it back). */
+  agent?: AgentPresence;
 }
 
 export interface RoutingOptions {
@@ -169,7 +171,7 @@ export function createRoutingService(deps: {
     for (const raw of waiting) {
       if (taken.size >= snapshot.agents.length) break;
       const { entry, req, decision } = await requirements(raw, now);
-      const candidates = snapshot.agents.filter((a) => !taken.has(a.id) && (a.queues.length === 0 || a.queues.includes(req.queue)));
+      const candidates = snapshot.agents.filter((a) => !taken.has(a.id) && servesQueue(a, req.queue));
       const agent = selectAgent(candidates, {
         skills: req.skills,
         language: entry.language,
@@ -234,7 +236,7 @@ export function createRoutingService(deps: {
       }
       const { entry, reservation } = result;
       forgetAgents();
-      await announce(event('accepted', reservation, entry));
+      await announce({ ...event('accepted', reservation, entry), agent: result.agent });
       const agent = await deps.db.agent.findUniqueOrThrow({ where: { id: agentId } });
       try {
         if (entry.kind === 'callback' && entry.callbackNumber) {
@@ -260,8 +262,8 @@ export function createRoutingService(deps: {
       const released = await deps.queues.release(reservationId, 'rejected', deps.now(), opts);
       if (!released) throw new AppError('CONFLICT', `reservation is ${r.status}`);
       const entry = await deps.queues.entry(r.entryId);
-      if (entry) await announce(event('rejected', released.reservation, entry));
-      await deps.presence.announce(agentId, released.agentState as AgentState, 'rejected').catch(() => {});
+      if (entry) await announce({ ...event('rejected', released.reservation, entry), agent: released.agent });
+      await deps.presence.announce(agentId, released.agent.state as AgentState, 'rejected').catch(() => {});
       void service.dispatch({ agentsChanged: true });
     },
 
@@ -321,7 +323,7 @@ export function createRoutingService(deps: {
       for (const r of expired) {
         const released = await deps.queues.release(r.id, 'timeout', now, opts);
         const entry = released && (await deps.queues.entry(r.entryId));
-        if (released && entry) await announce(event('timeout', released.reservation, entry));
+        if (released && entry) await announce({ ...event('timeout', released.reservation, entry), agent: released.agent });
       }
       const backFromWrapUp = await deps.queues.finishWrapUps(now);
       await service.dispatch({ agentsChanged: expiredAny || backFromWrapUp.length > 0 });

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { RuleStore } from './rule-store.js';
-import { snapshotAgents } from './agent-snapshots.js';
+import { servesQueue, snapshotAgents } from './agent-snapshots.js';
 import { withIvrQueue } from './ivr-queue.js';
 import { compileRuleSet, decide, explainIneligible, fillContextDefaults, requirementsAt, selectAgent, validateRuleSet, type RoutingContextInput, type RuleSetError } from './rules/index.js';
 
@@ -37,7 +37,7 @@ export async function simulateRouting(deps: { db: Db; rules: RuleStore; now: () 
   const at = (afterSeconds: number): SimulationStep => {
     const req = requirementsAt(decision, afterSeconds);
     const request = { skills: req.skills, language: ctx.call.language || undefined, preferAgentId: decision.preferLastAgent?.agentId };
-    const candidates = agents.filter((a) => a.queues.length === 0 || a.queues.includes(req.queue));
+    const candidates = agents.filter((a) => servesQueue(a, req.queue));
     const chosen = selectAgent(candidates, request);
     const passedOver = agents
       .flatMap((a) => {

@@ -36,7 +36,8 @@ export function createPopPipeline(deps: {
   now: () => Date;
 }): PopPipeline {
   async function callEvent(callId: string, key: string, type: string, data: Record<string, string>): Promise<void> {
-    await deps.db.callEvent.upsert({ where: { callId_key: { callId, key } }, create: { callId, key, type, at: deps.now(), data }, update: {} });
+    // Insert-or-nothing in one statement (an upsert with nothing to update is a transaction of four).
+    await deps.db.callEvent.createMany({ data: [{ callId, key, type, at: deps.now(), data }], skipDuplicates: true });
   }
 
   async function send(agentId: string, type: string, payload: Record<string, unknown>, ref: string): Promise<void> {
@@ -66,8 +67,11 @@ export function createPopPipeline(deps: {
         }
         await send(ev.agentId, 'reservation', { reservationId: ev.reservationId, status: ev.type, agentId: ev.agentId, callId: ev.callId }, ev.reservationId);
         if (ev.type === 'accepted') await callEvent(ev.callId, `accepted:${ev.reservationId}`, 'accepted', { agentId: ev.agentId, reservationId: ev.reservationId });
-        const agent = await deps.db.agent.findUnique({ where: { id: ev.agentId }, select: { state: true, stateReason: true } });
-        if (agent) await deps.hub.deliver(ev.agentId, { type: 'presence', state: agent.state, reason: agent.stateReason, at: deps.now().toISOString() });
+        // Routing says what it made the agent; only a cancellation (the caller hung up) leaves it to be read.
+        const agent =
+          ev.agent ??
+          (await deps.db.agent.findUnique({ where: { id: ev.agentId }, select: { state: true, stateReason: true } }).then((a) => a && { state: a.state, reason: a.stateReason }));
+        if (agent) await deps.hub.deliver(ev.agentId, { type: 'presence', ...agent, at: deps.now().toISOString() });
       } catch (err) {
         deps.logger.error({ err: err instanceof Error ? err.message : String(err), type: ev.type, reservationId: ev.reservationId }, 'screen pop pipeline failed');
       }

@@ -7,27 +7,12 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TRole } from '../../src/auth/tokens.js';
 import { exampleKnownNames, exampleRuleSet } from '../../src/routing/rules/index.js';
+import type { SimulationResult } from '../../src/routing/simulate.js';
 import { createTestApp, OPEN_HOURS, type TestApp } from '../helpers/test-app.js';
 
 type Draft = { rules: Array<Record<string, unknown>>; default: Record<string, unknown> };
-interface Step {
-  afterSeconds: number;
-  queue: string;
-  priority: number;
-  skills: Record<string, number>;
-  offerCallback: boolean;
-  agent: { id: string; name: string } | null;
-  passedOver: Array<{ agentId: string; reason: string }>;
-}
-interface Simulation {
-  version: number;
-  rule: string;
-  queue: string;
-  priority: number;
-  skipped: Array<{ rule: string; reason: string }>;
-  agent: { id: string; name: string } | null;
-  steps: Step[];
-}
+/** The response body: the simulation without its `ok` tag. */
+type Simulation = Omit<Extract<SimulationResult, { ok: true }>, 'ok'>;
 
 let t: TestApp;
 const minutes = (n: number) => new Date(OPEN_HOURS.getTime() + n * 60_000);
