@@ -13,6 +13,11 @@ import type { EventBus } from './event-bus.js';
 
 export const AGENT_MESSAGE_CHANNEL = 'agent.message';
 export const HUB_PATH = '/ws/agent';
+/**
+ * The largest frame a softphone may send. Its messages are a few hundred bytes; a larger
+ * frame is closed with 1009 by ws before it is buffered whole.
+ */
+export const MAX_FRAME_BYTES = 64 * 1024;
 
 /** On the bus: a message for every socket of one agent, on whichever node holds them. */
 export interface AgentDelivery {
@@ -68,7 +73,7 @@ function refuse(socket: Duplex, status: 401 | 403, message: string): void {
  * so a reconnect (`resume`) or another node can replay it; sockets only carry it.
  */
 export function createAgentHub(deps: AgentHubDeps): AgentHub {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false) });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false) });
   const sockets = new Map<string, Set<WebSocket>>();
   const alive = new WeakMap<WebSocket, boolean>();
   const send = (ws: WebSocket, message: Record<string, unknown>) => {
@@ -132,6 +137,10 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
     set.add(ws);
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
+    // A protocol violation (invalid UTF-8, an oversized frame, a bad opcode): ws has already
+    // closed this socket with the matching code (1007, 1009, 1002). Without a listener the
+    // 'error' event would be thrown and take the whole process with it.
+    ws.on('error', (err: Error & { code?: string }) => deps.logger.warn({ agentId, code: err.code }, 'agent socket closed on a bad frame'));
     ws.on('close', () => {
       set.delete(ws);
       if (set.size === 0) sockets.delete(agentId);
