@@ -19,11 +19,23 @@ export interface RoutingApiDeps {
   now: () => Date;
 }
 
-const ZVersion = z.coerce.number().int().min(0).max(1_000_000);
+// Published versions are 1, 2, 3, … in a PostgreSQL int4 column. Version 0 is the built-in
+// "everything to general" set: it is never published, so it cannot be shown, diffed or
+// rolled back to (a rollback to it would activate an empty rule set).
+const MAX_VERSION = 2_147_483_647;
+const VERSION_HINT = 'must be a published version number (a whole number from 1)';
+/** In a JSON body: a number, not a string, null, array, 0, negative or fraction. */
+const ZVersion = z.number({ error: VERSION_HINT }).int({ error: VERSION_HINT }).min(1, { error: VERSION_HINT }).max(MAX_VERSION, { error: VERSION_HINT });
+/** In a path or query: plain decimal digits (no space, sign, exponent, hex or leading zero). */
+const ZVersionText = z
+  .string({ error: VERSION_HINT })
+  .regex(/^[1-9][0-9]{0,9}$/, { error: VERSION_HINT })
+  .transform(Number)
+  .pipe(ZVersion);
 const ZComment = z.string().trim().max(500).optional();
 const ZBodyObject = z.record(z.string(), z.unknown());
 const ZRollback = z.object({ version: ZVersion, comment: z.string().trim().max(500).optional() });
-const ZDiffQuery = z.object({ from: ZVersion, to: ZVersion });
+const ZDiffQuery = z.object({ from: ZVersionText, to: ZVersionText });
 const ZSimulate = z.object({ call: z.record(z.string(), z.unknown()).optional(), customer: z.record(z.string(), z.unknown()).optional(), ivr: z.record(z.string(), z.unknown()).optional(), rules: z.unknown().optional() });
 const ZQueueName = z.string().regex(/^[a-z0-9_-]{1,64}$/, 'must be a lower-case queue name');
 const ZQueueInput = z.object({ displayName: z.object({ ar: z.string().max(100), en: z.string().max(100) }).partial().default({}) });
@@ -76,7 +88,7 @@ export function routingRouter(deps: RoutingApiDeps): express.Router {
   });
 
   r.get('/routing/rules/versions/:version', readers, async (req: Request, res: Response) => {
-    const version = parseInput(ZVersion, req.params.version, 'version');
+    const version = parseInput(ZVersionText, req.params.version, 'version');
     res.json({ version, ...(await deps.rules.get(version)) });
   });
 

@@ -59,6 +59,13 @@ export function createRuleStore(deps: { db: Db; bus: EventBus; recheckMs?: numbe
     return ZRuleSet.parse(row.document);
   }
 
+  // What admins may name: rollback/get/diff. Version 0 is the built-in set, never published;
+  // rolling back to it would silently send every call to general.
+  async function loadPublished(version: number): Promise<TRuleSet> {
+    if (!Number.isSafeInteger(version) || version < 1) throw new AppError('BAD_REQUEST', 'version: must be a published version number (a whole number from 1)');
+    return load(version);
+  }
+
   async function knownNames(): Promise<KnownNames> {
     const [queues, agents] = await Promise.all([deps.db.routingQueue.findMany({ select: { name: true } }), deps.db.agent.findMany({ select: { skills: true } })]);
     const skills = new Set<string>();
@@ -115,7 +122,7 @@ export function createRuleStore(deps: { db: Db; bus: EventBus; recheckMs?: numbe
     },
 
     async rollback(version, meta) {
-      const doc = await load(version);
+      const doc = await loadPublished(version);
       // Queues or skills may have gone since that version was written.
       const checked = validateRuleSet(doc, await knownNames());
       if (!checked.valid) throw new AppError('UNPROCESSABLE', `version ${version} no longer validates: nothing changed`, { errors: checked.errors });
@@ -124,7 +131,7 @@ export function createRuleStore(deps: { db: Db; bus: EventBus; recheckMs?: numbe
       return { version };
     },
 
-    get: load,
+    get: loadPublished,
 
     async versions() {
       const [rows, active] = await Promise.all([deps.db.routingRuleSet.findMany({ orderBy: { version: 'desc' } }), activeVersion()]);
@@ -132,7 +139,7 @@ export function createRuleStore(deps: { db: Db; bus: EventBus; recheckMs?: numbe
     },
 
     async diff(from, to) {
-      return diffRuleSets(await load(from), await load(to));
+      return diffRuleSets(await loadPublished(from), await loadPublished(to));
     },
 
     async audit(limit) {
