@@ -62,6 +62,39 @@ describe('webhooks that must be refused', () => {
     expect(res.body.error.message).toMatch(/^seq:/);
   });
 
+  it.each([
+    ['the caller number', '/webhooks/twilio/voice', { From: '+96655\u00001112233' }, 'From'],
+    ['the name of an extra form field', '/webhooks/twilio/voice', { 'Extra\u0000': '1' }, 'Extra\\u0000'],
+  ])('answers a NUL byte in %s with 400 naming it, and creates no call', async (_label, path, extra, field) => {
+    const before = await callCount();
+    const res = await postTwilio(t.app, path, { ...params(), ...extra });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message.startsWith(`${field}: `)).toBe(true);
+    expect(await callCount()).toBe(before);
+  });
+
+  it('answers a NUL byte in recognised speech with 400 naming it, and records no step', async () => {
+    const p = params();
+    await postTwilio(t.app, '/webhooks/twilio/voice', p);
+    const res = await postTwilio(t.app, '/webhooks/twilio/gather?seq=1', { CallSid: p.CallSid, SpeechResult: 'billing\u0000' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^SpeechResult: .*NUL/);
+    expect(await t.db.prisma.callStep.count({ where: { call: { providerCallId: p.CallSid } } })).toBe(1);
+  });
+
+  it.each([
+    ['gzip', 400],
+    ['deflate', 400],
+    ['br', 400],
+    ['x-squash', 415],
+  ] as const)('answers a form body wrongly labelled Content-Encoding: %s with %i, and creates no call', async (encoding, status) => {
+    const before = await callCount();
+    const res = await postTwilio(t.app, '/webhooks/twilio/voice', params()).set('Content-Encoding', encoding);
+    expect(res.status).toBe(status);
+    expect(res.body.error.message).toContain(encoding);
+    expect(await callCount()).toBe(before);
+  });
+
   it('treats an anonymous or SIP caller as unknown instead of failing', async () => {
     const res = await postTwilio(t.app, '/webhooks/twilio/voice', { ...params(), From: 'anonymous' });
     expect(res.status).toBe(200);
