@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findUnstorableText } from '../storable-text.js';
 
 /** Everything a softphone may send; anything else is answered with an error message. */
 export const ZClientMessage = z.discriminatedUnion('type', [
@@ -11,7 +12,11 @@ export const ZClientMessage = z.discriminatedUnion('type', [
 ]);
 export type TClientMessage = z.infer<typeof ZClientMessage>;
 
-/** Parses a raw frame; returns a readable reason instead of throwing. */
+/**
+ * Parses a raw frame; returns a readable reason instead of throwing. Text the database
+ * cannot store (a `\u0000` or a lone surrogate, anywhere in the frame) is refused here, as
+ * the HTTP edge does, so it never becomes a failed write.
+ */
 export function parseClientMessage(raw: string): { ok: true; message: TClientMessage } | { ok: false; reason: string } {
   let json: unknown;
   try {
@@ -19,6 +24,8 @@ export function parseClientMessage(raw: string): { ok: true; message: TClientMes
   } catch {
     return { ok: false, reason: 'not JSON' };
   }
+  const unstorable = findUnstorableText(json);
+  if (unstorable) return { ok: false, reason: `${unstorable.path.join('.') || 'message'}: ${unstorable.reason}` };
   const parsed = ZClientMessage.safeParse(json);
   if (parsed.success) return { ok: true, message: parsed.data };
   const issue = parsed.error.issues[0];
