@@ -203,6 +203,15 @@ describe('GET /api/customers/:id/timeline', () => {
     expect(res.body.error.message).toMatch(/^cursor:/);
   });
 
+  it.each([
+    ['year 0000', '0000-01-01T00:00:00.000Z'],
+    ['30 February', '2026-02-30T00:00:00.000Z'],
+  ])('rejects a forged cursor holding %s with a 400 naming cursor, not a 500', async (_label, iso) => {
+    const res = await timeline(owner, { cursor: Buffer.from(`${iso}|abc`).toString('base64url') });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^cursor:/) });
+  });
+
   it('answers 404 for a customer that does not exist', async () => {
     const res = await timeline('nobody-here');
     expect(res.status).toBe(404);
