@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { TFlow } from './flow-schema.js';
 import { validateFlow } from './flow-validate.js';
 
@@ -18,6 +19,17 @@ export interface FlowStore {
   publish(name: string, definition: unknown, meta: { comment?: string; by?: string }): Promise<ActiveFlow>;
   versions(name: string): Promise<Array<{ version: number; active: boolean; comment: string | null; createdBy: string | null; createdAt: string }>>;
 }
+
+/** A node without the publish lock (an older release, mid-deploy) can still collide on the version number. */
+function conflictOnRace(err: unknown): never {
+  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+    throw new AppError('CONFLICT', 'another version of this flow was published at the same moment: reload and publish again');
+  }
+  throw err;
+}
+
+/** First key of the advisory lock that queues publishes of one flow (the second is the flow's name, hashed). */
+const PUBLISH_LOCK = 0x1f10;
 
 /** IVR flows as versioned data in the database, validated on the way in and cached on the way out. */
 export function createFlowStore(db: Db, opts: { refreshMs?: number; now?: () => number } = {}): FlowStore {
@@ -63,7 +75,13 @@ export function createFlowStore(db: Db, opts: { refreshMs?: number; now?: () => 
       const checked = validateFlow(definition);
       if (!checked.ok) throw new AppError('UNPROCESSABLE', 'flow is invalid: nothing was published', { errors: checked.errors });
       if (checked.flow.name !== name) throw new AppError('UNPROCESSABLE', `name: flow says '${checked.flow.name}' but the URL says '${name}'`);
+      // Publishes of one flow take turns (the lock ends with the transaction): two at the
+      // same moment would otherwise both claim the next version number. The request names
+      // no base version, so a 409 for the loser would only tell it that it was a millisecond
+      // late; taking turns gives what publishing one after the other gives, on every node
+      // and on PGlite alike: each its own version, the last to commit active.
       const version = await db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${PUBLISH_LOCK}::int4, hashtext(${name}))`;
         const last = await tx.ivrFlow.findFirst({ where: { name }, orderBy: { version: 'desc' }, select: { version: true } });
         const next = (last?.version ?? 0) + 1;
         await tx.ivrFlow.updateMany({ where: { name, active: true }, data: { active: false } });
@@ -71,9 +89,11 @@ export function createFlowStore(db: Db, opts: { refreshMs?: number; now?: () => 
           data: { name, version: next, definition: checked.flow as object, active: true, comment: meta.comment ?? null, createdBy: meta.by ?? null },
         });
         return next;
-      });
+      }).catch(conflictOnRace);
       const value = { name, version, flow: checked.flow };
-      cache.set(name, { value, loadedAt: now() });
+      // Concurrent publishes can finish here out of commit order: never cache an older one.
+      const cached = cache.get(name)?.value;
+      if (!cached || cached.version < version) cache.set(name, { value, loadedAt: now() });
       return value;
     },
 

@@ -59,6 +59,34 @@ describe('IVR flow publishing', () => {
     expect(rows.find((r) => r.version === res.body.version)).toMatchObject({ comment: 'new greeting', createdBy: 'test-admin' });
   });
 
+  it('publishes ten flows sent at the same moment one after the other: each 201 with its own version, the last active', async () => {
+    const before = await versionsInDb();
+    const drafts = Array.from({ length: 10 }, (_, i) => {
+      const d = demo();
+      d.nodes.greet.prompt.en = `Welcome, take ${i}.`;
+      return { definition: d, comment: `take ${i}` };
+    });
+    const answers = await Promise.all(drafts.map((d) => putFlow(d)));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
+    const first = Math.max(...before) + 1;
+    const published = answers.map((a) => a.body.version as number).sort((a, b) => a - b);
+    expect(published).toEqual(Array.from({ length: 10 }, (_, i) => first + i));
+    expect(await versionsInDb()).toEqual([...before, ...published]);
+    // Each answer's version holds that request's flow.
+    const rows = await t.db.prisma.ivrFlow.findMany({ where: { name: 'main', version: { gte: first } } });
+    for (const [i, a] of answers.entries()) expect(rows.find((r) => r.version === a.body.version)?.comment).toBe(`take ${i}`);
+    expect((await t.db.prisma.ivrFlow.findMany({ where: { name: 'main', active: true } })).map((r) => r.version)).toEqual([first + 9]);
+    // Callers get the active version, whichever request finished last here.
+    const active = await request(t.app).get('/api/ivr/flows/main').set('Authorization', auth('admin'));
+    expect(active.body.version).toBe(first + 9);
+    expect(active.body.definition.nodes.greet.prompt.en).toBe(`Welcome, ${rows.find((r) => r.version === first + 9)?.comment}.`);
+    expect((await t.services.flows.active('main'))?.version).toBe(first + 9);
+    // The greeting the next test expects.
+    const restore = demo();
+    restore.nodes.greet.prompt.en = 'Hello and welcome.';
+    expect((await putFlow({ definition: restore })).status).toBe(201);
+  });
+
   it('shows supervisors the active version, its definition and the version history', async () => {
     const res = await request(t.app).get('/api/ivr/flows/main').set('Authorization', auth('supervisor'));
     expect(res.status).toBe(200);
