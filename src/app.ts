@@ -15,6 +15,9 @@ import { healthRouter } from './http/health-router.js';
 import { routingRouter } from './http/routing-router.js';
 import { createFlowStore, type FlowStore } from './ivr/flow-store.js';
 import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics/instruments.js';
+import { metricsRouter } from './metrics/metrics-router.js';
+import { webhookTimer } from './metrics/webhook-timer.js';
 import { createAgentMessageStore } from './realtime/agent-messages.js';
 import { createAgentHub, deliverToAgent } from './realtime/agent-hub.js';
 import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
@@ -32,7 +35,7 @@ import { createTwilioCallBridge, createTwilioRest } from '../webhooks/twilio/cal
 import { twilioWebhooks } from '../webhooks/twilio/router.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'publicBaseUrl' | 'twilio' | 'jwt' | 'crmLookupBudgetMs'> & Partial<Pick<Config, 'offerTimeoutSeconds'>>;
+  config: Pick<Config, 'publicBaseUrl' | 'twilio' | 'jwt' | 'crmLookupBudgetMs'> & Partial<Pick<Config, 'offerTimeoutSeconds' | 'metricsToken'>>;
   db: Db;
   logger: Logger;
   now?: () => Date;
@@ -45,6 +48,8 @@ export interface AppDeps {
   flowName?: string;
   /** How long a webhook may take before the caller is queued regardless (default 900 ms). */
   answerBudgetMs?: number;
+  /** A fresh registry without process metrics unless given (server.ts turns those on). */
+  metrics?: Metrics;
 }
 
 export interface Services {
@@ -64,6 +69,10 @@ export interface App {
   services: Services;
   /** Puts the agent WebSocket hub on the server's upgrade path. */
   attachRealtime(server: http.Server): void;
+  /** This app's Prometheus instruments, served at GET /metrics. */
+  metrics: Metrics;
+  /** Tells every agent socket to reconnect elsewhere (close 1012) and resolves once they are closed. */
+  closeSockets(): Promise<void>;
   /** Stops timers and closes sockets (the database belongs to the caller). */
   shutdown(): Promise<void>;
   /** Flip readiness to 503 so the load balancer stops sending new work before shutdown. */
@@ -75,6 +84,7 @@ export function buildApp(deps: AppDeps): App {
   const { config, db, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const bus = deps.bus ?? createInProcessBus();
+  const metrics = deps.metrics ?? createMetrics();
   const customers = createCustomerRepo(db);
   const interactions = createInteractionRepo(db);
   const agents = createAgentRepo(db);
@@ -98,12 +108,14 @@ export function buildApp(deps: AppDeps): App {
     summarize,
     logger,
     now,
+    metrics,
   });
+  const queues = createQueueStore(db);
   const routing = createRoutingService({
     noticeFor: pipeline.noticeFor,
     onReservation: pipeline.onReservation,
     db,
-    queues: createQueueStore(db),
+    queues,
     rules,
     presence,
     bridge,
@@ -129,12 +141,22 @@ export function buildApp(deps: AppDeps): App {
   });
   const tokens = createTokenVerifier(config.jwt);
   const hub = createAgentHub({ tokens, db, messages, routing, presence, bus, logger, acknowledge: pipeline.acknowledge });
+  metrics.observe({
+    queueStats: () => queues.queueStats(),
+    sockets: { agent: () => hub.connectionCount() },
+    now,
+    onError: (source, err) => logger.warn({ source, err: err instanceof Error ? err.message : String(err) }, 'metrics source failed'),
+  });
+  let socketsClosed: Promise<void> | undefined;
+  const closeSockets = () => (socketsClosed ??= hub.close());
   let draining = false;
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(healthRouter({ db, isDraining: () => draining }));
+  app.use(metricsRouter({ registry: metrics.registry, token: config.metricsToken }));
+  app.use('/webhooks', webhookTimer(metrics.webhookDuration));
   app.use('/webhooks/twilio', twilioWebhooks({ calls, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
   app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
   app.use('/api', express.json({ limit: '256kb' }));
@@ -146,13 +168,15 @@ export function buildApp(deps: AppDeps): App {
   return {
     app,
     services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus },
+    metrics,
     drain: () => {
       draining = true;
     },
     attachRealtime: (server) => hub.attach(server),
+    closeSockets,
     shutdown: async () => {
       await routing.stop();
-      await hub.close();
+      await closeSockets();
     },
   };
 }

@@ -38,6 +38,8 @@ const ZEnv = z.object({
   OFFER_TIMEOUT_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(3).max(300).default(15)),
   CRM_LOOKUP_BUDGET_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(5000).default(400)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DRAIN_GRACE_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600).default(10)),
+  METRICS_TOKEN: optional,
 });
 
 function isTimeZone(tz: string): boolean {
@@ -66,6 +68,10 @@ export interface Config {
   /** How long an agent has to accept an offered call. */
   offerTimeoutSeconds: number;
   logLevel: string;
+  /** After SIGTERM: how long the node keeps serving, readiness 503, before it closes its listener and sockets. */
+  drainGraceSeconds: number;
+  /** When set, GET /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     crmLookupBudgetMs: e.CRM_LOOKUP_BUDGET_MS,
     offerTimeoutSeconds: e.OFFER_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
+    drainGraceSeconds: e.DRAIN_GRACE_SECONDS,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

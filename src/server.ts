@@ -4,10 +4,13 @@ import { ConfigError, loadConfig, secretsPath } from './config.js';
 import { openDatabase } from './db/client.js';
 import { seedDemo } from './demo/seed.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './metrics/instruments.js';
 import { createInProcessBus, createRedisBus } from './realtime/event-bus.js';
 import { startHttpServer } from './server-http.js';
 
 const root = path.resolve(import.meta.dirname, '..');
+/** Past the grace period, how long requests in flight and the stores get before a forced exit. */
+const DRAIN_CAP_EXTRA_MS = 15_000;
 
 async function main(): Promise<void> {
   let config;
@@ -26,12 +29,12 @@ async function main(): Promise<void> {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const bus = config.redisUrl ? createRedisBus(config.redisUrl, logger) : createInProcessBus();
-  const built = buildApp({ config, db: db.prisma, logger, bus });
-  const { services, drain } = built;
+  const built = buildApp({ config, db: db.prisma, logger, bus, metrics: createMetrics({ processMetrics: true }) });
+  const { services } = built;
   const seeded = await seedDemo(services);
   services.routing.start();
-  const { server } = await startHttpServer(built, config.port);
-  const port = (server.address() as { port: number }).port;
+  const running = await startHttpServer(built, config.port);
+  const port = (running.server.address() as { port: number }).port;
   const local = `http://localhost:${port}`;
   logger.info({ port, database: db.kind, seeded }, 'listening');
   if (!config.databaseUrl) {
@@ -53,25 +56,33 @@ async function main(): Promise<void> {
 `);
   }
 
-  // Graceful shutdown: stop taking work, let in-flight webhooks finish, then close the DB.
+  // The drain: readiness 503 while serving on for the grace period (a load balancer moves
+  // traffic away), then the listener closes, agent sockets are told to reconnect elsewhere,
+  // requests in flight finish, and the stores close. The cap is for a request that never ends.
+  const graceMs = config.drainGraceSeconds * 1000;
+  const capMs = graceMs + DRAIN_CAP_EXTRA_MS;
   let stopping = false;
   const stop = (signal: string) => {
+    // npm and tsx relay a Ctrl-C the terminal also sent: one drain, whatever the count.
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'draining');
-    drain();
-    server.close(async () => {
+    logger.info({ signal, graceSeconds: config.drainGraceSeconds }, 'draining: readiness 503, still serving');
+    setTimeout(() => {
+      logger.error({ capSeconds: capMs / 1000 }, 'drain did not finish: forced exit');
+      process.exit(1);
+    }, capMs).unref();
+    void (async () => {
+      await running.drain(graceMs);
+      logger.info('listener closed, agent sockets sent elsewhere, requests answered');
       await built.shutdown();
       await bus.close();
       await db.close();
       logger.info('stopped');
       process.exit(0);
-    });
-    server.closeIdleConnections();
-    setTimeout(() => {
-      logger.warn('forced exit after 20 s drain');
+    })().catch((err: unknown) => {
+      logger.error({ err }, 'drain failed');
       process.exit(1);
-    }, 20_000).unref();
+    });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

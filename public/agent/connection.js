@@ -10,6 +10,13 @@ const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
 /** Close codes the hub uses for a refused token: retrying cannot help. */
 const AUTH_CLOSE_CODES = new Set([4401, 4403]);
+/**
+ * A node draining for a restart (1012 service restart; 1001 going away from older nodes):
+ * the load balancer already has a node ready, so reconnect soon, whatever failed before.
+ */
+const RESTART_CLOSE_CODES = new Set([1001, 1012]);
+/** Restart reconnects are spread over this window so a node's agents do not all arrive at once. */
+const RESTART_SPREAD_MS = 1000;
 /** How many handled seqs to remember (a resume never replays more than this). */
 const HANDLED_LIMIT = 2000;
 
@@ -29,6 +36,15 @@ const HANDLED_LIMIT = 2000;
 export function backoffDelay(attempt) {
   const ceiling = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** attempt);
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/**
+ * How long to wait before reconnecting after a close with this code.
+ * @param {number} closeCode @param {number} attempt reconnects tried since the last hello
+ */
+export function reconnectDelay(closeCode, attempt) {
+  if (RESTART_CLOSE_CODES.has(closeCode)) return MIN_DELAY_MS / 2 + Math.round(Math.random() * RESTART_SPREAD_MS);
+  return backoffDelay(attempt);
 }
 
 /** @param {ConnectionOptions} opts */
@@ -121,9 +137,11 @@ export function createConnection(opts) {
     }
   }
 
-  function scheduleReconnect() {
+  /** @param {number} closeCode */
+  function scheduleReconnect(closeCode) {
     if (stopped) return;
-    const delay = backoffDelay(attempt);
+    if (RESTART_CLOSE_CODES.has(closeCode)) attempt = 0;
+    const delay = reconnectDelay(closeCode, attempt);
     attempt += 1;
     opts.onState('reconnecting', delay);
     clearTimeout(timer);
@@ -157,7 +175,7 @@ export function createConnection(opts) {
         opts.onAuthFailure('handshake refused');
         return;
       }
-      scheduleReconnect();
+      scheduleReconnect(ev.code);
     };
   }
 

@@ -209,7 +209,8 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
     async close() {
       clearInterval(heartbeat);
       unsubscribe();
-      for (const set of sockets.values()) for (const ws of set) ws.close(1001, 'server shutting down');
+      // 1012 (service restart): the softphone reconnects at once, through the load balancer, to another node.
+      for (const set of sockets.values()) for (const ws of set) ws.close(1012, 'service restart: reconnect');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

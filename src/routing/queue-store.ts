@@ -133,6 +133,15 @@ export interface QueueStore {
   position(entry: QueueEntryRecord): Promise<number>;
   /** Who last took a call of this customer, and when. */
   lastAgent(customerId: string): Promise<{ agentId: string; at: Date } | undefined>;
+  /** Callers not yet with an agent, per queue (every registered queue, empty ones too): read-only, for metrics. */
+  queueStats(): Promise<QueueStat[]>;
+}
+
+/** A queue's callers not yet with an agent (waiting or being offered), and since when the first of them waits. */
+export interface QueueStat {
+  queue: string;
+  depth: number;
+  oldestEnqueuedAt: Date | null;
 }
 
 export function createQueueStore(db: Db): QueueStore {
@@ -363,6 +372,16 @@ export function createQueueStore(db: Db): QueueStore {
     async lastAgent(customerId) {
       const row = await db.queueEntry.findFirst({ where: { customerId, outcome: 'assigned' }, orderBy: { assignedAt: 'desc' }, select: { agentId: true, assignedAt: true } });
       return row?.agentId && row.assignedAt ? { agentId: row.agentId, at: row.assignedAt } : undefined;
+    },
+
+    async queueStats() {
+      const rows = await db.$queryRaw<Array<{ queue: string; depth: number; oldest: Date | null }>>`
+        SELECT q."queue", COUNT(e."id")::int AS "depth", MIN(e."enqueuedAt") AS "oldest"
+        FROM (SELECT "name" AS "queue" FROM "RoutingQueue"
+              UNION SELECT DISTINCT "queue" FROM "QueueEntry" WHERE "status" IN ('waiting', 'offered')) q
+        LEFT JOIN "QueueEntry" e ON e."queue" = q."queue" AND e."status" IN ('waiting', 'offered')
+        GROUP BY q."queue" ORDER BY q."queue"`;
+      return rows.map((r) => ({ queue: r.queue, depth: Number(r.depth), oldestEnqueuedAt: r.oldest }));
     },
 
     async position(entry) {

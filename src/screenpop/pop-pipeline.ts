@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { sqlTime } from '../db/sql-time.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/instruments.js';
 import type { AgentMessageStore } from '../realtime/agent-messages.js';
 import type { AgentHub } from '../realtime/agent-hub.js';
 import type { OfferNotice } from '../routing/queue-store.js';
@@ -34,6 +35,7 @@ export function createPopPipeline(deps: {
   summarize: SentimentSummarizer;
   logger: Logger;
   now: () => Date;
+  metrics?: Pick<Metrics, 'popsSent' | 'popsAcked' | 'countOfferOutcome'>;
 }): PopPipeline {
   async function callEvent(callId: string, key: string, type: string, data: Record<string, string>): Promise<void> {
     // Insert-or-nothing in one statement (an upsert with nothing to update is a transaction of four).
@@ -60,9 +62,13 @@ export function createPopPipeline(deps: {
     },
 
     async onReservation(ev) {
+      if (ev.type !== 'created') deps.metrics?.countOfferOutcome(ev.type);
       try {
         if (ev.type === 'created') {
-          if (ev.message) await deps.hub.deliver(ev.agentId, ev.message);
+          if (ev.message) {
+            await deps.hub.deliver(ev.agentId, ev.message);
+            deps.metrics?.popsSent.inc();
+          }
           return;
         }
         await send(ev.agentId, 'reservation', { reservationId: ev.reservationId, status: ev.type, agentId: ev.agentId, callId: ev.callId }, ev.reservationId);
@@ -81,7 +87,8 @@ export function createPopPipeline(deps: {
       // One statement: the ack (a repeat keeps the first time) and, for a pop, its delivery on
       // the call's record — the call found through the reservation the pop is about.
       const at = sqlTime(deps.now());
-      await deps.db.$executeRaw`
+      // The count is of pop_delivered events written: 1 for a pop's first ack, 0 otherwise.
+      const delivered = await deps.db.$executeRaw`
         WITH m AS (
           UPDATE "AgentMessage" SET "ackedAt" = COALESCE("ackedAt", ${at}::timestamp)
           WHERE "id" = ${messageId} AND "agentId" = ${agentId} RETURNING "type", "ref"
@@ -92,6 +99,7 @@ export function createPopPipeline(deps: {
         FROM m JOIN "Reservation" r ON r."id" = m."ref" JOIN "QueueEntry" q ON q."id" = r."entryId"
         WHERE m."type" = 'screen_pop'
         ON CONFLICT ("callId", "key") DO NOTHING`;
+      if (delivered > 0) deps.metrics?.popsAcked.inc(delivered);
     },
   };
 }
