@@ -25,6 +25,7 @@ const ZEnv = z.object({
   TWILIO_AUTH_TOKEN: optional,
   JWT_SECRET: optional,
   JWT_PUBLIC_KEY: optional,
+  JWT_MAX_LIFETIME_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600)),
   AWS_REGION: optional,
   CONNECT_INSTANCE_ID: optional,
   BIOMETRICS_VENDOR_URL: z.url().optional(),
@@ -60,7 +61,8 @@ export interface Config {
   redisUrl?: string;
   /** apiBaseUrl: a stand-in for api.twilio.com (tests, local dev); callerId: the number callbacks come from. */
   twilio: { accountSid: string; authToken: string; apiBaseUrl?: string; callerId: string };
-  jwt: { secret?: string; publicKey?: string };
+  /** maxLifetimeSeconds: the longest exp - iat a token may have (`createTokenVerifier` defaults it to 24 h). */
+  jwt: { secret?: string; publicKey?: string; maxLifetimeSeconds?: number };
   aws: { region?: string; connectInstanceId?: string };
   biometrics: { vendorUrl?: string; webhookSecret?: string };
   businessTimeZone: string;
@@ -109,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     dataDir: path.resolve(e.DATA_DIR),
     redisUrl: e.REDIS_URL,
     twilio: { accountSid: e.TWILIO_ACCOUNT_SID ?? stored?.twilioAccountSid ?? 'AC00000000000000000000000000000000', authToken: authToken!, apiBaseUrl: e.TWILIO_API_BASE_URL, callerId: e.TWILIO_CALLER_ID ?? '+966920000000' },
-    jwt: { secret: jwtSecret, publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n') },
+    jwt: { secret: jwtSecret, publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'), maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS },
     aws: { region: e.AWS_REGION, connectInstanceId: e.CONNECT_INSTANCE_ID },
     biometrics: { vendorUrl: e.BIOMETRICS_VENDOR_URL, webhookSecret: e.BIOMETRICS_WEBHOOK_SECRET },
     businessTimeZone: e.TZ_BUSINESS,

@@ -49,9 +49,17 @@ describe('loadConfig', () => {
     ['DATABASE_URL', { DATABASE_URL: 'mysql://db/cc' }],
     ['TZ_BUSINESS', { TZ_BUSINESS: 'Mars/Olympus_Mons' }],
     ['CRM_LOOKUP_BUDGET_MS', { CRM_LOOKUP_BUDGET_MS: '1' }],
+    ['JWT_MAX_LIFETIME_SECONDS', { JWT_MAX_LIFETIME_SECONDS: 'a day' }],
+    ['JWT_MAX_LIFETIME_SECONDS', { JWT_MAX_LIFETIME_SECONDS: '0' }],
   ])('refuses to start on a malformed %s and names it', (name, bad) => {
     const err = failure({ ...PROD, DATA_DIR: tempDataDir(), ...bad });
     expect(err.message).toContain(name);
+  });
+
+  it('holds tokens to 24 hours of life unless JWT_MAX_LIFETIME_SECONDS says otherwise', () => {
+    expect(loadConfig({ ...PROD, DATA_DIR: tempDataDir() }).jwt.maxLifetimeSeconds).toBe(86400);
+    expect(loadConfig({ ...PROD, DATA_DIR: tempDataDir(), JWT_MAX_LIFETIME_SECONDS: '' }).jwt.maxLifetimeSeconds).toBe(86400);
+    expect(loadConfig({ ...PROD, DATA_DIR: tempDataDir(), JWT_MAX_LIFETIME_SECONDS: '3600' }).jwt.maxLifetimeSeconds).toBe(3600);
   });
 
   it('treats an empty PORT or lookup budget as unset instead of listening on a random port', () => {
