@@ -13,7 +13,7 @@ import { connectAgent } from '../helpers/agent-socket.js';
 // seeded), stopped with SIGTERM while an agent's softphone is connected.
 
 const root = path.resolve(import.meta.dirname, '../..');
-const GRACE_SECONDS = 6;
+const GRACE_SECONDS = 8;
 /** server.ts forces an exit (code 1) this long after the grace period. */
 const CAP_EXTRA_SECONDS = 15;
 
