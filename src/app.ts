@@ -1,4 +1,6 @@
 import type http from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { createTokenVerifier } from './auth/tokens.js';
@@ -21,7 +23,9 @@ import { webhookTimer } from './metrics/webhook-timer.js';
 import { createAgentMessageStore } from './realtime/agent-messages.js';
 import { createAgentHub, deliverToAgent } from './realtime/agent-hub.js';
 import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
+import type { FrameLimits } from './realtime/frame-limiter.js';
 import { createPopContextCache } from './screenpop/pop-context.js';
+import { openFileSpool } from './spool/file-spool.js';
 import { createPopPipeline } from './screenpop/pop-pipeline.js';
 import { summarize } from './sentiment/index.js';
 import { createAgentRepo, type AgentRepo } from './routing/agent-repo.js';
@@ -48,6 +52,12 @@ export interface AppDeps {
   flowName?: string;
   /** How long a webhook may take before the caller is queued regardless (default 900 ms). */
   answerBudgetMs?: number;
+  /** Where writes are kept through a store outage (server.ts: DATA_DIR/spool); a fresh temporary folder if unset. */
+  spoolDir?: string;
+  /** The spool's size limit in bytes (default 64 MiB). */
+  spoolMaxBytes?: number;
+  /** Frames an agent's sockets may send (README: screen pop and the softphone). */
+  frameLimits?: Partial<FrameLimits>;
   /** A fresh registry without process metrics unless given (server.ts turns those on). */
   metrics?: Metrics;
 }
@@ -84,6 +94,9 @@ export function buildApp(deps: AppDeps): App {
   const { config, db, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const bus = deps.bus ?? createInProcessBus();
+  const spool = openFileSpool(deps.spoolDir ?? mkdtempSync(path.join(os.tmpdir(), 'cc-spool-')), { maxBytes: deps.spoolMaxBytes });
+  // Set once the call service exists: routing holds offers while kept writes are replayed.
+  let keptDepth = () => 0;
   const metrics = deps.metrics ?? createMetrics();
   const customers = createCustomerRepo(db);
   const interactions = createInteractionRepo(db);
@@ -123,6 +136,7 @@ export function buildApp(deps: AppDeps): App {
     logger,
     now,
     options: { offerTimeoutMs: (config.offerTimeoutSeconds ?? 15) * 1000, ...deps.routingOptions },
+    holdOffers: () => keptDepth() > 0,
   });
   const lookup = createCallerLookup({ customers, interactions, budgetMs: config.crmLookupBudgetMs, logger });
   const callRepo = createCallRepo(db);
@@ -138,12 +152,15 @@ export function buildApp(deps: AppDeps): App {
     // The pop's CRM and timeline reads run while the caller is in the IVR; setImmediate
     // lets the TwiML answer go out first.
     onCallStarted: (call, caller) => setImmediate(() => popContext.prefetch(call, caller)),
+    spool,
   });
+  keptDepth = () => calls.kept.depth();
   const tokens = createTokenVerifier(config.jwt);
-  const hub = createAgentHub({ tokens, db, messages, routing, presence, bus, logger, acknowledge: pipeline.acknowledge });
+  const hub = createAgentHub({ tokens, db, messages, routing, presence, bus, logger, acknowledge: pipeline.acknowledge, frameLimits: deps.frameLimits });
   metrics.observe({
     queueStats: () => queues.queueStats(),
     sockets: { agent: () => hub.connectionCount() },
+    busHealthy: () => bus.health() === 'ok',
     now,
     onError: (source, err) => logger.warn({ source, err: err instanceof Error ? err.message : String(err) }, 'metrics source failed'),
   });
@@ -154,7 +171,7 @@ export function buildApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
-  app.use(healthRouter({ db, isDraining: () => draining }));
+  app.use(healthRouter({ db, isDraining: () => draining, bus }));
   app.use(metricsRouter({ registry: metrics.registry, token: config.metricsToken }));
   app.use('/webhooks', webhookTimer(metrics.webhookDuration));
   app.use('/webhooks/twilio', twilioWebhooks({ calls, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
@@ -177,6 +194,9 @@ export function buildApp(deps: AppDeps): App {
     shutdown: async () => {
       await routing.stop();
       await closeSockets();
+      // What is still kept stays on disk and is replayed at the next start.
+      await calls.stop();
+      spool.close();
     },
   };
 }

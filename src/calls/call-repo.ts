@@ -4,6 +4,7 @@ import { sqlTime } from '../db/sql-time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Action, IvrEvent, Session } from '../ivr/types.js';
 import { summarizeCall } from './call-summary.js';
+import { FALLBACK_QUEUE, fallbackActions, fallbackSession } from './fallback.js';
 import { callInteractionKey, type CallRecord, type CallStepRecord, type Provider } from './types.js';
 
 const CALL_FIELDS = ['id', 'provider', 'providerCallId', 'fromE164', 'customerId', 'flowName', 'flowVersion', 'language', 'session', 'status', 'queue', 'intent', 'stepSeq', 'startedAt', 'endedAt', 'durationSeconds', 'endStatus'] as const;
@@ -52,8 +53,36 @@ export interface CallRepo {
   start(call: NewCall, first: CallStepRecord, session: Session, outcomeQueue: string | null): Promise<CallRecord | 'duplicate'>;
   /** Stores the answer to step `seq` of the call as read and its new state; 'duplicate' when that step was already answered. */
   advance(call: CallRecord, step: CallStepRecord, session: Session, outcomeQueue: string | null, hungUp: boolean): Promise<CallRecord | 'duplicate'>;
-  /** Ends the call once; later or repeated status callbacks change nothing. */
-  complete(provider: Provider, providerCallId: string, end: { endStatus: string; durationSeconds: number | null; endedAt: Date }): Promise<CallRecord | undefined>;
+  /**
+   * Ends the call once; later or repeated status callbacks change nothing. An end for a call
+   * we have no row for is kept as an ended call when `caller` is given (the start may come late).
+   */
+  complete(provider: Provider, providerCallId: string, end: CallEnd, caller?: { fromRaw: string; fromE164: string | null; to: string | null }): Promise<CallRecord | undefined>;
+  /**
+   * The caller heard the fallback (apology, general queue) at step `seq`: the call exists
+   * (created if its start never reached us), that step is the fallback, and the call waits
+   * in the fallback queue — unless it has ended, which stands.
+   */
+  recordFallback(f: FallbackRecord): Promise<CallRecord>;
+}
+
+export interface CallEnd {
+  endStatus: string;
+  durationSeconds: number | null;
+  endedAt: Date;
+}
+
+export interface FallbackRecord {
+  provider: Provider;
+  providerCallId: string;
+  fromRaw: string;
+  fromE164: string | null;
+  to: string | null;
+  seq: number;
+  input: string | null;
+  at: Date;
+  flowName: string;
+  flowVersion: number;
 }
 
 function stepData(step: CallStepRecord) {
@@ -91,7 +120,7 @@ function newCallRecord(id: string, call: NewCall, session: Session, outcomeQueue
 }
 
 export function createCallRepo(db: Db): CallRepo {
-  return {
+  const repo: CallRepo = {
     async find(provider, providerCallId) {
       // Raw: read on every webhook, and Prisma's ORM path costs twice the CPU of its raw one.
       const [row] = await db.$queryRaw<CallRow[]>`SELECT ${CALL_COLUMNS} FROM "Call" WHERE "provider" = ${provider} AND "providerCallId" = ${providerCallId}`;
@@ -110,15 +139,21 @@ export function createCallRepo(db: Db): CallRepo {
       const record = newCallRecord(randomUUID(), call, session, outcomeQueue);
       const at = sqlTime(call.startedAt);
       const step = stepData(first);
-      const rows = await db.$queryRaw<Array<{ id: string }>>`
+      const rows = await db.$queryRaw<CallRow[]>`
         WITH c AS (
           INSERT INTO "Call" ("id", "provider", "providerCallId", "fromE164", "fromRaw", "to", "customerId", "flowName",
                               "flowVersion", "language", "session", "status", "queue", "intent", "startedAt")
           VALUES (${record.id}, ${call.provider}, ${call.providerCallId}, ${call.fromE164}, ${call.fromRaw}, ${call.to},
                   ${call.customerId}, ${call.flowName}, ${call.flowVersion}, ${record.language}, ${JSON.stringify(session)}::jsonb,
                   ${record.status}, ${record.queue}, ${record.intent}, ${at}::timestamp)
-          ON CONFLICT ("provider", "providerCallId") DO NOTHING
-          RETURNING "id"
+          -- The provider's end can arrive before its start (a slow webhook): that end left a
+          -- row with no IVR (flowVersion 0). The start fills it in; the end stands.
+          ON CONFLICT ("provider", "providerCallId") DO UPDATE
+            SET "customerId" = EXCLUDED."customerId", "flowName" = EXCLUDED."flowName", "flowVersion" = EXCLUDED."flowVersion",
+                "language" = EXCLUDED."language", "session" = EXCLUDED."session", "intent" = EXCLUDED."intent",
+                "startedAt" = LEAST("Call"."startedAt", EXCLUDED."startedAt")
+            WHERE "Call"."flowVersion" = 0 AND NOT EXISTS (SELECT 1 FROM "CallStep" WHERE "callId" = "Call"."id")
+          RETURNING ${CALL_COLUMNS}
         ), s AS (
           INSERT INTO "CallStep" ("callId", "seq", "nodeId", "input", "result", "events", "response", "createdAt")
           SELECT c."id", ${step.seq}, ${step.nodeId}, ${step.input}, ${step.result}, ${JSON.stringify(first.events)}::jsonb,
@@ -129,9 +164,16 @@ export function createCallRepo(db: Db): CallRepo {
           SELECT ${randomUUID()}, ${callInteractionKey(call.provider, call.providerCallId)}, ${call.customerId}, ${call.fromE164},
                  'voice', 'call', ${at}::timestamp, ${summarizeCall(record)}, c."id",
                  ${at}::timestamp, ${at}::timestamp FROM c
+          ON CONFLICT ("idempotencyKey") DO UPDATE SET "customerId" = COALESCE("Interaction"."customerId", EXCLUDED."customerId")
         )
-        SELECT "id" FROM c`;
-      return rows.length === 1 ? record : 'duplicate';
+        SELECT ${CALL_COLUMNS} FROM c`;
+      const row = rows[0];
+      if (!row) return 'duplicate';
+      if (row.id === record.id) return record;
+      // Merged into an ended call: its summary says how it ended.
+      const merged = toRecord(row);
+      await setSummary(call.provider, call.providerCallId, merged);
+      return merged;
     },
 
     async advance(call, step, session, outcomeQueue, hungUp) {
@@ -169,11 +211,87 @@ export function createCallRepo(db: Db): CallRepo {
       const row = rows[0];
       if (!row) return 'duplicate';
       const record = toRecord(row);
-      if (record.status === 'completed') await db.interaction.updateMany({ where: { idempotencyKey: callInteractionKey(call.provider, call.providerCallId) }, data: { summary: summarizeCall(record) } });
+      if (record.status === 'completed') await setSummary(call.provider, call.providerCallId, record);
       return record;
     },
 
-    async complete(provider, providerCallId, end) {
+    async complete(provider, providerCallId, end, caller) {
+      const ended = await completeExisting(provider, providerCallId, end);
+      if (ended || !caller) return ended;
+      // The end arrived before the call's start: keep it as the call's row, so the start
+      // (if it still comes) finds the call over, and the timeline shows the call.
+      await insertEndedStub(provider, providerCallId, end, caller);
+      return completeExisting(provider, providerCallId, end);
+    },
+
+    async recordFallback(f) {
+      const at = sqlTime(f.at);
+      const session = fallbackSession(f.flowName);
+      const actions = JSON.stringify(fallbackActions());
+      const draft: CallRecord = {
+        id: randomUUID(), provider: f.provider, providerCallId: f.providerCallId, fromE164: f.fromE164, customerId: null, flowName: f.flowName,
+        flowVersion: f.flowVersion, language: session.language, session, status: 'queued', queue: FALLBACK_QUEUE, intent: null, stepSeq: f.seq,
+        startedAt: f.at, endedAt: null, durationSeconds: null, endStatus: null,
+      };
+      // One statement: the call (created if its start never reached us), the step the caller
+      // actually heard — the fallback, replacing any answer a late webhook stored for it — and
+      // the call's place in the fallback queue unless it has ended meanwhile.
+      const rows = await db.$queryRaw<CallRow[]>`
+        WITH cust AS (${customerByPhone(f.fromE164)}), c AS (
+          INSERT INTO "Call" ("id", "provider", "providerCallId", "fromE164", "fromRaw", "to", "customerId", "flowName",
+                              "flowVersion", "language", "session", "status", "queue", "stepSeq", "startedAt")
+          VALUES (${draft.id}, ${f.provider}, ${f.providerCallId}, ${f.fromE164}, ${f.fromRaw}, ${f.to}, (SELECT "id" FROM cust),
+                  ${f.flowName}, ${f.flowVersion}, COALESCE((SELECT "language" FROM cust), 'ar'), ${JSON.stringify(session)}::jsonb,
+                  'queued', ${FALLBACK_QUEUE}, ${f.seq}, ${at}::timestamp)
+          ON CONFLICT ("provider", "providerCallId") DO UPDATE
+            SET "status" = CASE WHEN "Call"."endedAt" IS NULL THEN 'queued' ELSE "Call"."status" END,
+                "queue" = CASE WHEN "Call"."endedAt" IS NULL THEN ${FALLBACK_QUEUE} ELSE "Call"."queue" END,
+                "stepSeq" = GREATEST("Call"."stepSeq", ${f.seq})
+          RETURNING ${CALL_COLUMNS}
+        ), s AS (
+          INSERT INTO "CallStep" ("callId", "seq", "nodeId", "input", "result", "events", "response", "createdAt")
+          SELECT c."id", ${f.seq}, 'fallback', ${f.input}, 'fallback', '[]'::jsonb, ${actions}, ${at}::timestamp FROM c
+          ON CONFLICT ("callId", "seq") DO UPDATE SET "result" = 'fallback', "response" = EXCLUDED."response", "nodeId" = 'fallback'
+        ), i AS (
+          INSERT INTO "Interaction" ("id", "idempotencyKey", "customerId", "phoneE164", "channel", "type", "at", "summary",
+                                     "callId", "createdAt", "updatedAt")
+          SELECT ${randomUUID()}, ${callInteractionKey(f.provider, f.providerCallId)}, c."customerId", ${f.fromE164},
+                 'voice', 'call', c."startedAt", '', c."id", ${at}::timestamp, ${at}::timestamp FROM c
+          ON CONFLICT ("idempotencyKey") DO NOTHING
+        )
+        SELECT ${CALL_COLUMNS} FROM c`;
+      const record = toRecord(rows[0]!);
+      await setSummary(f.provider, f.providerCallId, record);
+      return record;
+    },
+  };
+
+  async function setSummary(provider: Provider, providerCallId: string, record: CallRecord): Promise<void> {
+    // By its unique key: the call's timeline entry, found through an index.
+    await db.interaction.updateMany({ where: { idempotencyKey: callInteractionKey(provider, providerCallId) }, data: { summary: summarizeCall(record) } });
+  }
+
+  async function insertEndedStub(provider: Provider, providerCallId: string, end: CallEnd, caller: { fromRaw: string; fromE164: string | null; to: string | null }): Promise<void> {
+    const endedAt = sqlTime(end.endedAt);
+    const startedAt = sqlTime(new Date(end.endedAt.getTime() - (end.durationSeconds ?? 0) * 1000));
+    const stub = { language: 'ar', session: fallbackSession(''), queue: null, status: 'completed' as const, intent: null, ...end };
+    await db.$executeRaw`
+      WITH cust AS (${customerByPhone(caller.fromE164)}), c AS (
+        INSERT INTO "Call" ("id", "provider", "providerCallId", "fromE164", "fromRaw", "to", "customerId", "flowName", "flowVersion",
+                            "language", "session", "status", "startedAt", "endedAt", "durationSeconds", "endStatus")
+        VALUES (${randomUUID()}, ${provider}, ${providerCallId}, ${caller.fromE164}, ${caller.fromRaw}, ${caller.to}, (SELECT "id" FROM cust),
+                '', 0, COALESCE((SELECT "language" FROM cust), 'ar'), ${JSON.stringify({ ...stub.session, path: [] })}::jsonb, 'completed',
+                ${startedAt}::timestamp, ${endedAt}::timestamp, ${end.durationSeconds}, ${end.endStatus})
+        ON CONFLICT ("provider", "providerCallId") DO NOTHING
+        RETURNING "id", "customerId", "startedAt"
+      )
+      INSERT INTO "Interaction" ("id", "idempotencyKey", "customerId", "phoneE164", "channel", "type", "at", "summary", "callId", "createdAt", "updatedAt")
+      SELECT ${randomUUID()}, ${callInteractionKey(provider, providerCallId)}, c."customerId", ${caller.fromE164}, 'voice', 'call', c."startedAt",
+             ${summarizeCall({ ...stub, session: { ...stub.session, path: [] } })}, c."id", ${endedAt}::timestamp, ${endedAt}::timestamp FROM c
+      ON CONFLICT ("idempotencyKey") DO NOTHING`;
+  }
+
+  async function completeExisting(provider: Provider, providerCallId: string, end: CallEnd): Promise<CallRecord | undefined> {
       return db.$transaction(async (tx) => {
         const current = await tx.call.findUnique({ where: { provider_providerCallId: { provider, providerCallId } } });
         if (!current) return undefined;
@@ -187,6 +305,13 @@ export function createCallRepo(db: Db): CallRepo {
         await tx.interaction.updateMany({ where: { idempotencyKey: callInteractionKey(provider, providerCallId) }, data: { summary: summarizeCall(record) } });
         return record;
       });
-    },
-  };
+  }
+
+  return repo;
+}
+
+/** The customer a number belongs to, as the caller lookup picks them (most recently updated). */
+function customerByPhone(e164: string | null) {
+  return Prisma.sql`SELECT cu."id", cu."language" FROM "CustomerPhone" p JOIN "Customer" cu ON cu."id" = p."customerId"
+                    WHERE p."e164" = ${e164} ORDER BY cu."updatedAt" DESC LIMIT 1`;
 }

@@ -4,25 +4,46 @@ import type { Input } from '../ivr/types.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RoutingService } from '../routing/routing-service.js';
+import type { FileSpool } from '../spool/file-spool.js';
+import { applyFallback } from './apply-fallback.js';
 import type { CallRepo } from './call-repo.js';
 import type { CallerMemo } from './caller-memo.js';
 import { continueIvr } from './continue-ivr.js';
 import { endCall } from './end-call.js';
+import { createKeptWrites, endIsPending, type KeptWrites } from './kept-writes.js';
 import { startInboundCall } from './start-call.js';
-import type { CallRecord, IvrAnswer, Provider } from './types.js';
+import type { IvrAnswer, Provider } from './types.js';
 
 /** The call use cases with their collaborators bound; what the provider adapters call. */
 export interface CallService {
-  start(input: { provider: Provider; providerCallId: string; from: string; to: string | null }): Promise<IvrAnswer>;
-  continue(input: { provider: Provider; providerCallId: string; seq: number; input: Input }): Promise<IvrAnswer>;
-  end(input: { provider: Provider; providerCallId: string; endStatus: string; durationSeconds: number | null }): Promise<CallRecord | undefined>;
+  /** `signal` aborts once the provider has been answered without us (the fallback): nothing is applied late. */
+  start(input: { provider: Provider; providerCallId: string; from: string; to: string | null }, signal?: AbortSignal): Promise<IvrAnswer>;
+  continue(input: { provider: Provider; providerCallId: string; seq: number; input: Input }, signal?: AbortSignal): Promise<IvrAnswer>;
+  /**
+   * The provider says the call is over. Applied at once, or — when the store is away or
+   * older writes are still waiting — kept durably and applied in order later ('kept').
+   * An end for a call we have not seen yet is kept as that call's end.
+   */
+  end(input: { provider: Provider; providerCallId: string; endStatus: string; durationSeconds: number | null; from: string; to: string | null }): Promise<'applied' | 'kept'>;
   /** The outbound leg of a callback ended: the agent moves on to wrap-up. */
-  callbackEnded(callId: string): Promise<void>;
+  callbackEnded(callId: string): Promise<'applied' | 'kept'>;
+  /**
+   * The caller was answered with the fallback (our side failed or was too slow at step
+   * `seq`): kept durably, then recorded and the caller offered to an agent once the store
+   * takes it. Never throws.
+   */
+  fellBack(input: { provider: Provider; providerCallId: string; from: string; to: string | null; seq: number }): Promise<void>;
   /** Where a queued caller stands, for the hold announcements. */
   waiting(input: { provider: Provider; providerCallId: string }): Promise<{ language: string; position: number; estimatedWaitSeconds: number; offerCallback: boolean } | undefined>;
   /** The caller chose to be called back: they keep their place, as a callback to their number. */
   requestCallback(input: { provider: Provider; providerCallId: string }): Promise<{ language: string; accepted: boolean }>;
+  /** Writes kept through a store outage and not applied yet. */
+  kept: Pick<KeptWrites, 'depth' | 'bytes' | 'drained'>;
+  stop(): Promise<void>;
 }
+
+/** How long a provider callback waits for the store before its write is kept for later. */
+const CALLBACK_STORE_DEADLINE_MS = 2000;
 
 export function createCallService(deps: {
   calls: CallRepo;
@@ -33,23 +54,46 @@ export function createCallService(deps: {
   logger: Logger;
   routing?: RoutingService;
   callers?: CallerMemo;
+  /** Durable spool for writes a store outage would otherwise lose. */
+  spool: FileSpool;
   /** Told of each new call once it is recorded (the screen pop starts its reads here). */
   onCallStarted?: (call: { id: string; provider: string; from: string }, caller: LookupResult) => void;
 }): CallService {
+  const ended = async (input: { provider: Provider; providerCallId: string; endStatus: string; durationSeconds: number | null; endedAt: Date; from: string; to: string | null }) => {
+    const call = await endCall(deps, input);
+    if (call && deps.routing) await deps.routing.callEnded(call.id);
+  };
+  const kept = createKeptWrites({
+    spool: deps.spool,
+    logger: deps.logger,
+    apply: {
+      fallback: (heard, pending) => applyFallback(deps, heard, { endPending: endIsPending(pending, heard) }),
+      end: (e) => ended({ ...e, endedAt: new Date(e.endedAt) }),
+      callback_end: async ({ callId }) => {
+        await deps.routing?.callEnded(callId, { callbackLeg: true });
+      },
+    },
+    // Offers were held while writes were replayed; the line may have moved.
+    onDrained: () => void deps.routing?.dispatch({ agentsChanged: true }),
+  });
+
   return {
-    async start(input) {
-      const answer = await startInboundCall(deps, input);
+    async start(input, signal) {
+      const answer = await startInboundCall(deps, input, signal);
       if (answer.created) deps.onCallStarted?.({ id: answer.callId, provider: answer.created.provider, from: answer.created.from }, answer.created.caller);
       return answer;
     },
-    continue: (input) => continueIvr(deps, input),
-    async end(input) {
-      const call = await endCall(deps, input);
-      if (call && deps.routing) await deps.routing.callEnded(call.id);
-      return call;
+    continue: (input, signal) => continueIvr(deps, input, signal),
+    end(input) {
+      return kept.applyOrKeep('end', { ...input, endedAt: deps.now().toISOString() }, CALLBACK_STORE_DEADLINE_MS);
     },
-    async callbackEnded(callId) {
-      await deps.routing?.callEnded(callId, { callbackLeg: true });
+    callbackEnded(callId) {
+      return kept.applyOrKeep('callback_end', { callId }, CALLBACK_STORE_DEADLINE_MS);
+    },
+    async fellBack(input) {
+      // What the caller keyed or said is not kept: without the store we cannot tell a menu
+      // choice from a PIN, and a PIN must never reach the disk.
+      await kept.keep('fallback', { provider: input.provider, providerCallId: input.providerCallId, from: input.from, to: input.to, seq: input.seq, input: null, at: deps.now().toISOString() });
     },
     async waiting(input) {
       const call = await deps.calls.find(input.provider, input.providerCallId);
@@ -64,5 +108,7 @@ export function createCallService(deps: {
       const entry = call.fromE164 && deps.routing ? await deps.routing.requestCallback(call.id, call.fromE164) : undefined;
       return { language: call.language, accepted: Boolean(entry) };
     },
+    kept,
+    stop: () => kept.stop(),
   };
 }

@@ -7,6 +7,7 @@ import type { CallRepo } from './call-repo.js';
 import type { CallerMemo } from './caller-memo.js';
 import { commitHandoff, planHandoff, type HandoffDeps } from './handoff.js';
 import { callerContext } from './caller-context.js';
+import { HANG_UP } from './fallback.js';
 import { replay } from './start-call.js';
 import { toStepRecord } from './step-record.js';
 import type { IvrAnswer, Provider } from './types.js';
@@ -27,9 +28,11 @@ export interface ContinueIvrDeps extends HandoffDeps {
 export async function continueIvr(
   deps: ContinueIvrDeps,
   input: { provider: Provider; providerCallId: string; seq: number; input: Input },
+  signal?: AbortSignal,
 ): Promise<IvrAnswer> {
   const call = await deps.calls.find(input.provider, input.providerCallId);
   if (!call) throw new AppError('NOT_FOUND', 'no such call');
+  if (call.endedAt && call.flowVersion === 0) return { callId: call.id, actions: HANG_UP, nextSeq: input.seq + 1 };
   if (input.seq <= call.stepSeq) return replay(deps.calls, call.id, input.seq);
   if (input.seq !== call.stepSeq + 1) throw new AppError('CONFLICT', `step ${input.seq} is ahead of the call (at ${call.stepSeq})`);
 
@@ -42,6 +45,8 @@ export async function continueIvr(
   const plan = await planHandoff(deps, { step: advance(active.flow, call.session, input.input, caller, { from: call.fromE164 ?? '' }, deps.now()), lookup, from: call.fromE164 ?? '' });
   const { step } = plan;
   const record = toStepRecord(input.seq, call.session.nodeId, step);
+  // Answered without us already (the fallback): that answer is what gets recorded.
+  signal?.throwIfAborted();
   const saved = await deps.calls.advance(
     call,
     record,
@@ -50,6 +55,8 @@ export async function continueIvr(
     step.outcome?.type === 'hangup',
   );
   if (saved === 'duplicate') return replay(deps.calls, call.id, input.seq);
-  await commitHandoff(deps, plan, saved);
+  signal?.throwIfAborted();
+  // A call that has ended moves no further: the late step is on its record, nothing queues.
+  if (!saved.endedAt) await commitHandoff(deps, plan, saved);
   return { callId: call.id, actions: step.actions, nextSeq: input.seq + 1 };
 }

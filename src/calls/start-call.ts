@@ -7,6 +7,7 @@ import type { CallRepo } from './call-repo.js';
 import type { CallerMemo } from './caller-memo.js';
 import { commitHandoff, planHandoff, type HandoffDeps } from './handoff.js';
 import { callerContext } from './caller-context.js';
+import { HANG_UP } from './fallback.js';
 import { toStepRecord } from './step-record.js';
 import type { IvrAnswer, Provider } from './types.js';
 
@@ -31,8 +32,11 @@ export interface StartCallDeps extends HandoffDeps {
 export async function startInboundCall(
   deps: StartCallDeps,
   input: { provider: Provider; providerCallId: string; from: string; to: string | null },
+  signal?: AbortSignal,
 ): Promise<IvrAnswer> {
   const existing = await deps.calls.find(input.provider, input.providerCallId);
+  // Its end came first and no IVR ran for it: the caller is gone.
+  if (existing?.endedAt && existing.flowVersion === 0) return { callId: existing.id, actions: HANG_UP, nextSeq: 1 };
   if (existing) return replay(deps.calls, existing.id, 0);
 
   const fromE164 = normalizePhone(input.from) ?? null;
@@ -44,6 +48,8 @@ export async function startInboundCall(
   const plan = await planHandoff(deps, { step: startIvr(active.flow, caller, { from: fromE164 ?? input.from }, now), lookup, from: fromE164 ?? input.from });
   const { step } = plan;
   const record = toStepRecord(0, active.flow.start, step);
+  // Answered without us already (the fallback): that answer is what gets recorded.
+  signal?.throwIfAborted();
   const created = await deps.calls.start(
     {
       provider: input.provider,
@@ -62,7 +68,8 @@ export async function startInboundCall(
   );
   if (created === 'duplicate') return replayFirstStep(deps.calls, input);
   deps.callers?.remember(created.id, lookup);
-  await commitHandoff(deps, plan, created);
+  signal?.throwIfAborted();
+  if (!created.endedAt) await commitHandoff(deps, plan, created);
   return { callId: created.id, actions: step.actions, nextSeq: 1, created: { provider: created.provider, from: fromE164 ?? input.from, caller: lookup } };
 }
 

@@ -31,11 +31,15 @@ export interface DatabaseOptions {
   schema?: string;
   /** In-memory PGlite (tests): nothing is written to disk. */
   memory?: boolean;
+  /** PostgreSQL: a statement or connection attempt with no answer past this fails (default 5000 ms). */
+  timeoutMs?: number;
+  /** PostgreSQL: an idle pooled connection broke (the database restarted, the network dropped). */
+  onConnectionError?: (err: Error) => void;
 }
 
 /** Opens the database the configuration names: node-postgres when a URL is given, else embedded PGlite. */
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.schema);
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.schema, opts);
   const dir = opts.memory ? undefined : path.join(opts.dataDir, 'pglite');
   if (dir) mkdirSync(dir, { recursive: true });
   const client = new PGlite(dir);
@@ -79,16 +83,28 @@ function preparedStatementName(cap = 500): (query: { sql: string }) => string {
   };
 }
 
-async function openPostgres(url: string, schema?: string): Promise<Database> {
+async function openPostgres(url: string, schema: string | undefined, opts: Pick<DatabaseOptions, 'timeoutMs' | 'onConnectionError'>): Promise<Database> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
   const pool = new pg.Pool({
     connectionString: url,
     max: 20,
     // Connections stay open once made: a new one is a new PostgreSQL backend whose first
     // statements re-read the catalog and re-plan, a visible stall for the calls waiting on it.
     idleTimeoutMillis: 0,
+    // Every database call has a deadline. A database that accepts connections but never
+    // answers (a hung host, a stalled network) otherwise holds a webhook until Twilio gives
+    // up: query_timeout is the client's own clock (it fires when nothing comes back at all),
+    // statement_timeout the server's (it frees the backend), connectionTimeoutMillis covers
+    // a connect that never completes. A timed-out connection is discarded by the pool.
+    connectionTimeoutMillis: Math.min(timeoutMs, 2000),
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
+    keepAlive: true,
     // A fresh schema per test run: every connection must resolve unqualified names there.
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
+  // An idle connection that breaks emits 'error' on the pool; unheard, it ends the process.
+  pool.on('error', (err) => opts.onConnectionError?.(err));
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   const adapter = new PrismaPg(pool, { ...(schema ? { schema } : {}), statementNameGenerator: preparedStatementName() });
   const prisma = new PrismaClient({ adapter });
@@ -108,7 +124,14 @@ async function openPostgres(url: string, schema?: string): Promise<Database> {
       }
     },
     exec: async (sql) => {
-      await pool.query(sql);
+      // Bulk loads run for minutes: a connection of their own, without the pool's deadlines.
+      const client = new pg.Client({ connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+      await client.connect();
+      try {
+        await client.query(sql);
+      } finally {
+        await client.end();
+      }
     },
     close: async () => {
       await prisma.$disconnect();

@@ -104,8 +104,8 @@ export interface NewOffer {
  * agent or one call, exactly one sees a row count of 1.
  */
 export interface QueueStore {
-  /** Idempotent per call. */
-  enqueue(entry: NewEntry): Promise<QueueEntryRecord>;
+  /** Idempotent per call; undefined when the call has ended (a finished call never queues). */
+  enqueue(entry: NewEntry): Promise<QueueEntryRecord | undefined>;
   waiting(limit: number): Promise<QueueEntryRecord[]>;
   entryByCall(callId: string): Promise<QueueEntryRecord | undefined>;
   entry(id: string): Promise<QueueEntryRecord | undefined>;
@@ -118,8 +118,17 @@ export interface QueueStore {
    * exists without the message that tells the agent about it.
    */
   reserve(offer: NewOffer): Promise<(ReservationRecord & { message?: AgentMessage }) | undefined>;
-  /** Accepts a pending, unexpired offer: the entry is assigned, the agent busy. */
-  accept(reservationId: string, agentId: string, now: Date): Promise<{ entry: QueueEntryRecord; reservation: ReservationRecord; agent: AgentPresence } | undefined>;
+  /**
+   * Accepts a pending, unexpired offer: the entry is assigned, the agent busy. 'caller_gone'
+   * when the call ended before the accept (nothing is bridged to a caller who left).
+   */
+  accept(reservationId: string, agentId: string, now: Date): Promise<{ entry: QueueEntryRecord; reservation: ReservationRecord; agent: AgentPresence } | { callerGone: string } | undefined>;
+  /**
+   * What a lost write or a crash can leave behind: calls in line (or with an agent) that
+   * have ended, and agents reserved or busy with no offer or call. Returns the ended calls
+   * (for callEnded) and frees the agents.
+   */
+  reconcile(now: Date): Promise<{ endedCalls: string[]; freedAgents: Array<{ agentId: string; state: string }> }>;
   /** Ends a pending offer (rejected, timed out, cancelled or failed) and puts the entry back in line. */
   release(reservationId: string, status: 'rejected' | 'timeout' | 'cancelled', now: Date, opts: { awayAfterMisses?: number }): Promise<{ reservation: ReservationRecord; agent: AgentPresence } | undefined>;
   /** A bridge to the agent failed after accept: undo the assignment so the call is offered again. */
@@ -153,11 +162,14 @@ export function createQueueStore(db: Db): QueueStore {
       const [row] = await db.$queryRaw<EntryRow[]>`
         INSERT INTO "QueueEntry" ("id", "callId", "customerId", "language", "queue", "priority", "enqueuedAt", "ruleVersion", "rule",
                                   "decision", "context", "updatedAt")
-        VALUES (${randomUUID()}, ${e.callId}, ${e.customerId}, ${e.language}, ${e.queue}, ${e.priority}, ${at}::timestamp, ${e.ruleVersion},
-                ${e.rule}, ${JSON.stringify(e.decision)}::jsonb, ${JSON.stringify(e.context)}::jsonb, ${at}::timestamp)
+        SELECT ${randomUUID()}, ${e.callId}, ${e.customerId}, ${e.language}, ${e.queue}, ${e.priority}, ${at}::timestamp, ${e.ruleVersion},
+               ${e.rule}, ${JSON.stringify(e.decision)}::jsonb, ${JSON.stringify(e.context)}::jsonb, ${at}::timestamp
+        WHERE NOT EXISTS (SELECT 1 FROM "Call" WHERE "id" = ${e.callId} AND "endedAt" IS NOT NULL)
         ON CONFLICT ("callId") DO NOTHING
         RETURNING ${ENTRY_COLUMNS}`;
-      return toEntry(row ?? (await db.queueEntry.findUniqueOrThrow({ where: { callId: e.callId } })));
+      if (row) return toEntry(row);
+      const existing = await db.queueEntry.findUnique({ where: { callId: e.callId } });
+      return existing ? toEntry(existing) : undefined;
     },
 
     async waiting(limit) {
@@ -206,8 +218,10 @@ export function createQueueStore(db: Db): QueueStore {
       const event = notice?.callEvent;
       const rows = await db.$queryRaw<Array<{ seq: number | null; messageId: string | null }>>`
         WITH e0 AS (
-          SELECT "id" FROM (SELECT "id", "status" FROM "QueueEntry" WHERE "id" = ${offer.entryId} OFFSET 0 FOR UPDATE) locked
+          SELECT "id" FROM (SELECT "id", "status", "callId", "kind" FROM "QueueEntry" WHERE "id" = ${offer.entryId} OFFSET 0 FOR UPDATE) locked
+          -- A caller who hung up is never offered (a callback's caller has hung up by design).
           WHERE "status" = 'waiting'
+            AND ("kind" = 'callback' OR NOT EXISTS (SELECT 1 FROM "Call" WHERE "Call"."id" = locked."callId" AND "Call"."endedAt" IS NOT NULL))
         ), a0 AS (
           SELECT "id" FROM (SELECT "id", "state", "activeCount", "maxConcurrency" FROM "Agent"
                             WHERE "id" = ${offer.agentId} AND EXISTS (SELECT 1 FROM e0) OFFSET 0 FOR UPDATE) locked
@@ -250,7 +264,10 @@ export function createQueueStore(db: Db): QueueStore {
         return await db.$transaction(async (tx) => {
           const target = await tx.reservation.findUnique({ where: { id: reservationId } });
           if (!target) throw new Lost();
-          await lockEntry(tx, { id: target.entryId });
+          const locked = await lockEntry(tx, { id: target.entryId });
+          if (!locked) throw new Lost();
+          const call = locked.kind === 'call' ? await tx.call.findUnique({ where: { id: locked.callId }, select: { endedAt: true } }) : null;
+          if (call?.endedAt && target.status === 'pending' && target.agentId === agentId) return { callerGone: locked.callId };
           const r = await tx.reservation.updateMany({
             where: { id: reservationId, agentId, status: 'pending', expiresAt: { gt: now } },
             data: { status: 'accepted', respondedAt: now },
@@ -347,6 +364,33 @@ export function createQueueStore(db: Db): QueueStore {
         }
         return { entry: toEntry({ ...entry, status: 'done', outcome: 'abandoned' }), cancelled: pending.map((r) => toReservation({ ...r, status: 'cancelled' })) };
       });
+    },
+
+    async reconcile(now) {
+      const ended = await db.$queryRaw<Array<{ callId: string }>>`
+        SELECT q."callId" FROM "QueueEntry" q JOIN "Call" c ON c."id" = q."callId"
+        WHERE q."status" IN ('waiting', 'offered', 'assigned') AND q."kind" = 'call' AND c."endedAt" IS NOT NULL LIMIT 100`;
+      // Reserved with no open offer, busy with no call: set free. The writes that make these
+      // states commit with their offer or call, so only a lost write leaves an agent so.
+      const at = sqlTime(now);
+      const freed = await db.$queryRaw<Array<{ id: string; state: string }>>`
+        WITH stranded AS (
+          SELECT a."id", a."state" FROM "Agent" a
+          WHERE (a."state" = 'reserved' AND NOT EXISTS (SELECT 1 FROM "Reservation" r WHERE r."agentId" = a."id" AND r."status" = 'pending'))
+             OR (a."state" = 'busy' AND NOT EXISTS (SELECT 1 FROM "QueueEntry" q WHERE q."agentId" = a."id" AND q."status" = 'assigned'))
+          FOR UPDATE
+        ), u AS (
+          UPDATE "Agent" SET "state" = CASE WHEN stranded."state" = 'busy' THEN 'wrap_up' ELSE 'available' END,
+                             "activeCount" = 0, "stateSince" = ${at}::timestamp, "updatedAt" = ${at}::timestamp,
+                             "wrapUpUntil" = CASE WHEN stranded."state" = 'busy' THEN ${at}::timestamp + make_interval(secs => "Agent"."wrapUpSeconds") ELSE NULL END
+          FROM stranded WHERE "Agent"."id" = stranded."id"
+          RETURNING "Agent"."id", "Agent"."state"
+        ), e AS (
+          INSERT INTO "AgentStateEvent" ("id", "agentId", "state", "reason", "source", "at")
+          SELECT gen_random_uuid()::text, u."id", u."state", 'no call', 'reconcile', ${at}::timestamp FROM u
+        )
+        SELECT "id", "state" FROM u`;
+      return { endedCalls: ended.map((r) => r.callId), freedAgents: freed.map((r) => ({ agentId: r.id, state: r.state })) };
     },
 
     async toCallback(callId, number) {

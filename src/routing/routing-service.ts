@@ -37,13 +37,15 @@ export interface RoutingOptions {
   tickMs: number;
   /** How long a read of the free agents may be reused between presence changes. */
   agentsTtlMs: number;
+  /** How often the tick also reconciles calls and agents. */
+  reconcileMs: number;
 }
 
 export interface RoutingService {
   /** The decision for a call leaving the IVR (pure, from the compiled active rules). */
   route(ctx: RoutingContextInput, opts?: { customerId?: string; now?: Date }): Promise<Decision>;
-  /** Puts the call in line (idempotent per call) and tries to offer it at once. */
-  enqueue(input: { callId: string; customerId: string | null; language: string; decision: Decision; context: RoutingContextInput }): Promise<QueueEntryRecord>;
+  /** Puts the call in line (idempotent per call) and tries to offer it at once; undefined when the call has ended. */
+  enqueue(input: { callId: string; customerId: string | null; language: string; decision: Decision; context: RoutingContextInput }): Promise<QueueEntryRecord | undefined>;
   accept(reservationId: string, agentId: string): Promise<{ entry: QueueEntryRecord }>;
   reject(reservationId: string, agentId: string): Promise<void>;
   callEnded(callId: string, opts?: { callbackLeg?: boolean }): Promise<void>;
@@ -54,6 +56,8 @@ export interface RoutingService {
   dispatch(opts?: { agentsChanged?: boolean }): Promise<void>;
   /** Timeouts, wrap-ups, escalation steps, then a dispatch. */
   tick(): Promise<void>;
+  /** Ends what ended calls left in line and frees agents stranded without an offer or call. */
+  reconcile(): Promise<{ endedCalls: string[]; freedAgents: Array<{ agentId: string; state: string }> }>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -72,8 +76,14 @@ export function createRoutingService(deps: {
   noticeFor?: (offer: { reservationId: string; agentId: string; entry: QueueEntryRecord; now: Date; expiresAt: Date }) => Promise<OfferNotice>;
   /** Runs once, on this node, for every offer change (the screen pop pipeline). */
   onReservation?: (ev: ReservationEvent) => Promise<void>;
+  /**
+   * True while writes kept during a store outage are still being replayed: no offers until
+   * then, since one of them may be the end of a call that is still in line.
+   */
+  holdOffers?: () => boolean;
 }): RoutingService {
-  const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, agentsTtlMs: 1000, ...deps.options };
+  const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, agentsTtlMs: 1000, reconcileMs: 10_000, ...deps.options };
+  let reconciledAt = 0;
   let running: Promise<void> | undefined;
   let again = false;
   // Free agents as last read. Re-reading thousands of agent rows for every arriving call
@@ -222,12 +232,17 @@ export function createRoutingService(deps: {
         decision: input.decision,
         context: input.context,
       });
-      void service.dispatch();
+      if (entry) void service.dispatch();
       return entry;
     },
 
     async accept(reservationId, agentId) {
       const result = await deps.queues.accept(reservationId, agentId, deps.now());
+      if (result && 'callerGone' in result) {
+        // The end reached us after the offer: close it now rather than bridge nobody.
+        await service.callEnded(result.callerGone);
+        throw new AppError('CONFLICT', 'the caller has hung up');
+      }
       if (!result) {
         const r = await deps.queues.reservation(reservationId);
         if (!r) throw new AppError('NOT_FOUND', 'no such reservation');
@@ -297,6 +312,7 @@ export function createRoutingService(deps: {
 
     dispatch(o = {}) {
       if (o.agentsChanged) forgetAgents();
+      if (deps.holdOffers?.()) return Promise.resolve();
       if (running) {
         again = true;
         return running;
@@ -326,7 +342,20 @@ export function createRoutingService(deps: {
         if (released && entry) await announce({ ...event('timeout', released.reservation, entry), agent: released.agent });
       }
       const backFromWrapUp = await deps.queues.finishWrapUps(now);
-      await service.dispatch({ agentsChanged: expiredAny || backFromWrapUp.length > 0 });
+      let freed = 0;
+      if (now.getTime() - reconciledAt >= opts.reconcileMs) {
+        reconciledAt = now.getTime();
+        freed = (await service.reconcile()).freedAgents.length;
+      }
+      await service.dispatch({ agentsChanged: expiredAny || backFromWrapUp.length > 0 || freed > 0 });
+    },
+
+    async reconcile() {
+      const result = await deps.queues.reconcile(deps.now());
+      for (const callId of result.endedCalls) await service.callEnded(callId);
+      for (const { agentId, state } of result.freedAgents) await deps.presence.announce(agentId, state as AgentState, 'no call').catch(() => {});
+      if (result.endedCalls.length || result.freedAgents.length) deps.logger.warn({ endedCalls: result.endedCalls.length, freedAgents: result.freedAgents }, 'reconciled calls and agents left by a lost write');
+      return result;
     },
 
     start() {

@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { fallbackActions } from '../../src/calls/fallback.js';
 import type { Action, PlayAction, SayAction } from '../../src/ivr/types.js';
 
 const { VoiceResponse } = twilio.twiml;
@@ -51,14 +52,7 @@ export function renderTwiml(actions: Action[], urls: { gather: string; queueWait
   return response.toString();
 }
 
-/**
- * What a caller hears when our own systems fail mid-call: an apology in both languages
- * and a place in the general queue. A call is never dropped because a store is down.
- */
-export function renderFallbackTwiml(queue = 'general'): string {
-  const response = new VoiceResponse();
-  response.say({ voice: 'Polly.Zeina' as never }, 'نعتذر عن التأخير، سنحوّلك إلى أحد موظفينا.');
-  response.say({ voice: 'Polly.Joanna' as never }, 'Sorry for the wait, connecting you to an agent.');
-  response.enqueue({}, queue);
-  return response.toString();
+/** The fallback (src/calls/fallback.ts decides what it says) as TwiML. */
+export function renderFallbackTwiml(): string {
+  return renderTwiml(fallbackActions(), { gather: '' });
 }

@@ -30,25 +30,41 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
   const queueWaitUrl = `${deps.publicBaseUrl}/webhooks/twilio/queue-wait`;
   const callbackUrl = `${deps.publicBaseUrl}/webhooks/twilio/queue-callback`;
 
-  /** Answers with the IVR's TwiML, or — if our side fails or is too slow — a place in a queue. */
-  async function answer(res: Response, callSid: string, work: () => Promise<IvrAnswer>): Promise<void> {
+  /**
+   * Answers with the IVR's TwiML, or — if our side fails or is too slow — the fallback (an
+   * apology and a place in the general queue), which is kept durably so the caller is
+   * offered to an agent even if the store is down. Past the budget the work is aborted: a
+   * step the caller never heard must not be applied late. A 4xx from the domain (an unknown
+   * call, a step ahead of the call) is the provider's mistake, not an outage: it is answered as such.
+   */
+  async function answer(res: Response, call: { callSid: string; from: string; to: string | null; seq: number }, work: (signal: AbortSignal) => Promise<IvrAnswer>): Promise<void> {
+    const { callSid } = call;
+    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), budgetMs);
     });
-    const pending = work();
+    const pending = work(controller.signal);
+    const fallBack = () => {
+      res.type('text/xml').send(renderFallbackTwiml());
+      void deps.calls.fellBack({ provider: 'twilio', providerCallId: callSid, from: call.from, to: call.to, seq: call.seq });
+    };
     try {
       const result = await Promise.race([pending, late]);
       if (result === 'late') {
+        controller.abort();
         deps.logger.error({ callSid, budgetMs }, 'ivr answer over budget: caller sent to the general queue');
-        pending.catch((err: unknown) => deps.logger.error({ err, callSid }, 'late ivr step failed'));
-        res.type('text/xml').send(renderFallbackTwiml());
+        pending.catch((err: unknown) => {
+          if (!controller.signal.aborted || (err as Error)?.name !== 'AbortError') deps.logger.error({ err, callSid }, 'late ivr step failed');
+        });
+        fallBack();
         return;
       }
       res.type('text/xml').send(renderTwiml(result.actions, { gather: gatherUrl(result.nextSeq), queueWait: queueWaitUrl }));
     } catch (err) {
+      if (err instanceof AppError && err.status < 500) throw err;
       deps.logger.error({ err, callSid }, 'ivr step failed: caller sent to the general queue');
-      res.type('text/xml').send(renderFallbackTwiml());
+      fallBack();
     } finally {
       clearTimeout(timer);
     }
@@ -56,21 +72,26 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
 
   router.post('/voice', async (req: Request, res: Response) => {
     const body = parseInput(ZVoiceWebhook, req.body);
-    await answer(res, body.CallSid, () =>
-      deps.calls.start({ provider: 'twilio', providerCallId: body.CallSid, from: body.From, to: body.To ?? null }),
+    const call = { callSid: body.CallSid, from: body.From, to: body.To ?? null, seq: 0 };
+    await answer(res, call, (signal) =>
+      deps.calls.start({ provider: 'twilio', providerCallId: body.CallSid, from: body.From, to: body.To ?? null }, signal),
     );
   });
 
   router.post('/gather', async (req: Request, res: Response) => {
     const { seq } = parseInput(ZGatherQuery, req.query, 'query');
     const body = parseInput(ZGatherWebhook, req.body);
-    await answer(res, body.CallSid, () =>
-      deps.calls.continue({
-        provider: 'twilio',
-        providerCallId: body.CallSid,
-        seq,
-        input: { digits: body.Digits, speech: body.SpeechResult, confidence: body.Confidence },
-      }),
+    const call = { callSid: body.CallSid, from: body.From ?? '', to: body.To ?? null, seq };
+    await answer(res, call, (signal) =>
+      deps.calls.continue(
+        {
+          provider: 'twilio',
+          providerCallId: body.CallSid,
+          seq,
+          input: { digits: body.Digits, speech: body.SpeechResult, confidence: body.Confidence },
+        },
+        signal,
+      ),
     );
   });
 
@@ -101,19 +122,21 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
     const terminal = ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(body.CallStatus);
     // The outbound leg of a callback is named by the call it calls back, not by its own SID.
     const callbackFor = typeof req.query.callbackFor === 'string' ? req.query.callbackFor : undefined;
+    // Twilio does not retry a status callback: once applied or kept on disk it is a 204,
+    // whatever the database is doing; an end for a call we have not seen yet is kept too.
     if (!terminal || callbackFor) {
       if (terminal && callbackFor) await deps.calls.callbackEnded(callbackFor);
       res.status(204).end();
       return;
     }
-    const call = await deps.calls.end({
+    await deps.calls.end({
       provider: 'twilio',
       providerCallId: body.CallSid,
       endStatus: body.CallStatus,
       durationSeconds: body.CallDuration ?? null,
+      from: body.From ?? '',
+      to: body.To ?? null,
     });
-    // Unknown call: 404 so Twilio's debugger shows it, but nothing is created from a status alone.
-    if (!call) throw new AppError('NOT_FOUND', 'no such call');
     res.status(204).end();
   });
 

@@ -12,6 +12,8 @@ export const ZVoiceWebhook = z.object({
 
 export const ZGatherWebhook = z.object({
   CallSid: ZCallSid,
+  From: ZAddress.optional(),
+  To: ZAddress.optional(),
   Digits: z.string().regex(/^[0-9*#]{0,64}$/, 'must be keypad digits').optional(),
   SpeechResult: z.string().max(2000).optional(),
   Confidence: z.coerce.number().min(0).max(1).optional(),
@@ -23,6 +25,9 @@ export const ZStatusWebhook = z.object({
   CallSid: ZCallSid,
   CallStatus: z.enum(['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
   CallDuration: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
+  // Kept with an end that arrives before the call's start.
+  From: ZAddress.optional(),
+  To: ZAddress.optional(),
 });
 
 export const ZQueueWaitWebhook = z.object({

@@ -1,28 +1,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import type { Db } from '../../../src/db/client.js';
+import { slowed } from '../../helpers/slowed-db.js';
 import { createTestApp, newCallSid, OPEN_HOURS, postTwilio, TEST_CONFIG, type TestApp } from '../../helpers/test-app.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const params = () => ({ CallSid: newCallSid(), From: '+966551112233', To: '+966920000000' });
-
-/**
- * The same database, seen through a client on which every query touching one of `tables`
- * (a model query, or raw SQL that names the table) answers only after `delayMs`.
- */
-function slowed(db: Db, tables: string[], delayMs: number): Db {
-  const touches = (model: string | undefined, args: unknown) =>
-    model ? tables.includes(model) : tables.some((table) => JSON.stringify(args ?? '').includes(`\\"${table}\\"`));
-  return db.$extends({
-    query: {
-      async $allOperations({ model, args, query }) {
-        if (touches(model, args)) await sleep(delayMs);
-        return query(args);
-      },
-    },
-  }) as unknown as Db;
-}
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,0 +1,142 @@
+import { closeSync, existsSync, fdatasync, fsyncSync, ftruncate, mkdirSync, openSync, readFileSync, renameSync, rmSync, write, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const writeAsync = promisify(write);
+const datasyncAsync = promisify(fdatasync);
+const truncateAsync = promisify(ftruncate);
+
+/** One record kept while its store was unreachable. */
+export interface SpoolRecord<T = unknown> {
+  seq: number;
+  /** When it was spooled (ISO). */
+  at: string;
+  kind: string;
+  data: T;
+}
+
+/** The spool has reached its byte limit: the record was NOT kept. */
+export class SpoolFullError extends Error {
+  override name = 'SpoolFullError';
+}
+
+/**
+ * An append-only, fsync'd log of records that could not be written to the database, kept
+ * in order until they are applied. Not a general queue: it holds minutes of an outage, so
+ * what is pending also stays in memory (bounded by `maxBytes`, like the file).
+ */
+export interface FileSpool {
+  /** Appends and fsyncs; resolves once the record is on disk. Throws SpoolFullError past the limit. */
+  append(kind: string, data: unknown, at?: Date): Promise<SpoolRecord>;
+  /** Records not applied yet, oldest first. */
+  pending(): readonly SpoolRecord[];
+  /** Everything up to and including `seq` has been applied (or set aside). */
+  markApplied(seq: number): Promise<void>;
+  /** Keeps a record that cannot ever be applied in `dead.jsonl` beside the log, so nothing is lost silently. */
+  setAside(record: SpoolRecord, reason: string): Promise<void>;
+  depth(): number;
+  bytes(): number;
+  close(): void;
+}
+
+/**
+ * Opens (or recovers) the spool in `dir`: `spool.jsonl` holds the records, one JSON line
+ * each; `applied` the highest sequence number already applied. A line cut short by a crash
+ * mid-append was never acknowledged to anyone, so it is dropped on recovery.
+ */
+export function openFileSpool(dir: string, opts: { maxBytes?: number } = {}): FileSpool {
+  const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+  mkdirSync(dir, { recursive: true });
+  const logPath = path.join(dir, 'spool.jsonl');
+  const appliedPath = path.join(dir, 'applied');
+  const deadPath = path.join(dir, 'dead.jsonl');
+
+  const applied = existsSync(appliedPath) ? Number(readFileSync(appliedPath, 'utf8').trim()) || 0 : 0;
+  let pending: SpoolRecord[] = [];
+  let lastSeq = applied;
+  if (existsSync(logPath)) {
+    for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+      if (!line) continue;
+      let record: SpoolRecord;
+      try {
+        record = JSON.parse(line) as SpoolRecord;
+      } catch {
+        continue;
+      }
+      lastSeq = Math.max(lastSeq, record.seq);
+      if (record.seq > applied) pending.push(record);
+    }
+  }
+  const fd = openSync(logPath, 'a');
+  let size = pending.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
+  // Appends, truncation and the applied marker are serialised: a truncate between a write
+  // and its fsync would lose a record that was already acknowledged.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => {});
+    return next;
+  };
+
+  function writeApplied(seq: number): void {
+    const tmp = `${appliedPath}.tmp`;
+    writeFileSync(tmp, String(seq));
+    const f = openSync(tmp, 'r+');
+    fsyncSync(f);
+    closeSync(f);
+    renameSync(tmp, appliedPath);
+  }
+
+  return {
+    append(kind, data, at = new Date()) {
+      return serial(async () => {
+        const record: SpoolRecord = { seq: lastSeq + 1, at: at.toISOString(), kind, data };
+        const line = `${JSON.stringify(record)}\n`;
+        const n = Buffer.byteLength(line);
+        if (size + n > maxBytes) throw new SpoolFullError(`spool is full (${size} of ${maxBytes} bytes)`);
+        await writeAsync(fd, line);
+        await datasyncAsync(fd);
+        lastSeq = record.seq;
+        size += n;
+        pending.push(record);
+        return record;
+      });
+    },
+    pending: () => pending,
+    markApplied(seq) {
+      return serial(async () => {
+        pending = pending.filter((r) => r.seq > seq);
+        if (pending.length === 0) {
+          // Drained: start the log afresh so it never grows past one outage.
+          await truncateAsync(fd, 0);
+          await datasyncAsync(fd);
+          size = 0;
+        } else {
+          size = pending.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
+        }
+        writeApplied(seq);
+      });
+    },
+    setAside(record, reason) {
+      return serial(async () => {
+        const f = openSync(deadPath, 'a');
+        try {
+          await writeAsync(f, `${JSON.stringify({ ...record, reason })}\n`);
+          await datasyncAsync(f);
+        } finally {
+          closeSync(f);
+        }
+      });
+    },
+    depth: () => pending.length,
+    bytes: () => size,
+    close() {
+      closeSync(fd);
+    },
+  };
+}
+
+/** Removes a spool directory (tests). */
+export function removeSpool(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
