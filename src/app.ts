@@ -94,10 +94,16 @@ export function buildApp(deps: AppDeps): App {
   const { config, db, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const bus = deps.bus ?? createInProcessBus();
-  const spool = openFileSpool(deps.spoolDir ?? mkdtempSync(path.join(os.tmpdir(), 'cc-spool-')), { maxBytes: deps.spoolMaxBytes });
+  const metrics = deps.metrics ?? createMetrics();
+  const spool = openFileSpool(deps.spoolDir ?? mkdtempSync(path.join(os.tmpdir(), 'cc-spool-')), {
+    maxBytes: deps.spoolMaxBytes,
+    onChange: (depth, bytes) => {
+      metrics.spoolDepth.set(depth);
+      metrics.spoolBytes.set(bytes);
+    },
+  });
   // Set once the call service exists: routing holds offers while kept writes are replayed.
   let keptDepth = () => 0;
-  const metrics = deps.metrics ?? createMetrics();
   const customers = createCustomerRepo(db);
   const interactions = createInteractionRepo(db);
   const agents = createAgentRepo(db);
@@ -174,7 +180,7 @@ export function buildApp(deps: AppDeps): App {
   app.use(healthRouter({ db, isDraining: () => draining, bus }));
   app.use(metricsRouter({ registry: metrics.registry, token: config.metricsToken }));
   app.use('/webhooks', webhookTimer(metrics.webhookDuration));
-  app.use('/webhooks/twilio', twilioWebhooks({ calls, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
+  app.use('/webhooks/twilio', twilioWebhooks({ calls, countFallback: metrics.countFallback, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
   app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows }));

@@ -40,6 +40,8 @@ const ZEnv = z.object({
   CRM_LOOKUP_BUDGET_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(5000).default(400)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DRAIN_GRACE_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600).default(10)),
+  DB_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(120_000).default(5000)),
+  SPOOL_MAX_MB: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(10_240).default(64)),
   METRICS_TOKEN: optional,
 });
 
@@ -72,6 +74,10 @@ export interface Config {
   logLevel: string;
   /** After SIGTERM: how long the node keeps serving, readiness 503, before it closes its listener and sockets. */
   drainGraceSeconds: number;
+  /** PostgreSQL: a statement or connection attempt with no answer past this fails. */
+  dbTimeoutMs: number;
+  /** The outage spool's size limit (DATA_DIR/spool). */
+  spoolMaxBytes: number;
   /** When set, GET /metrics wants `Authorization: Bearer <token>`. */
   metricsToken?: string;
 }
@@ -119,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     offerTimeoutSeconds: e.OFFER_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
     drainGraceSeconds: e.DRAIN_GRACE_SECONDS,
+    dbTimeoutMs: e.DB_TIMEOUT_MS,
+    spoolMaxBytes: e.SPOOL_MAX_MB * 1024 * 1024,
     metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -24,12 +24,27 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    schema: config.databaseSchema,
+    timeoutMs: config.dbTimeoutMs,
+    onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost'),
+  });
   const applied = await db.migrate({ schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const bus = config.redisUrl ? createRedisBus(config.redisUrl, logger) : createInProcessBus();
-  const built = buildApp({ config, db: db.prisma, logger, bus, metrics: createMetrics({ processMetrics: true }) });
+  const built = buildApp({
+    config,
+    db: db.prisma,
+    logger,
+    bus,
+    metrics: createMetrics({ processMetrics: true }),
+    // Writes a store outage would lose wait here, on disk, and are replayed at the next start too.
+    spoolDir: path.join(config.dataDir, 'spool'),
+    spoolMaxBytes: config.spoolMaxBytes,
+  });
   const { services } = built;
   const seeded = await seedDemo(services);
   services.routing.start();

@@ -17,7 +17,7 @@ const UNAVAILABLE = [
   /the database system is (?:starting up|shutting down|in recovery mode)/i,
   /terminating connection/i,
   /Transaction API error|Unable to start a transaction in the given time|Transaction already closed/i,
-  /server closed the connection/i,
+  /(?:server|has) closed the connection/i,
   /Can't reach database server/i,
 ];
 const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', '57P01', '57P02', '57P03', '57014', '08000', '08001', '08003', '08006']);

@@ -44,7 +44,7 @@ export interface FileSpool {
  * each; `applied` the highest sequence number already applied. A line cut short by a crash
  * mid-append was never acknowledged to anyone, so it is dropped on recovery.
  */
-export function openFileSpool(dir: string, opts: { maxBytes?: number } = {}): FileSpool {
+export function openFileSpool(dir: string, opts: { maxBytes?: number; onChange?: (depth: number, bytes: number) => void } = {}): FileSpool {
   const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
   mkdirSync(dir, { recursive: true });
   const logPath = path.join(dir, 'spool.jsonl');
@@ -99,6 +99,7 @@ export function openFileSpool(dir: string, opts: { maxBytes?: number } = {}): Fi
         lastSeq = record.seq;
         size += n;
         pending.push(record);
+        opts.onChange?.(pending.length, size);
         return record;
       });
     },
@@ -115,6 +116,7 @@ export function openFileSpool(dir: string, opts: { maxBytes?: number } = {}): Fi
           size = pending.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
         }
         writeApplied(seq);
+        opts.onChange?.(pending.length, size);
       });
     },
     setAside(record, reason) {

@@ -35,7 +35,7 @@ async function withClient(url: string, fn: (client: pg.Client) => Promise<unknow
  * A migrated, empty database for one test file: in-memory PGlite by default, or a fresh
  * schema in the PostgreSQL at TEST_DATABASE_URL (the service suite), dropped afterwards.
  */
-export async function createTestDatabase(): Promise<Database & { drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<Database & { url?: string; schema?: string; drop(): Promise<void> }> {
   const url = process.env.TEST_DATABASE_URL;
   const schema = url ? `t_${randomBytes(6).toString('hex')}` : undefined;
   const db = await openDatabase({ databaseUrl: url, dataDir: '', memory: true, schema });
@@ -44,6 +44,8 @@ export async function createTestDatabase(): Promise<Database & { drop(): Promise
   else await migrate();
   return {
     ...db,
+    url,
+    schema,
     async drop() {
       // Its own connection: a test may have closed the app's pool to play a dead database.
       if (url && schema) await withClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));

@@ -4,6 +4,7 @@ import type { IvrAnswer } from '../../src/calls/types.js';
 import { AppError } from '../../src/errors.js';
 import { parseInput } from '../../src/http/validate.js';
 import type { Logger } from '../../src/logger.js';
+import type { FallbackReason } from '../../src/metrics/instruments.js';
 import { renderCallbackConfirmed, renderQueueWait } from './render-queue.js';
 import { renderFallbackTwiml, renderTwiml } from './render-twiml.js';
 import { ZCallbackWebhook, ZGatherQuery, ZGatherWebhook, ZQueueWaitWebhook, ZStatusWebhook, ZVoiceWebhook } from './schemas.js';
@@ -17,6 +18,8 @@ export interface TwilioWebhookDeps {
   holdMusicUrl?: string;
   /** TwiML is sent by then whatever the stores are doing; Twilio itself gives up at 15 s. */
   answerBudgetMs?: number;
+  /** Counts each fallback answer, by why it was given (metrics). */
+  countFallback?: (reason: FallbackReason) => void;
 }
 
 /** Twilio Voice webhooks: parse, verify, call the domain, render TwiML. */
@@ -45,7 +48,8 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
       timer = setTimeout(() => resolve('late'), budgetMs);
     });
     const pending = work(controller.signal);
-    const fallBack = () => {
+    const fallBack = (reason: FallbackReason) => {
+      deps.countFallback?.(reason);
       res.type('text/xml').send(renderFallbackTwiml());
       void deps.calls.fellBack({ provider: 'twilio', providerCallId: callSid, from: call.from, to: call.to, seq: call.seq });
     };
@@ -57,14 +61,14 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
         pending.catch((err: unknown) => {
           if (!controller.signal.aborted || (err as Error)?.name !== 'AbortError') deps.logger.error({ err, callSid }, 'late ivr step failed');
         });
-        fallBack();
+        fallBack('over_budget');
         return;
       }
       res.type('text/xml').send(renderTwiml(result.actions, { gather: gatherUrl(result.nextSeq), queueWait: queueWaitUrl }));
     } catch (err) {
       if (err instanceof AppError && err.status < 500) throw err;
       deps.logger.error({ err, callSid }, 'ivr step failed: caller sent to the general queue');
-      fallBack();
+      fallBack('error');
     } finally {
       clearTimeout(timer);
     }
