@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { isStoreUnavailable } from '../db/store-errors.js';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -18,7 +19,7 @@ export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const appError = toAppError(err, req);
     if (appError.status >= 500) logger.error({ err, path: req.path }, 'request failed');
-    const body: Record<string, unknown> = { code: appError.code, message: appError.status >= 500 ? 'internal error' : appError.message };
+    const body: Record<string, unknown> = { code: appError.code, message: appError.status >= 500 && appError.code === 'INTERNAL' ? 'internal error' : appError.message };
     if (appError.details !== undefined && appError.status < 500) body.details = appError.details;
     res.status(appError.status).json({ error: body });
   };
@@ -28,6 +29,8 @@ const CODE_BY_STATUS = new Map<number, ErrorCode>(Object.entries(ERROR_STATUS).m
 
 function toAppError(err: unknown, req: Request): AppError {
   if (err instanceof AppError) return err;
+  // The database is away or too slow: a 503 tells clients (and load balancers) to retry.
+  if (isStoreUnavailable(err)) return new AppError('SERVICE_UNAVAILABLE', 'a store is unavailable; try again shortly');
   const e = (err ?? {}) as HttpError;
   const status = e.status ?? e.statusCode;
   // Only errors the framework marked as the client's fault; anything else is ours (500).

@@ -113,6 +113,10 @@ describe('PostgreSQL drops every connection for 5 s', () => {
     await postTwilio(built.app, '/webhooks/twilio/status', { ...leavingD, CallStatus: 'completed', CallDuration: '30' }).expect(204);
     await postTwilio(built.app, '/webhooks/twilio/status', { ...arrivingAndLeavingE, CallStatus: 'completed', CallDuration: '6' }).expect(204);
     expect(built.services.calls.kept.depth()).toBe(5);
+    // The API cannot keep an agent's click for later: it says so with a 503, not a 500.
+    const click = await request(built.app).put('/api/agents/sara/status').set(agentAuth('sara')).send({ status: 'away' });
+    expect(click.status).toBe(503);
+    expect(click.body.error.code).toBe('SERVICE_UNAVAILABLE');
     await sleep(3000);
 
     await recover();
