@@ -1,8 +1,17 @@
 import express from 'express';
 import type { Db } from '../db/client.js';
+import type { EventBus } from '../realtime/event-bus.js';
 
-/** Liveness (the process answers) and readiness (the database answers, quickly). */
-export function healthRouter(deps: { db: Db; isDraining: () => boolean }): express.Router {
+/**
+ * Liveness (the process answers) and readiness (the database answers, quickly).
+ *
+ * A degraded event bus (Redis unreachable) leaves readiness at 200 with
+ * `{ status: "degraded", bus: "degraded" }`: the node still answers callers, records calls
+ * and serves the agents whose sockets it holds, and since every node shares the one Redis,
+ * a 503 would take all of them out of the load balancer at once — a total outage caused by
+ * the one part that is optional for a single node.
+ */
+export function healthRouter(deps: { db: Db; isDraining: () => boolean; bus?: Pick<EventBus, 'health'> }): express.Router {
   const r = express.Router();
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -12,15 +21,16 @@ export function healthRouter(deps: { db: Db; isDraining: () => boolean }): expre
       res.status(503).json({ status: 'draining' });
       return;
     }
+    const bus = deps.bus?.health() ?? 'ok';
     try {
       let timer: NodeJS.Timeout | undefined;
       const slow = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error('database timeout')), 1000);
       });
       await Promise.race([deps.db.$queryRawUnsafe('SELECT 1'), slow]).finally(() => clearTimeout(timer));
-      res.json({ status: 'ready', database: 'ok' });
+      res.json({ status: bus === 'ok' ? 'ready' : 'degraded', database: 'ok', bus });
     } catch {
-      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
+      res.status(503).json({ status: 'unavailable', database: 'unreachable', bus });
     }
   });
   return r;

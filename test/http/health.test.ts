@@ -1,5 +1,7 @@
+import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { healthRouter } from '../../src/http/health-router.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
@@ -20,7 +22,14 @@ describe('health endpoints', () => {
   it('reports ready while the database answers', async () => {
     const res = await request(t.app).get('/readyz');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ready', database: 'ok' });
+    expect(res.body).toEqual({ status: 'ready', database: 'ok', bus: 'ok' });
+  });
+
+  it('stays ready (200) with a degraded event bus, and says so: the node still serves its callers and agents', async () => {
+    const app = express().use(healthRouter({ db: t.db.prisma, isDraining: () => false, bus: { health: () => 'degraded' } }));
+    const res = await request(app).get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'degraded', database: 'ok', bus: 'degraded' });
   });
 
   it('reports not ready once the node is draining, while staying alive', async () => {
