@@ -10,6 +10,7 @@ import type { RoutingService } from '../routing/routing-service.js';
 import type { AgentMessageStore } from './agent-messages.js';
 import { parseClientMessage, type TClientMessage } from './client-messages.js';
 import type { EventBus } from './event-bus.js';
+import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
 
 export const AGENT_MESSAGE_CHANNEL = 'agent.message';
 export const HUB_PATH = '/ws/agent';
@@ -50,6 +51,8 @@ export interface AgentHubDeps {
   /** Records the agent's ack of a durable message (the screen pop pipeline also logs a pop's delivery). */
   acknowledge: (agentId: string, messageId: string) => Promise<void>;
   heartbeatMs?: number;
+  /** Frames per socket and per agent (defaults in DEFAULT_FRAME_LIMITS). */
+  frameLimits?: Partial<FrameLimits>;
 }
 
 /** The token rides in Sec-WebSocket-Protocol ("bearer, <jwt>") because browsers cannot set headers on a WebSocket. */
@@ -76,6 +79,8 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false) });
   const sockets = new Map<string, Set<WebSocket>>();
   const alive = new WeakMap<WebSocket, boolean>();
+  const limiter = createFrameLimiter(deps.frameLimits);
+  let socketCount = 0;
   const send = (ws: WebSocket, message: Record<string, unknown>) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
@@ -109,13 +114,13 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
         return;
       case 'status': {
         const ev = await deps.presence.setStatus(agentId, { status: msg.status, reason: msg.reason }, 'socket');
-        void deps.routing.dispatch({ agentsChanged: true });
-        send(ws, { type: 'result', for: 'status', ok: true, state: ev.state });
+        if (ev.changed) void deps.routing.dispatch({ agentsChanged: true });
+        send(ws, { type: 'result', for: 'status', ok: true, state: ev.state, changed: ev.changed });
         return;
       }
       case 'wrapup_done': {
-        await deps.presence.setStatus(agentId, { status: 'available' }, 'socket', ['wrap_up']);
-        void deps.routing.dispatch({ agentsChanged: true });
+        const ev = await deps.presence.setStatus(agentId, { status: 'available' }, 'socket', ['wrap_up']);
+        if (ev.changed) void deps.routing.dispatch({ agentsChanged: true });
         send(ws, { type: 'result', for: 'wrapup_done', ok: true });
         return;
       }
@@ -128,6 +133,21 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
         send(ws, { type: 'result', for: 'reject', ok: true, reservationId: msg.reservationId });
         return;
     }
+  }
+
+  /** One admitted frame (`text` undefined for a binary one). */
+  function onFrame(ws: WebSocket, agentId: string, text: string | undefined): void {
+    const parsed = text === undefined ? { ok: false as const, reason: 'binary frames are not supported' } : parseClientMessage(text);
+    if (!parsed.ok) {
+      send(ws, { type: 'error', code: 'BAD_MESSAGE', message: parsed.reason });
+      return;
+    }
+    onMessage(ws, agentId, parsed.message).catch((err: unknown) => {
+      const e = err instanceof AppError ? err : undefined;
+      if (!e) deps.logger.error({ err, agentId, type: parsed.message.type }, 'socket message failed');
+      const reservationId = 'reservationId' in parsed.message ? parsed.message.reservationId : undefined;
+      send(ws, { type: 'result', for: parsed.message.type, ok: false, ...(reservationId ? { reservationId } : {}), error: { code: e?.code ?? 'INTERNAL', message: e?.message ?? 'internal error' } });
+    });
   }
 
   async function onConnection(ws: WebSocket, agent: AgentProfile): Promise<void> {
@@ -145,18 +165,29 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
       set.delete(ws);
       if (set.size === 0) sockets.delete(agentId);
     });
+    const socketKey = `${agentId}#${++socketCount}`;
+    let limited = false;
+    // Each frame is admitted in arrival order, then handled without waiting for the one before.
+    let admitted: Promise<void> = Promise.resolve();
     ws.on('message', (data, isBinary) => {
-      const parsed = isBinary ? { ok: false as const, reason: 'binary frames are not supported' } : parseClientMessage(data.toString());
-      if (!parsed.ok) {
-        send(ws, { type: 'error', code: 'BAD_MESSAGE', message: parsed.reason });
-        return;
-      }
-      onMessage(ws, agentId, parsed.message).catch((err: unknown) => {
-        const e = err instanceof AppError ? err : undefined;
-        if (!e) deps.logger.error({ err, agentId, type: parsed.message.type }, 'socket message failed');
-        const reservationId = 'reservationId' in parsed.message ? parsed.message.reservationId : undefined;
-        send(ws, { type: 'result', for: parsed.message.type, ok: false, ...(reservationId ? { reservationId } : {}), error: { code: e?.code ?? 'INTERNAL', message: e?.message ?? 'internal error' } });
-      });
+      admitted = admitted
+        .then(async () => {
+          if (ws.readyState !== ws.OPEN) return;
+          const verdict = await limiter.admit(socketKey, agentId);
+          if (verdict.kind === 'close') {
+            deps.logger.warn({ agentId }, 'agent socket closed for flooding');
+            ws.close(1008, 'too many messages');
+            return;
+          }
+          if (verdict.kind === 'limited') {
+            if (!limited) deps.logger.warn({ agentId }, 'agent socket rate-limited');
+            limited = true;
+            send(ws, { type: 'error', code: 'RATE_LIMITED', message: 'too many messages', retryAfterMs: verdict.retryAfterMs });
+            return;
+          }
+          onFrame(ws, agentId, isBinary ? undefined : data.toString());
+        })
+        .catch((err: unknown) => deps.logger.error({ err, agentId }, 'socket frame failed'));
     });
 
     const { lastSeq, ...profile } = agent;

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
+import { sqlTime } from '../db/sql-time.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { AppError } from '../errors.js';
 import type { EventBus } from '../realtime/event-bus.js';
 
@@ -30,10 +33,19 @@ export interface PresenceEvent {
 
 export const PRESENCE_CHANNEL = 'agent.presence';
 
+/** The agent's state after a status change; `changed: false` when they were already in it. */
+export interface StatusResult extends PresenceEvent {
+  changed: boolean;
+}
+
 export interface Presence {
-  /** An agent's own status change; 409 when the agent is on an offer or a call. */
-  /** `onlyFrom` narrows the states it may leave (finishing wrap-up leaves only wrap-up). */
-  setStatus(agentId: string, change: TStatusChange, source: string, onlyFrom?: AgentState[]): Promise<PresenceEvent>;
+  /**
+   * An agent's own status change; 409 when the agent is on an offer or a call. The same
+   * state with the same reason again changes nothing (no event, no update, nothing
+   * announced) and answers the current state, with the time it began.
+   * `onlyFrom` narrows the states it may leave (finishing wrap-up leaves only wrap-up).
+   */
+  setStatus(agentId: string, change: TStatusChange, source: string, onlyFrom?: AgentState[]): Promise<StatusResult>;
   /** Tells every node of a transition the queue store already made and recorded. */
   announce(agentId: string, state: AgentState, reason: string | null): Promise<void>;
 }
@@ -48,24 +60,37 @@ export function createPresence(deps: { db: Db; bus: EventBus; now: () => Date })
     announce: (agentId, state, reason) => announce(agentId, state, reason),
     async setStatus(agentId, change, source, onlyFrom) {
       const now = deps.now();
-      const current = await deps.db.agent.findUnique({ where: { id: agentId }, select: { state: true } });
-      if (!current) throw new AppError('NOT_FOUND', `no agent '${agentId}'`);
-      const becomingIdle = change.status === 'available' && current.state !== 'available';
+      const at = sqlTime(now);
       const reason = change.status === 'away' ? (change.reason ?? 'away') : null;
-      const updated = await deps.db.agent.updateMany({
-        where: { id: agentId, state: { in: onlyFrom ?? ALLOWED_FROM[change.status] } },
-        data: {
-          state: change.status,
-          stateReason: reason,
-          stateSince: now,
-          wrapUpUntil: null,
-          ...(becomingIdle ? { idleSince: now, missedOffers: 0 } : {}),
-        },
-      });
-      if (updated.count === 0) throw new AppError('CONFLICT', `status: agent is ${current.state}; finish the offer or call first`);
-      await deps.db.agentStateEvent.create({ data: { agentId, state: change.status, reason, source, at: now } });
-      await announce(agentId, change.status, reason, now);
-      return { agentId, state: change.status, reason, at: now.toISOString() };
+      const from = Prisma.join(onlyFrom ?? ALLOWED_FROM[change.status]);
+      // One statement, so the agent's new state and its event commit together or not at all,
+      // and a repeat is recognised under the row lock rather than from an earlier read.
+      const [row] = await deps.db.$queryRaw<Array<{ state: AgentState; stateReason: string | null; stateSince: Date; changed: boolean }>>`
+        WITH cur AS (
+          SELECT "id", "state", "stateReason", "stateSince" FROM "Agent" WHERE "id" = ${agentId} FOR UPDATE
+        ), upd AS (
+          UPDATE "Agent" a SET "state" = ${change.status}, "stateReason" = ${reason}::text, "stateSince" = ${at}::timestamp,
+            "wrapUpUntil" = NULL, "updatedAt" = ${at}::timestamp,
+            "idleSince" = CASE WHEN ${change.status}::text = 'available' AND cur."state" <> 'available' THEN ${at}::timestamp ELSE a."idleSince" END,
+            "missedOffers" = CASE WHEN ${change.status}::text = 'available' AND cur."state" <> 'available' THEN 0 ELSE a."missedOffers" END
+          FROM cur
+          WHERE a."id" = cur."id" AND cur."state" IN (${from})
+            AND NOT (cur."state" = ${change.status}::text AND cur."stateReason" IS NOT DISTINCT FROM ${reason}::text)
+          RETURNING a."id"
+        ), ev AS (
+          INSERT INTO "AgentStateEvent" ("id", "agentId", "state", "reason", "source", "at")
+          SELECT ${randomUUID()}, "id", ${change.status}, ${reason}::text, ${source}, ${at}::timestamp FROM upd
+        )
+        SELECT cur."state", cur."stateReason", cur."stateSince", EXISTS (SELECT 1 FROM upd) AS "changed" FROM cur`;
+      if (!row) throw new AppError('NOT_FOUND', `no agent '${agentId}'`);
+      if (row.changed) {
+        await announce(agentId, change.status, reason, now);
+        return { agentId, state: change.status, reason, at: now.toISOString(), changed: true };
+      }
+      if (row.state === change.status && row.stateReason === reason) {
+        return { agentId, state: row.state, reason: row.stateReason, at: new Date(row.stateSince).toISOString(), changed: false };
+      }
+      throw new AppError('CONFLICT', `status: agent is ${row.state}; finish the offer or call first`);
     },
   };
 }

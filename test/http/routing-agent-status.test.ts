@@ -39,7 +39,7 @@ describe('PUT /api/agents/:id/status', () => {
       t.clock.now = at;
       const res = await setStatus('noura', body);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ agentId: 'noura', ...expected, at: at.toISOString() });
+      expect(res.body).toEqual({ agentId: 'noura', ...expected, at: at.toISOString(), changed: true });
       expect(await row('noura')).toMatchObject({ state: expected.state, stateReason: expected.reason, stateSince: at });
     }
     const written = await events('noura');
@@ -54,6 +54,35 @@ describe('PUT /api/agents/:id/status', () => {
     t.clock.now = minutes(70);
     expect((await setStatus('noura', { status: 'available' })).status).toBe(200);
     expect((await row('noura')).idleSince).toEqual(minutes(60));
+  });
+
+  it('answers the same status again with the current state and changes nothing: no event, no update', async () => {
+    await t.services.agents.upsert('salma', { name: 'Salma', skills: { support: 1 }, languages: ['ar'] });
+    t.clock.now = minutes(200);
+    expect((await setStatus('salma', { status: 'away', reason: 'prayer' })).body).toMatchObject({ changed: true });
+    const before = await row('salma');
+    t.clock.now = minutes(201);
+    const again = await setStatus('salma', { status: 'away', reason: 'prayer' });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ agentId: 'salma', state: 'away', reason: 'prayer', at: minutes(200).toISOString(), changed: false });
+    // Ten identical clicks at once (two tabs, a double-click): still nothing new.
+    const clicks = await Promise.all(Array.from({ length: 10 }, () => setStatus('salma', { status: 'away', reason: 'prayer' })));
+    expect(clicks.map((c) => c.status)).toEqual(Array(10).fill(200));
+    expect(await row('salma')).toEqual(before);
+    expect((await events('salma')).map((e) => [e.state, e.reason])).toEqual([['away', 'prayer']]);
+
+    // Another reason is a change; so is available, once.
+    t.clock.now = minutes(202);
+    expect((await setStatus('salma', { status: 'away', reason: 'lunch' })).body).toMatchObject({ reason: 'lunch', changed: true });
+    t.clock.now = minutes(203);
+    await setStatus('salma', { status: 'available' });
+    t.clock.now = minutes(204);
+    expect((await setStatus('salma', { status: 'available' })).body).toEqual({ agentId: 'salma', state: 'available', reason: null, at: minutes(203).toISOString(), changed: false });
+    expect((await events('salma')).map((e) => [e.state, e.reason, e.at])).toEqual([
+      ['away', 'prayer', minutes(200)],
+      ['away', 'lunch', minutes(202)],
+      ['available', null, minutes(203)],
+    ]);
   });
 
   it('records "away" as the reason when an agent goes away without giving one', async () => {

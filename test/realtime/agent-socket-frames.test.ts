@@ -1,17 +1,23 @@
 import { randomBytes } from 'node:crypto';
+import pino from 'pino';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
 import { startHttpServer } from '../../src/server-http.js';
 import { MAX_FRAME_BYTES } from '../../src/realtime/agent-hub.js';
 import { connectAgent } from '../helpers/agent-socket.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, TEST_CONFIG, type TestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
 let server: Awaited<ReturnType<typeof startHttpServer>>;
 
 beforeAll(async () => {
   t = await createTestApp();
-  server = await startHttpServer(t);
+  // The fuzzer sends hundreds of frames a second as one agent: under the normal frame limits
+  // most would be refused before they were parsed, and parsing is what it is here to try.
+  // test/realtime/agent-socket-rate-limit.test.ts covers the limits.
+  const unlimited = { socketPerSecond: 1e6, socketBurst: 1e6, agentPerSecond: 1e6, agentBurst: 1e6, closeAbove: 1e6 };
+  server = await startHttpServer(buildApp({ config: TEST_CONFIG, db: t.db.prisma, logger: pino({ level: 'silent' }), now: () => t.clock.now, frameLimits: unlimited }));
   await t.services.agents.upsert('sara', { name: 'Sara', skills: {}, languages: ['ar'], twilioIdentity: 'client-sara' });
 });
 afterAll(async () => {
