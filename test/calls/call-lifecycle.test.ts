@@ -144,3 +144,25 @@ describe('reconciliation', () => {
     expect(await t.services.routing.reconcile()).toEqual({ endedCalls: [], freedAgents: [] });
   });
 });
+
+describe('a provider mistake is answered as one, not as an outage', () => {
+  it('answers a gather for an unknown call with 404 and a step ahead of the call with 409, keeping nothing', async () => {
+    const unknown = await postTwilio(t.app, '/webhooks/twilio/gather?seq=1', { CallSid: newCallSid(), Digits: '1' });
+    expect(unknown.status).toBe(404);
+    const p = await toTheBillingMenu();
+    const ahead = await postTwilio(t.app, '/webhooks/twilio/gather?seq=7', { ...p, Digits: '1' });
+    expect(ahead.status).toBe(409);
+    expect(ahead.text).not.toContain('<Enqueue');
+    expect(t.services.calls.kept.depth()).toBe(0);
+    expect((await callRow(p.CallSid)).stepSeq).toBe(2);
+  });
+
+  it('answers a status callback whose callbackFor is not one of our call ids with 400', async () => {
+    const leg = { CallSid: newCallSid(), CallStatus: 'completed', CallDuration: '5' };
+    for (const bad of ['CA%00x', 'not-a-call']) {
+      const res = await postTwilio(t.app, `/webhooks/twilio/status?callbackFor=${bad}`, leg);
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(/^callbackFor/);
+    }
+  });
+});

@@ -7,7 +7,7 @@ import type { Logger } from '../../src/logger.js';
 import type { FallbackReason } from '../../src/metrics/instruments.js';
 import { renderCallbackConfirmed, renderQueueWait } from './render-queue.js';
 import { renderFallbackTwiml, renderTwiml } from './render-twiml.js';
-import { ZCallbackWebhook, ZGatherQuery, ZGatherWebhook, ZQueueWaitWebhook, ZStatusWebhook, ZVoiceWebhook } from './schemas.js';
+import { ZCallbackWebhook, ZGatherQuery, ZGatherWebhook, ZQueueWaitWebhook, ZStatusQuery, ZStatusWebhook, ZVoiceWebhook } from './schemas.js';
 import { requireTwilioSignature } from './signature.js';
 
 export interface TwilioWebhookDeps {
@@ -125,7 +125,7 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
     const body = parseInput(ZStatusWebhook, req.body);
     const terminal = ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(body.CallStatus);
     // The outbound leg of a callback is named by the call it calls back, not by its own SID.
-    const callbackFor = typeof req.query.callbackFor === 'string' ? req.query.callbackFor : undefined;
+    const { callbackFor } = parseInput(ZStatusQuery, req.query, 'query');
     // Twilio does not retry a status callback: once applied or kept on disk it is a 204,
     // whatever the database is doing; an end for a call we have not seen yet is kept too.
     if (!terminal || callbackFor) {

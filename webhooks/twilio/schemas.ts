@@ -30,6 +30,9 @@ export const ZStatusWebhook = z.object({
   To: ZAddress.optional(),
 });
 
+/** A callback's outbound leg reports to the status URL with the id of the call it calls back. */
+export const ZStatusQuery = z.object({ callbackFor: z.uuid().optional() });
+
 export const ZQueueWaitWebhook = z.object({
   CallSid: ZCallSid,
   QueuePosition: z.coerce.number().int().min(0).optional(),
