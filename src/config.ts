@@ -40,6 +40,8 @@ const ZEnv = z.object({
   CRM_LOOKUP_BUDGET_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(5000).default(400)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DRAIN_GRACE_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600).default(10)),
+  // Demo data: on by default only in embedded mode; a production database is never seeded unasked.
+  SEED_DEMO: z.preprocess(blankAsUnset, z.enum(['0', '1', 'true', 'false']).optional()),
   DB_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(120_000).default(5000)),
   SPOOL_MAX_MB: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(10_240).default(64)),
   METRICS_TOKEN: optional,
@@ -76,6 +78,8 @@ export interface Config {
   drainGraceSeconds: number;
   /** PostgreSQL: a statement or connection attempt with no answer past this fails. */
   dbTimeoutMs: number;
+  /** Seed demo customers, agents, a 24/7 flow and rules into an empty database. */
+  seedDemo: boolean;
   /** The outage spool's size limit (DATA_DIR/spool). */
   spoolMaxBytes: number;
   /** When set, GET /metrics wants `Authorization: Bearer <token>`. */
@@ -126,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL,
     drainGraceSeconds: e.DRAIN_GRACE_SECONDS,
     dbTimeoutMs: e.DB_TIMEOUT_MS,
+    seedDemo: e.SEED_DEMO === undefined ? embedded : e.SEED_DEMO === '1' || e.SEED_DEMO === 'true',
     spoolMaxBytes: e.SPOOL_MAX_MB * 1024 * 1024,
     metricsToken: e.METRICS_TOKEN,
   };

@@ -46,15 +46,16 @@ async function main(): Promise<void> {
     spoolMaxBytes: config.spoolMaxBytes,
   });
   const { services } = built;
-  const seeded = await seedDemo(services);
+  const seeded = config.seedDemo ? await seedDemo(services) : false;
   services.routing.start();
   const running = await startHttpServer(built, config.port);
   const port = (running.server.address() as { port: number }).port;
   const local = `http://localhost:${port}`;
-  logger.info({ port, database: db.kind, seeded }, 'listening');
+  logger.info({ port, database: db.kind, seeded, seedDemo: config.seedDemo }, 'listening');
+  if (config.databaseUrl && !config.seedDemo) logger.info('demo data not seeded (SEED_DEMO=1 seeds an empty database)');
   if (!config.databaseUrl) {
     console.log(`
-  Contact center is up (embedded PostgreSQL in ${config.dataDir}${seeded ? ', demo data seeded' : ''}).
+  Contact center is up (embedded PostgreSQL in ${config.dataDir}; ${seeded ? 'demo data seeded' : config.seedDemo ? 'demo data already there' : 'no demo data: SEED_DEMO=0'}).
 
   Twilio Voice URL      POST ${config.publicBaseUrl}/webhooks/twilio/voice
   Status callback       POST ${config.publicBaseUrl}/webhooks/twilio/status

@@ -117,4 +117,19 @@ describe('loadConfig', () => {
     expect(config.jwt.secret).toBeUndefined();
     expect(config.jwt.publicKey).toBe('-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----');
   });
+
+  it('seeds demo data only into the embedded database, or when SEED_DEMO asks for it', () => {
+    expect(loadConfig({ DATA_DIR: tempDataDir() }).seedDemo).toBe(true);
+    expect(loadConfig({ DATA_DIR: tempDataDir(), SEED_DEMO: '0' }).seedDemo).toBe(false);
+    expect(loadConfig({ ...PROD, DATA_DIR: tempDataDir() }).seedDemo).toBe(false);
+    expect(loadConfig({ ...PROD, DATA_DIR: tempDataDir(), SEED_DEMO: '1' }).seedDemo).toBe(true);
+    expect(failure({ ...PROD, SEED_DEMO: 'yes please' }).message).toContain('SEED_DEMO');
+  });
+
+  it('gives every database call a deadline and bounds the outage spool', () => {
+    const config = loadConfig({ ...PROD, DATA_DIR: tempDataDir() });
+    expect(config).toMatchObject({ dbTimeoutMs: 5000, spoolMaxBytes: 64 * 1024 * 1024 });
+    expect(loadConfig({ ...PROD, DATA_DIR: tempDataDir(), DB_TIMEOUT_MS: '1500', SPOOL_MAX_MB: '8' })).toMatchObject({ dbTimeoutMs: 1500, spoolMaxBytes: 8 * 1024 * 1024 });
+    expect(failure({ ...PROD, DB_TIMEOUT_MS: '0' }).message).toContain('DB_TIMEOUT_MS');
+  });
 });
