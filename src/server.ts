@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     schema: config.databaseSchema,
     timeoutMs: config.dbTimeoutMs,
-    onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost'),
+    onConnectionError: (err) => logger.warn({ err }, 'database connection lost'),
   });
   const applied = await db.migrate({ schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
   if (applied.length) logger.info({ applied }, 'migrations applied');

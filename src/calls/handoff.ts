@@ -41,7 +41,7 @@ export async function planHandoff(deps: HandoffDeps, input: { step: Step; lookup
     const actions = step.actions.map((a) => (a.type === 'enqueue' ? { ...a, queue } : a));
     return { step: { ...step, actions, outcome: { type: 'queue', queue } }, decision, context };
   } catch (err) {
-    deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'routing decision failed: call waits in the IVR queue');
+    deps.logger.error({ err }, 'routing decision failed: call waits in the IVR queue');
     return { step };
   }
 }
@@ -56,6 +56,6 @@ export async function commitHandoff(
   try {
     await deps.routing.enqueue({ callId: call.id, customerId: call.customerId, language: call.language, decision: plan.decision, context: plan.context });
   } catch (err) {
-    deps.logger.error({ err: err instanceof Error ? err.message : String(err), callId: call.id }, 'enqueue failed');
+    deps.logger.error({ err, callId: call.id }, 'enqueue failed');
   }
 }

@@ -62,7 +62,7 @@ export function createKeptWrites(deps: { spool: FileSpool; apply: Appliers; logg
         await deps.spool.append(kind, data);
       } catch (err) {
         // Full or unwritable: say so loudly; the caller's TwiML still goes out.
-        deps.logger.error({ kind, depth: deps.spool.depth(), err: err instanceof SpoolFullError ? err.message : String(err) }, 'write could not be kept');
+        deps.logger.error({ kind, depth: deps.spool.depth(), full: err instanceof SpoolFullError, err }, 'write could not be kept');
         return false;
       }
       replayer.wake();

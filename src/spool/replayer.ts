@@ -43,12 +43,12 @@ export function createSpoolReplayer(deps: {
         await deps.apply(record, pending);
       } catch (err) {
         if (deps.isTransient(err)) {
-          deps.logger.warn({ kind: record.kind, seq: record.seq, depth: pending.length, retryInMs: delay, err: err instanceof Error ? err.message : String(err) }, 'spool replay waits for the store');
+          deps.logger.warn({ kind: record.kind, seq: record.seq, depth: pending.length, retryInMs: delay, err }, 'spool replay waits for the store');
           schedule(delay);
           delay = Math.min(maxDelay, delay * 2);
           return;
         }
-        deps.logger.error({ kind: record.kind, seq: record.seq, err: err instanceof Error ? err.message : String(err) }, 'spooled record cannot be applied: set aside');
+        deps.logger.error({ kind: record.kind, seq: record.seq, err }, 'spooled record cannot be applied: set aside');
         await deps.spool.setAside(record, err instanceof Error ? err.message : String(err));
       }
       await deps.spool.markApplied(record.seq);
@@ -82,7 +82,7 @@ export function createSpoolReplayer(deps: {
       }
       running = run()
         .catch((err: unknown) => {
-          deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'spool replay failed');
+          deps.logger.error({ err }, 'spool replay failed');
           schedule(maxDelay);
         })
         .finally(() => {
