@@ -1,9 +1,8 @@
 import type { Action, Session } from '../ivr/types.js';
+import { voiceFor } from '../ivr/voices.js';
 
 /** Where a caller waits when our own side could not answer: an agent still takes the call. */
 export const FALLBACK_QUEUE = 'general';
-
-const VOICES = { ar: 'Polly.Zeina', en: 'Polly.Joanna' } as const;
 
 /**
  * What a caller hears when our stores are slow or down mid-call: an apology in both
@@ -12,8 +11,8 @@ const VOICES = { ar: 'Polly.Zeina', en: 'Polly.Joanna' } as const;
  */
 export function fallbackActions(): Action[] {
   return [
-    { type: 'say', text: 'نعتذر عن التأخير، سنحوّلك إلى أحد موظفينا.', language: 'ar', voice: VOICES.ar },
-    { type: 'say', text: 'Sorry for the wait, connecting you to an agent.', language: 'en', voice: VOICES.en },
+    { type: 'say', text: 'نعتذر عن التأخير، سنحوّلك إلى أحد موظفينا.', language: 'ar', voice: voiceFor('ar') },
+    { type: 'say', text: 'Sorry for the wait, connecting you to an agent.', language: 'en', voice: voiceFor('en') },
     { type: 'enqueue', queue: FALLBACK_QUEUE },
   ];
 }

@@ -7,6 +7,7 @@
  */
 import type { TFlow, TFlowInput } from './flow-schema.js';
 import { validateFlow } from './flow-validate.js';
+import { DEFAULT_VOICES } from './voices.js';
 
 const connecting = (ar: string, en: string) => ({ ar, en });
 
@@ -14,7 +15,7 @@ export const demoFlowDefinition = {
   name: 'main',
   start: 'route',
   defaultLanguage: 'ar',
-  voices: { ar: 'Polly.Zeina', en: 'Polly.Joanna' },
+  voices: { ...DEFAULT_VOICES },
   speechLanguages: { ar: 'ar-SA', en: 'en-US' },
   hours: {
     timezone: 'Asia/Riyadh',

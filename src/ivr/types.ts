@@ -50,7 +50,23 @@ export type GatherAction = {
 };
 export type EnqueueAction = { type: 'enqueue'; queue: string };
 export type HangupAction = { type: 'hangup' };
-export type Action = SayAction | PlayAction | GatherAction | EnqueueAction | HangupAction;
+/** Silence (or the provider's hold), e.g. between queue announcements. */
+export type PauseAction = { type: 'pause'; seconds: number };
+/** What a caller may be offered outside a flow; each adapter knows where its answer goes. */
+export type OfferKind = 'callback';
+/**
+ * A one-key offer made outside the IVR flow (the callback offer while waiting). The
+ * adapter sends the key pressed to its own handler for `offer`; silence is no answer, and
+ * the caller simply hears the next action.
+ */
+export type OfferAction = {
+  type: 'offer';
+  offer: OfferKind;
+  numDigits: number;
+  timeoutSeconds: number;
+  prompt: Array<SayAction | PlayAction>;
+};
+export type Action = SayAction | PlayAction | GatherAction | EnqueueAction | HangupAction | PauseAction | OfferAction;
 
 export type IvrEventResult = 'matched' | 'no_input' | 'invalid' | 'fallback' | 'entered';
 

@@ -1,8 +1,10 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import { callbackGreeting } from '../../src/calls/callback-prompts.js';
+import type { Action } from '../../src/ivr/types.js';
+import { callLang } from '../../src/ivr/voices.js';
 import type { CallBridge } from '../../src/routing/call-bridge.js';
-
-const { VoiceResponse } = twilio.twiml;
+import { twimlFor } from './render-twiml.js';
 
 /**
  * The twilio REST client, optionally pointed at another base URL (a local stand-in for
@@ -20,9 +22,9 @@ export function createTwilioRest(opts: { accountSid: string; authToken: string; 
   return twilio(opts.accountSid, opts.authToken, { httpClient: new Redirecting() });
 }
 
-function dialAgent(identity: string, announce?: { text: string; language: string }): string {
-  const response = new VoiceResponse();
-  if (announce) response.say({ voice: (announce.language === 'ar' ? 'Polly.Zeina' : 'Polly.Joanna') as never }, announce.text);
+/** Rings the agent's softphone, after what the domain wants said first (`before`). */
+function dialAgent(identity: string, before: Action[] = []): string {
+  const response = twimlFor(before);
   response.dial({ answerOnBridge: true }).client(identity);
   return response.toString();
 }
@@ -38,11 +40,10 @@ export function createTwilioCallBridge(opts: { client: twilio.Twilio; callerId: 
       await opts.client.calls(call.providerCallId).update({ twiml: dialAgent(identityOf(agent)) });
     },
     async callBack(to, agent, language, callId) {
-      const text = language === 'ar' ? 'مرحباً، نعاود الاتصال بك كما طلبت. سنوصلك الآن بأحد موظفينا.' : 'Hello, this is the call back you asked for. Connecting you to an agent now.';
       const created = await opts.client.calls.create({
         to,
         from: opts.callerId,
-        twiml: dialAgent(identityOf(agent), { text, language }),
+        twiml: dialAgent(identityOf(agent), callbackGreeting(callLang(language))),
         // The callback leg is not a call we know by its SID: name the original call.
         statusCallback: `${opts.statusCallbackUrl}?callbackFor=${encodeURIComponent(callId)}`,
         statusCallbackEvent: ['completed'],

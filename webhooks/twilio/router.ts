@@ -1,11 +1,13 @@
 import express, { type Request, type Response } from 'express';
+import { ANSWER_BUDGET_MS } from '../../src/calls/answer-budget.js';
 import type { CallService } from '../../src/calls/call-service.js';
+import { choseCallback } from '../../src/calls/callback-prompts.js';
+import { afterCallbackChoice, queueWaitPrompts, type WaitStatus } from '../../src/calls/queue-wait.js';
 import type { IvrAnswer } from '../../src/calls/types.js';
 import { AppError } from '../../src/errors.js';
 import { parseInput } from '../../src/http/validate.js';
 import type { Logger } from '../../src/logger.js';
 import type { FallbackReason } from '../../src/metrics/instruments.js';
-import { renderCallbackConfirmed, renderQueueWait } from './render-queue.js';
 import { renderFallbackTwiml, renderTwiml } from './render-twiml.js';
 import { ZCallbackWebhook, ZGatherQuery, ZGatherWebhook, ZQueueWaitWebhook, ZStatusQuery, ZStatusWebhook, ZVoiceWebhook } from './schemas.js';
 import { requireTwilioSignature } from './signature.js';
@@ -16,7 +18,7 @@ export interface TwilioWebhookDeps {
   publicBaseUrl: string;
   logger: Logger;
   holdMusicUrl?: string;
-  /** TwiML is sent by then whatever the stores are doing; Twilio itself gives up at 15 s. */
+  /** TwiML is sent by then whatever the stores are doing (default: the domain's ANSWER_BUDGET_MS). */
   answerBudgetMs?: number;
   /** Counts each fallback answer, by why it was given (metrics). */
   countFallback?: (reason: FallbackReason) => void;
@@ -25,13 +27,13 @@ export interface TwilioWebhookDeps {
 /** Twilio Voice webhooks: parse, verify, call the domain, render TwiML. */
 export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
   const router = express.Router();
-  const budgetMs = deps.answerBudgetMs ?? 900;
+  const budgetMs = deps.answerBudgetMs ?? ANSWER_BUDGET_MS;
   router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
   router.use(requireTwilioSignature({ authToken: deps.authToken, publicBaseUrl: deps.publicBaseUrl }));
 
   const gatherUrl = (seq: number) => `${deps.publicBaseUrl}/webhooks/twilio/gather?seq=${seq}`;
   const queueWaitUrl = `${deps.publicBaseUrl}/webhooks/twilio/queue-wait`;
-  const callbackUrl = `${deps.publicBaseUrl}/webhooks/twilio/queue-callback`;
+  const waitUrls = { offers: { callback: `${deps.publicBaseUrl}/webhooks/twilio/queue-callback` } };
 
   /**
    * Answers with the IVR's TwiML, or — if our side fails or is too slow — the fallback (an
@@ -102,23 +104,19 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
   // Enqueue's waitUrl: Twilio requests it again each time its TwiML has played out.
   router.post('/queue-wait', async (req: Request, res: Response) => {
     const body = parseInput(ZQueueWaitWebhook, req.body);
-    let info;
+    let status: WaitStatus | undefined;
     try {
-      info = await deps.calls.waiting({ provider: 'twilio', providerCallId: body.CallSid });
+      status = await deps.calls.waiting({ provider: 'twilio', providerCallId: body.CallSid });
     } catch (err) {
       deps.logger.warn({ err, callSid: body.CallSid }, 'queue status unavailable');
     }
-    res.type('text/xml').send(renderQueueWait(info, { callback: callbackUrl, holdMusic: deps.holdMusicUrl }));
+    res.type('text/xml').send(renderTwiml(queueWaitPrompts(status, { holdMusicUrl: deps.holdMusicUrl }), waitUrls));
   });
 
   router.post('/queue-callback', async (req: Request, res: Response) => {
     const body = parseInput(ZCallbackWebhook, req.body);
-    if (body.Digits !== '1') {
-      res.type('text/xml').send(renderQueueWait(undefined, { callback: callbackUrl, holdMusic: deps.holdMusicUrl }));
-      return;
-    }
-    const result = await deps.calls.requestCallback({ provider: 'twilio', providerCallId: body.CallSid });
-    res.type('text/xml').send(result.accepted ? renderCallbackConfirmed(result.language) : renderQueueWait(undefined, { callback: callbackUrl }));
+    const booked = choseCallback(body.Digits) ? await deps.calls.requestCallback({ provider: 'twilio', providerCallId: body.CallSid }) : undefined;
+    res.type('text/xml').send(renderTwiml(afterCallbackChoice(booked), waitUrls));
   });
 
   router.post('/status', async (req: Request, res: Response) => {
