@@ -32,7 +32,6 @@ export interface InteractionRepo {
   page(customerId: string, q: { cursor?: string; channel?: TChannel; limit: number }): Promise<{ items: TimelineItem[]; nextCursor: string | null }>;
   /** The newest entry of a customer, for "last interaction" decisions in the IVR. */
   latest(customerId: string): Promise<StoredInteraction | undefined>;
-  setSummary(idempotencyKey: string, summary: string): Promise<void>;
 }
 
 export function createInteractionRepo(db: Db): InteractionRepo {
@@ -123,10 +122,6 @@ export function createInteractionRepo(db: Db): InteractionRepo {
     async latest(customerId) {
       const row = await db.interaction.findFirst({ where: { customerId }, orderBy: [{ at: 'desc' }, { id: 'desc' }] });
       return row ? toItem(row) : undefined;
-    },
-
-    async setSummary(key, summary) {
-      await db.interaction.updateMany({ where: { idempotencyKey: key }, data: { summary } });
     },
   };
 }
