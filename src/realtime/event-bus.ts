@@ -26,21 +26,35 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** This node's subscribers, each message delivered as a JSON copy: handlers never share the publisher's object. */
-function localFanOut() {
+/**
+ * This node's subscribers, each message delivered as a JSON copy: handlers never share the
+ * publisher's object. A handler that throws is reported to `onError` when given (the Redis bus
+ * logs it, so one bad handler cannot break the connection or the process); without it the
+ * error is thrown, as the in-process bus always did.
+ */
+function localFanOut(onError?: (channel: string, err: unknown) => void) {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
+  const emitParsed = (channel: string, message: unknown) => {
+    if (!onError) {
+      emitter.emit(channel, message);
+      return;
+    }
+    try {
+      emitter.emit(channel, message);
+    } catch (err) {
+      onError(channel, err);
+    }
+  };
   return {
     /** `json` is the message already serialised (the Redis bus sends the same text to the other nodes). */
     emit(channel: string, json: string) {
       if (emitter.listenerCount(channel) === 0) return;
       const copy = JSON.parse(json) as unknown;
       // Asynchronous like a message that went through Redis: a publisher never runs its subscribers inline.
-      queueMicrotask(() => emitter.emit(channel, copy));
+      queueMicrotask(() => emitParsed(channel, copy));
     },
-    emitParsed(channel: string, message: unknown) {
-      emitter.emit(channel, message);
-    },
+    emitParsed,
     on(channel: string, handler: BusHandler) {
       emitter.on(channel, handler);
       return () => {
@@ -107,7 +121,7 @@ export function createRedisBus(url: string, logger: Logger, opts: RedisBusOption
   const failFast = { enableOfflineQueue: false, commandTimeout, lazyConnect: false } as const;
   const pub = new Redis(url, { ...failFast, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false });
   const sub = new Redis(url, { ...failFast, maxRetriesPerRequest: 0, autoResubscribe: false });
-  const local = localFanOut();
+  const local = localFanOut((channel, err) => logger.error({ channel, err: err instanceof Error ? err.message : String(err) }, 'bus subscriber failed'));
   const counts = new Map<string, number>();
   let failed = 0;
   let closing = false;

@@ -35,6 +35,25 @@ describe('the Redis event bus', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(got).toHaveLength(1);
   });
+
+  it("hands this node's own subscribers a copy of the message, once: directly, not again as Redis's echo", async () => {
+    const [a, b] = [bus(), bus()];
+    const channel = `test.${randomBytes(4).toString('hex')}`;
+    const onA: Array<Record<string, unknown>> = [];
+    const onB: unknown[] = [];
+    a.subscribe(channel, (m) => onA.push(m as Record<string, unknown>));
+    b.subscribe(channel, (m) => onB.push(m));
+    await new Promise((r) => setTimeout(r, 100)); // SUBSCRIBE reaches Redis
+    const message = { n: 1, nested: { x: 'y' } };
+    await a.publish(channel, message);
+    await expect.poll(() => onB).toEqual([message]);
+    await new Promise((r) => setTimeout(r, 200)); // an echo would have come back by now
+    expect(onA).toEqual([message]);
+    expect(onA[0]).not.toBe(message);
+    expect(onA[0]!.nested).not.toBe(message.nested);
+    expect(a.health()).toBe('ok');
+    expect(a.failedPublishes()).toBe(0);
+  });
 });
 
 describe('two nodes sharing PostgreSQL and Redis', () => {
