@@ -18,7 +18,6 @@ function interactionsWithLatest(latest: StoredInteraction | undefined): Interact
     record: async () => Promise.reject(new Error('not used')),
     page: async () => ({ items: [], nextCursor: null }),
     latest: async () => latest,
-    setSummary: async () => undefined,
   };
 }
 
