@@ -23,7 +23,8 @@ export const ZGatherQuery = z.object({ seq: z.coerce.number().int().min(1).max(1
 
 export const ZStatusWebhook = z.object({
   CallSid: ZCallSid,
-  CallStatus: z.enum(['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
+  // 'initiated' is what Twilio reports for the "initiated" StatusCallbackEvent of a call we place.
+  CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
   CallDuration: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
   // Kept with an end that arrives before the call's start.
   From: ZAddress.optional(),
