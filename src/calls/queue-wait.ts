@@ -63,11 +63,12 @@ export function queueWaitPrompts(status: WaitStatus | undefined, opts: { holdMus
 }
 
 /**
- * Thanks for waiting, without a position. In Arabic, the line's language: without the
- * store we may not know the caller's.
+ * Thanks for waiting, without a position: in the caller's language when we know it, else
+ * in both (Arabic first, the line's language) — without the store we may not know theirs.
  */
-export function stillWaitingPrompts(): Action[] {
-  return [say('ar', TEXT.ar.thanks), { type: 'pause', seconds: UNKNOWN_HOLD_SECONDS }];
+export function stillWaitingPrompts(language?: string): Action[] {
+  const langs = language === undefined ? (['ar', 'en'] as const) : [callLang(language)];
+  return [...langs.map((l) => say(l, TEXT[l].thanks)), { type: 'pause', seconds: UNKNOWN_HOLD_SECONDS }];
 }
 
 /**
@@ -76,5 +77,5 @@ export function stillWaitingPrompts(): Action[] {
  * key, or a withheld number we cannot call) the caller keeps waiting.
  */
 export function afterCallbackChoice(booked: { accepted: boolean; language: string } | undefined): Action[] {
-  return booked?.accepted ? callbackConfirmed(callLang(booked.language)) : stillWaitingPrompts();
+  return booked?.accepted ? callbackConfirmed(callLang(booked.language)) : stillWaitingPrompts(booked?.language);
 }

@@ -41,9 +41,10 @@ describe('what a waiting caller hears', () => {
     expect(queueWaitPrompts(waiting({}), { holdMusicUrl: 'https://cdn.example.test/hold.mp3' }).at(-1)).toEqual({ type: 'play', url: 'https://cdn.example.test/hold.mp3' });
   });
 
-  it('thanks a caller whose place is unknown, in Arabic, and asks again sooner', () => {
+  it('thanks a caller whose place and language are unknown in Arabic then English, and asks again sooner', () => {
     expect(queueWaitPrompts(undefined, { holdMusicUrl: 'https://cdn.example.test/hold.mp3' })).toEqual([
       { type: 'say', text: 'شكراً لانتظارك، سيرد عليك أحد موظفينا قريباً.', language: 'ar', voice: 'Polly.Zeina' },
+      { type: 'say', text: 'Thank you for waiting, an agent will be with you shortly.', language: 'en', voice: 'Polly.Joanna' },
       { type: 'pause', seconds: 10 },
     ]);
   });
@@ -58,9 +59,12 @@ describe('after the callback offer', () => {
   });
 
   it('keeps waiting a caller who pressed another key, or whose number cannot be called back, and never hangs up on them', () => {
-    for (const booked of [undefined, { accepted: false, language: 'en' }]) {
+    for (const [booked, heard] of [
+      [undefined, ['شكراً لانتظارك، سيرد عليك أحد موظفينا قريباً.', 'Thank you for waiting, an agent will be with you shortly.']],
+      [{ accepted: false, language: 'en' }, ['Thank you for waiting, an agent will be with you shortly.']],
+    ] as const) {
       const actions = afterCallbackChoice(booked);
-      expect(said(actions)).toEqual(['شكراً لانتظارك، سيرد عليك أحد موظفينا قريباً.']);
+      expect(said(actions)).toEqual(heard);
       expect(actions.some((a) => a.type === 'hangup')).toBe(false);
     }
   });
