@@ -2,6 +2,7 @@
  * CEL support for `branch` nodes: one typed environment, per-flow compile cache.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { authorFacingMessage, redirectMatches, withLinearMatches } from '../cel/linear-matches.js';
 import type { TFlow } from './flow-schema.js';
 
 /** Fields a branch expression may read. Declared so typos fail validation, not calls. */
@@ -15,7 +16,8 @@ const CALLER_SCHEMA = {
 } as const;
 const CALL_SCHEMA = { from: 'string', language: 'string' } as const;
 
-const env = new Environment()
+// `matches` runs on RE2 (linear time) for expressions parsed by compileExpr, which redirects it.
+const env = withLinearMatches(new Environment())
   .registerVariable({ name: 'caller', schema: { ...CALLER_SCHEMA } })
   .registerVariable({ name: 'call', schema: { ...CALL_SCHEMA } });
 
@@ -37,7 +39,8 @@ export type CompiledExpr = (ctx: CelContext) => boolean;
 /**
  * Parse and type-check one expression.
  * @returns the evaluator, or an error message when it fails to parse, reads an
- * undeclared field, or does not yield a bool.
+ * undeclared field, does not yield a bool, or gives `matches` a pattern RE2 cannot run
+ * in linear time (backreferences, lookaround).
  */
 export function compileExpr(expr: string): { ok: true; fn: CompiledExpr } | { ok: false; error: string } {
   let parsed: ReturnType<typeof env.parse>;
@@ -46,13 +49,15 @@ export function compileExpr(expr: string): { ok: true; fn: CompiledExpr } | { ok
   } catch (err) {
     return { ok: false, error: firstLine(err) };
   }
+  const patternError = redirectMatches(parsed.ast);
+  if (patternError) return { ok: false, error: patternError };
   const checked = parsed.check();
   if (!checked.valid) return { ok: false, error: firstLine(checked.error) };
   if (checked.type !== 'bool') {
     return { ok: false, error: `expression must be bool, got ${checked.type ?? 'unknown'}` };
   }
   const fn: CompiledExpr = (ctx) => {
-    // A runtime failure must not crash a live call; the case simply doesn't match.
+    // A runtime failure (e.g. a pattern RE2 refuses) must not crash a live call; the case simply doesn't match.
     try {
       return parsed(ctx) === true;
     } catch {
@@ -86,6 +91,6 @@ export function getCompiled(flow: TFlow, expr: string): CompiledExpr {
 }
 
 function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = authorFacingMessage(err instanceof Error ? err.message : String(err));
   return msg.split('\n')[0]?.trim() || 'invalid expression';
 }

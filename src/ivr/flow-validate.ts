@@ -2,6 +2,7 @@
  * validateFlow: zod shape + graph integrity for IVR flows.
  */
 import { ZFlow, type TFlow, type TNode } from './flow-schema.js';
+import { compileLinearPattern } from '../cel/linear-matches.js';
 import { compileExpr } from './cel.js';
 
 export type FlowError = { path: string; message: string };
@@ -89,6 +90,11 @@ function checkNode(flow: TFlow, id: string, node: TNode, errors: FlowError[]): v
       const res = compileExpr(c.when);
       if (!res.ok) errors.push({ path: `${at}.cases[${i}].when`, message: res.error });
     });
+  }
+  // Matched against caller digits on RE2 (src/ivr/match.ts): refuse what RE2 cannot run.
+  if (node.type === 'collect' && node.pattern !== undefined) {
+    const compiled = compileLinearPattern(node.pattern);
+    if (!compiled.ok) errors.push({ path: `${at}.pattern`, message: compiled.error });
   }
   if (node.type === 'menu') {
     const seen = new Set<string>();

@@ -3,6 +3,7 @@
  */
 import type { TCollectNode, TLanguageNode, TMenuNode } from './flow-schema.js';
 import type { InteractiveNode } from './gather.js';
+import { compileLinearPattern } from '../cel/linear-matches.js';
 import { matchesAny, normalizeDigits } from './speech.js';
 import type { Input, Lang } from './types.js';
 
@@ -72,6 +73,12 @@ function matchCollect(node: TCollectNode, input: Input): MatchResult {
     /^[0-9]+$/.test(value) &&
     value.length >= node.minDigits &&
     value.length <= node.maxDigits &&
-    (!node.pattern || new RegExp(`^(?:${node.pattern})$`).test(value));
+    (!node.pattern || matchesWhole(node.pattern, value));
   return ok ? { kind: 'collect', next: node.next, value, shown } : { kind: 'invalid', shown };
+}
+
+// RE2, not RegExp: a backtracking engine lets a pattern like `(1+)+0` hang the node on 32 digits.
+function matchesWhole(pattern: string, value: string): boolean {
+  const compiled = compileLinearPattern(`^(?:${pattern})$`);
+  return compiled.ok && compiled.re.test(value);
 }

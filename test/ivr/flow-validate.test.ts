@@ -134,6 +134,18 @@ describe('validateFlow', () => {
     expect(errorsOf(g)).toContainEqual({ path: 'nodes.main.options[2].digit', message: "duplicate digit '1'" });
   });
 
+  it('refuses a branch condition whose matches pattern RE2 cannot run (backreference), naming node and field', () => {
+    const f = demo();
+    f.nodes.route.cases[1].when = 'call.from.matches("(\\\\d)\\\\1{3}")';
+    expect(errorsOf(f)).toEqual([{ path: 'nodes.route.cases[1].when', message: expect.stringMatching(/^matches\(\): unsupported regular expression .*backreferences/) }]);
+  });
+
+  it('refuses a collect pattern RE2 cannot run (lookahead), naming node and field', () => {
+    const f = demo();
+    f.nodes.account.pattern = '(?=5)[0-9]+';
+    expect(errorsOf(f)).toEqual([{ path: 'nodes.account.pattern', message: expect.stringMatching(/unsupported regular expression .*lookaround/) }]);
+  });
+
   it('rejects non-objects without throwing', () => {
     expect(errorsOf(null)[0]?.path).toBe('(root)');
     expect(errorsOf('flow').length).toBeGreaterThan(0);

@@ -7,6 +7,7 @@
  * not when a live call hits it.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { withLinearMatches } from '../../cel/linear-matches.js';
 
 /** What the routing layer knows about the call itself. */
 export interface RoutingCall {
@@ -94,11 +95,14 @@ export interface CelVariables {
  * The one shared environment. Creating environments is expensive, so build it once.
  * Limits are tight because conditions are short admin-written predicates; they also
  * turn pathological input (10 000 nested parentheses) into a parse error instead of
- * a stack overflow.
+ * a stack overflow. `matches` runs on RE2 (linear time), but only for expressions parsed by
+ * compileCondition, which redirects it: never parse or evaluate with this directly.
  */
-export const routingCelEnvironment = new Environment({
-  limits: { maxAstNodes: 2000, maxDepth: 48, maxListElements: 200, maxMapEntries: 100, maxCallArguments: 8 },
-})
+export const routingCelEnvironment = withLinearMatches(
+  new Environment({
+    limits: { maxAstNodes: 2000, maxDepth: 48, maxListElements: 200, maxMapEntries: 100, maxCallArguments: 8 },
+  }),
+)
   .registerType('RoutingCall', {
     ctor: CelCall,
     fields: { from: 'string', language: 'string', queue: 'string', waitSeconds: 'int' },

@@ -20,7 +20,6 @@ export {
 } from './schema.js';
 export {
   fillContextDefaults,
-  routingCelEnvironment,
   type RoutingContext,
   type RoutingContextInput,
   type RoutingCall,
