@@ -30,6 +30,7 @@ import { createPopPipeline } from './screenpop/pop-pipeline.js';
 import { summarize } from './sentiment/index.js';
 import { createAgentRepo, type AgentRepo } from './routing/agent-repo.js';
 import type { CallBridge } from './routing/call-bridge.js';
+import { createAgentStateStore } from './routing/agent-state-store.js';
 import { createPresence, type Presence } from './routing/presence.js';
 import { createQueueStore } from './routing/queue-store.js';
 import { createRoutingService, type RoutingOptions, type RoutingService } from './routing/routing-service.js';
@@ -109,7 +110,8 @@ export function buildApp(deps: AppDeps): App {
   const agents = createAgentRepo(db);
   const flows = createFlowStore(db);
   const rules = createRuleStore({ db, bus });
-  const presence = createPresence({ db, bus, now });
+  const agentState = createAgentStateStore(db);
+  const presence = createPresence({ agentState, bus, now });
   const bridge =
     deps.bridge ??
     createTwilioCallBridge({
@@ -135,6 +137,7 @@ export function buildApp(deps: AppDeps): App {
     onReservation: pipeline.onReservation,
     db,
     queues,
+    agentState,
     rules,
     presence,
     bridge,
@@ -168,7 +171,7 @@ export function buildApp(deps: AppDeps): App {
     sockets: { agent: () => hub.connectionCount() },
     busHealthy: () => bus.health() === 'ok',
     now,
-    onError: (source, err) => logger.warn({ source, err: err instanceof Error ? err.message : String(err) }, 'metrics source failed'),
+    onError: (source, err) => logger.warn({ source, err }, 'metrics source failed'),
   });
   let socketsClosed: Promise<void> | undefined;
   const closeSockets = () => (socketsClosed ??= hub.close());

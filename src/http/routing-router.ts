@@ -139,7 +139,7 @@ export function routingRouter(deps: RoutingApiDeps): express.Router {
 
   r.put('/agents/:id/status', staff, async (req: Request, res: Response) => {
     const id = actingAgent(req, parseInput(ZAgentId, req.params.id, 'id'));
-    const event = await deps.presence.setStatus(id, parseInput(ZStatusChange, req.body), 'api');
+    const event = await deps.presence.setStatus(id, parseInput(ZStatusChange, req.body), 'api', { by: req.principal?.role === 'agent' ? 'agent' : 'admin' });
     void deps.routing.dispatch({ agentsChanged: true });
     res.json(event);
   });

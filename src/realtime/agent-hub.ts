@@ -119,7 +119,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
         return;
       }
       case 'wrapup_done': {
-        const ev = await deps.presence.setStatus(agentId, { status: 'available' }, 'socket', ['wrap_up']);
+        const ev = await deps.presence.setStatus(agentId, { status: 'available' }, 'socket', { cause: 'wrap_up_done' });
         if (ev.changed) void deps.routing.dispatch({ agentsChanged: true });
         send(ws, { type: 'result', for: 'wrapup_done', ok: true });
         return;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { sqlTime } from '../db/sql-time.js';
 import { AppError } from '../errors.js';
+import { Prisma } from '../generated/prisma/client.js';
 
 /** A message on an agent's softphone channel, as it goes over the socket. */
 export interface AgentMessage {
@@ -19,14 +20,45 @@ export interface AgentMessageStore {
   since(agentId: string, lastSeq: number, limit?: number): Promise<AgentMessage[]>;
   /** The pops of offers still open for this agent, so a refreshed page shows them at once. */
   openPops(agentId: string): Promise<AgentMessage[]>;
-  /** Deletes messages older than the retention window. */
-  prune(before: Date): Promise<number>;
 }
 
 /** A stored message as it goes over the socket: its payload's fields beside type, id, seq and time. */
 export function toAgentMessage(r: { id: string; seq: number; type: string; payload: unknown; createdAt: Date }): AgentMessage {
   return { ...(r.payload as Record<string, unknown>), type: r.type, id: r.id, seq: r.seq, at: r.createdAt.toISOString() };
 }
+
+/**
+ * Parts of statements that number, store or acknowledge a message, for the statements that
+ * must do so in the same commit as another table's write (the offer: make-offer.ts; the
+ * pop's ack: screenpop/pop-ack-store.ts). This file is the only writer of `AgentMessage` and
+ * of the agent's message counter (`Agent.lastSeq`).
+ */
+export const agentMessageSql = {
+  /**
+   * For the Agent UPDATE of the same statement (a row is updated once per statement): takes
+   * the agent's next number when `take`; `returning` names it in that UPDATE's RETURNING.
+   */
+  nextSeq(take: boolean): { set: Prisma.Sql; returning: Prisma.Sql } {
+    return { set: Prisma.sql`"lastSeq" = "Agent"."lastSeq" + ${take ? 1 : 0}`, returning: Prisma.sql`"Agent"."lastSeq"` };
+  },
+  /**
+   * Body of a CTE: stores the message for `agentId` numbered `seq` (expressions over `from`,
+   * e.g. the CTE that took the number) when `when`; returns "id" and "seq".
+   */
+  insert(m: { agentId: Prisma.Sql; seq: Prisma.Sql; id: string; type: string; ref: Prisma.Sql; payload: Record<string, unknown>; at: string; from: Prisma.Sql; when: boolean }): Prisma.Sql {
+    return Prisma.sql`
+      INSERT INTO "AgentMessage" ("agentId", "seq", "id", "type", "ref", "payload", "createdAt")
+      SELECT ${m.agentId}, ${m.seq}, ${m.id}, ${m.type}, ${m.ref}, ${JSON.stringify(m.payload)}::jsonb, ${m.at}::timestamp
+      FROM ${m.from} WHERE ${m.when}
+      RETURNING "id", "seq"`;
+  },
+  /** Body of a CTE: the agent's ack of a message (a repeat keeps the first time); returns its "type" and "ref". */
+  ack(agentId: string, messageId: string, at: string): Prisma.Sql {
+    return Prisma.sql`
+      UPDATE "AgentMessage" SET "ackedAt" = COALESCE("ackedAt", ${at}::timestamp)
+      WHERE "id" = ${messageId} AND "agentId" = ${agentId} RETURNING "type", "ref"`;
+  },
+};
 
 /** Agent messages in the database, so a restart or another node loses nothing. */
 export function createAgentMessageStore(deps: { db: Db; now: () => Date; retentionMs?: number }): AgentMessageStore {
@@ -37,11 +69,10 @@ export function createAgentMessageStore(deps: { db: Db; now: () => Date; retenti
       const id = randomUUID();
       // One statement: the increment is one UPDATE, so concurrent appends for one agent get
       // distinct numbers, and the message exists exactly when the number was taken.
+      const seq = agentMessageSql.nextSeq(true);
       const rows = await deps.db.$queryRaw<Array<{ seq: number }>>`
-        WITH a AS (UPDATE "Agent" SET "lastSeq" = "lastSeq" + 1 WHERE "id" = ${agentId} RETURNING "lastSeq")
-        INSERT INTO "AgentMessage" ("agentId", "seq", "id", "type", "ref", "payload", "createdAt")
-        SELECT ${agentId}, a."lastSeq", ${id}, ${type}, ${ref ?? null}, ${JSON.stringify(payload)}::jsonb, ${sqlTime(createdAt)}::timestamp FROM a
-        RETURNING "seq"`;
+        WITH a AS (UPDATE "Agent" SET ${seq.set} WHERE "id" = ${agentId} RETURNING "Agent"."id", ${seq.returning})
+        ${agentMessageSql.insert({ agentId: Prisma.sql`a."id"`, seq: Prisma.sql`a."lastSeq"`, id, type, ref: Prisma.sql`${ref ?? null}::text`, payload, at: sqlTime(createdAt), from: Prisma.sql`a`, when: true })}`;
       if (!rows[0]) throw new AppError('NOT_FOUND', `no agent ${agentId}`);
       return toAgentMessage({ id, seq: rows[0].seq, type, payload, createdAt });
     },
@@ -60,10 +91,6 @@ export function createAgentMessageStore(deps: { db: Db; now: () => Date; retenti
       if (pending.length === 0) return [];
       const rows = await deps.db.agentMessage.findMany({ where: { agentId, type: 'screen_pop', ref: { in: pending.map((p) => p.id) } }, orderBy: { seq: 'asc' } });
       return rows.map(toAgentMessage);
-    },
-
-    async prune(before) {
-      return (await deps.db.agentMessage.deleteMany({ where: { createdAt: { lt: before } } })).count;
     },
   };
 }

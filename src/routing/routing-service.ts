@@ -6,12 +6,14 @@ import type { Logger } from '../logger.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { CallBridge } from './call-bridge.js';
 import type { Presence } from './presence.js';
-import type { AgentPresence, OfferNotice, QueueEntryRecord, QueueStore, ReservationRecord } from './queue-store.js';
+import type { AgentPresence, AgentStateStore } from './agent-state-store.js';
+import type { OfferNotice } from './make-offer.js';
+import type { QueueEntryRecord, QueueStore, ReservationRecord } from './queue-store.js';
 import type { RuleStore } from './rule-store.js';
 import { decide, fillContextDefaults, requirementsAt, selectAgent, type AgentSnapshot, type Decision, type RoutingContextInput } from './rules/index.js';
 import { servesQueue, snapshotAgents } from './agent-snapshots.js';
 import { withIvrQueue } from './ivr-queue.js';
-import { PRESENCE_CHANNEL, type AgentState } from './presence.js';
+import { PRESENCE_CHANNEL } from './presence.js';
 
 export const RESERVATION_CHANNEL = 'routing.reservation';
 
@@ -65,6 +67,7 @@ export interface RoutingService {
 export function createRoutingService(deps: {
   db: Db;
   queues: QueueStore;
+  agentState: AgentStateStore;
   rules: RuleStore;
   presence: Presence;
   bridge: CallBridge;
@@ -278,7 +281,7 @@ export function createRoutingService(deps: {
       if (!released) throw new AppError('CONFLICT', `reservation is ${r.status}`);
       const entry = await deps.queues.entry(r.entryId);
       if (entry) await announce({ ...event('rejected', released.reservation, entry), agent: released.agent });
-      await deps.presence.announce(agentId, released.agent.state as AgentState, 'rejected').catch(() => {});
+      await deps.presence.announce(agentId, released.agent.state, 'rejected').catch(() => {});
       void service.dispatch({ agentsChanged: true });
     },
 
@@ -341,7 +344,7 @@ export function createRoutingService(deps: {
         const entry = released && (await deps.queues.entry(r.entryId));
         if (released && entry) await announce({ ...event('timeout', released.reservation, entry), agent: released.agent });
       }
-      const backFromWrapUp = await deps.queues.finishWrapUps(now);
+      const backFromWrapUp = await deps.agentState.finishWrapUps(now);
       let freed = 0;
       if (now.getTime() - reconciledAt >= opts.reconcileMs) {
         reconciledAt = now.getTime();
@@ -351,9 +354,10 @@ export function createRoutingService(deps: {
     },
 
     async reconcile() {
-      const result = await deps.queues.reconcile(deps.now());
+      const now = deps.now();
+      const result = { endedCalls: await deps.queues.endedInLine(100), freedAgents: await deps.agentState.freeStranded(now) };
       for (const callId of result.endedCalls) await service.callEnded(callId);
-      for (const { agentId, state } of result.freedAgents) await deps.presence.announce(agentId, state as AgentState, 'no call').catch(() => {});
+      for (const { agentId, state } of result.freedAgents) await deps.presence.announce(agentId, state, 'no call').catch(() => {});
       if (result.endedCalls.length || result.freedAgents.length) deps.logger.warn({ endedCalls: result.endedCalls.length, freedAgents: result.freedAgents }, 'reconciled calls and agents left by a lost write');
       return result;
     },

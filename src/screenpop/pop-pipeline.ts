@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/instruments.js';
 import type { AgentMessageStore } from '../realtime/agent-messages.js';
 import type { AgentHub } from '../realtime/agent-hub.js';
-import type { OfferNotice } from '../routing/queue-store.js';
+import type { OfferNotice } from '../routing/make-offer.js';
 import type { ReservationEvent } from '../routing/routing-service.js';
 import { buildScreenPop, type PopOffer } from './build-pop.js';
 import type { PopContextCache } from './pop-context.js';
