@@ -75,7 +75,10 @@ export const session = {
 
   /** @param {string} agent */
   clockOffset(agent) {
-    const n = Number(read(`softphone.clock.${agent}`));
+    const raw = read(`softphone.clock.${agent}`);
+    // Nothing stored is "unknown", not 0: a 0 would win over every later, smaller reading and
+    // a laptop clock ahead of the server's would show each new offer as already expired.
+    const n = raw === null || raw.trim() === '' ? NaN : Number(raw);
     return Number.isFinite(n) ? n : undefined;
   },
   /** @param {string} agent @param {number} ms */
