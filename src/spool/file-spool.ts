@@ -68,6 +68,7 @@ export function openFileSpool(dir: string, opts: { maxBytes?: number; onChange?:
     }
   }
   const fd = openSync(logPath, 'a');
+  let closed = false;
   let size = pending.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
   // Appends, truncation and the applied marker are serialised: a truncate between a write
   // and its fsync would lose a record that was already acknowledged.
@@ -133,6 +134,9 @@ export function openFileSpool(dir: string, opts: { maxBytes?: number; onChange?:
     depth: () => pending.length,
     bytes: () => size,
     close() {
+      // Twice is harmless (a server shut down by both its close() and the signal handler).
+      if (closed) return;
+      closed = true;
       closeSync(fd);
     },
   };
