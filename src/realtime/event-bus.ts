@@ -121,7 +121,7 @@ export function createRedisBus(url: string, logger: Logger, opts: RedisBusOption
   const failFast = { enableOfflineQueue: false, commandTimeout, lazyConnect: false } as const;
   const pub = new Redis(url, { ...failFast, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false });
   const sub = new Redis(url, { ...failFast, maxRetriesPerRequest: 0, autoResubscribe: false });
-  const local = localFanOut((channel, err) => logger.error({ channel, err: err instanceof Error ? err.message : String(err) }, 'bus subscriber failed'));
+  const local = localFanOut((channel, err) => logger.error({ channel, err }, 'bus subscriber failed'));
   const counts = new Map<string, number>();
   let failed = 0;
   let closing = false;
@@ -151,7 +151,7 @@ export function createRedisBus(url: string, logger: Logger, opts: RedisBusOption
       // ioredis reports every failed reconnect attempt; one line per distinct error is enough.
       if (lastError.get(c) === err.message) return;
       lastError.set(c, err.message);
-      logger.warn({ connection: name, err: err.message }, 'redis bus connection error');
+      logger.warn({ connection: name, err }, 'redis bus connection error');
     });
     c.on('ready', () => {
       lastError.delete(c);
@@ -163,7 +163,7 @@ export function createRedisBus(url: string, logger: Logger, opts: RedisBusOption
 
   const subscribeOnRedis = (channels: string[]) => {
     if (channels.length === 0 || sub.status !== 'ready') return;
-    sub.subscribe(...channels).catch((err: Error) => logger.warn({ err: err.message }, 'redis bus subscribe failed'));
+    sub.subscribe(...channels).catch((err: Error) => logger.warn({ err }, 'redis bus subscribe failed'));
   };
   sub.on('ready', () => subscribeOnRedis([...counts.keys()]));
   sub.on('message', (channel: string, raw: string) => {
@@ -222,7 +222,7 @@ export function createRedisBus(url: string, logger: Logger, opts: RedisBusOption
           failed += 1;
           probe.pub.ok = false;
           // The channel name only: messages carry callers' and agents' details.
-          logger.debug({ channel, err: err.message }, 'bus message not delivered to other nodes');
+          logger.debug({ channel, err }, 'bus message not delivered to other nodes');
           report(`publish failed: ${err.message}`);
         },
       );
