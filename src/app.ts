@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { createTokenVerifier } from './auth/tokens.js';
+import { createCallEventStore } from './calls/call-events.js';
 import { createCallRepo } from './calls/call-repo.js';
 import { createCallerMemo } from './calls/caller-memo.js';
 import { createCallService, type CallService } from './calls/call-service.js';
@@ -26,6 +27,7 @@ import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
 import type { FrameLimits } from './realtime/frame-limiter.js';
 import { createPopContextCache } from './screenpop/pop-context.js';
 import { openFileSpool } from './spool/file-spool.js';
+import { createPopAckStore } from './screenpop/pop-ack-store.js';
 import { createPopPipeline } from './screenpop/pop-pipeline.js';
 import { summarize } from './sentiment/index.js';
 import { createAgentRepo, type AgentRepo } from './routing/agent-repo.js';
@@ -122,8 +124,10 @@ export function buildApp(deps: AppDeps): App {
   const messages = createAgentMessageStore({ db, now });
   const popContext = createPopContextCache({ db, customers });
   const pipeline = createPopPipeline({
-    db,
     messages,
+    callEvents: createCallEventStore(db),
+    acks: createPopAckStore(db),
+    agentState,
     hub: { deliver: (agentId, message) => deliverToAgent(bus, agentId, message) },
     context: popContext,
     summarize,
