@@ -167,3 +167,33 @@ describe('PostgreSQL hangs (connections open, no answers)', () => {
     expect((await db().agent.findMany({ select: { state: true } })).map((a) => a.state)).toEqual(['available', 'available']);
   });
 });
+
+describe('PostgreSQL answers slowly (200 ms each way)', () => {
+  it('answers callers within the budget, and what the slow store took late is still one call and one timeline entry each', async () => {
+    await reset();
+    const slowCaller = caller('+966550000021');
+    const atPrompt = await atAccountPrompt('+966550000022');
+    proxy.slow(200);
+    const voice = await timed(() => postTwilio(built.app, '/webhooks/twilio/voice', slowCaller));
+    const gather = await timed(() => postTwilio(built.app, '/webhooks/twilio/gather?seq=3', { ...atPrompt, Digits: '12345678' }));
+    for (const a of [voice, gather]) {
+      expect(a.result.status).toBe(200);
+      expect(a.ms).toBeLessThan(1500);
+    }
+    await recover();
+    await sleep(300);
+    await built.services.calls.kept.drained();
+    await built.services.routing.dispatch({ agentsChanged: true });
+    for (const p of [slowCaller, atPrompt]) {
+      const call = await callOf(p);
+      expect(call).not.toBeNull();
+      expect(await timelineEntries(p)).toBe(1);
+      expect(await db().queueEntry.count({ where: { callId: call!.id } })).toBeLessThanOrEqual(1);
+    }
+    // The caller who keyed their account is in line (for billing, or in the fallback queue if that answer was late), and offered.
+    const waiting = await callOf(atPrompt);
+    expect(waiting!.status).toBe('queued');
+    expect(await db().reservation.count({ where: { status: 'pending', entry: { callId: waiting!.id } } })).toBe(1);
+  });
+});
+
