@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { createCustomerRepo, type CustomerRepo } from './crm/customer-repo.js';
 import { createCallerLookup } from './crm/lookup.js';
 import type { Db } from './db/client.js';
+import { createDbHealthRepo } from './db/db-health-repo.js';
 import { apiRouter } from './http/api-router.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { healthRouter } from './http/health-router.js';
@@ -26,6 +27,7 @@ import { createAgentHub, deliverToAgent } from './realtime/agent-hub.js';
 import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
 import type { FrameLimits } from './realtime/frame-limiter.js';
 import { createPopContextCache } from './screenpop/pop-context.js';
+import { createPopContextRepo } from './screenpop/pop-context-repo.js';
 import { openFileSpool } from './spool/file-spool.js';
 import { createPopAckStore } from './screenpop/pop-ack-store.js';
 import { createPopPipeline } from './screenpop/pop-pipeline.js';
@@ -37,6 +39,7 @@ import { createPresence, type Presence } from './routing/presence.js';
 import { createQueueStore } from './routing/queue-store.js';
 import { createRoutingService, type RoutingOptions, type RoutingService } from './routing/routing-service.js';
 import { createRuleStore, type RuleStore } from './routing/rule-store.js';
+import { simulateRouting } from './routing/simulate.js';
 import { createInteractionRepo, type InteractionRepo } from './timeline/interaction-repo.js';
 import { createTwilioCallBridge, createTwilioRest } from '../webhooks/twilio/call-control.js';
 import { twilioWebhooks } from '../webhooks/twilio/router.js';
@@ -122,7 +125,7 @@ export function buildApp(deps: AppDeps): App {
       statusCallbackUrl: `${config.publicBaseUrl}/webhooks/twilio/status`,
     });
   const messages = createAgentMessageStore({ db, now });
-  const popContext = createPopContextCache({ db, customers });
+  const popContext = createPopContextCache({ reads: createPopContextRepo(db), customers });
   const pipeline = createPopPipeline({
     messages,
     callEvents: createCallEventStore(db),
@@ -139,8 +142,8 @@ export function buildApp(deps: AppDeps): App {
   const routing = createRoutingService({
     noticeFor: pipeline.noticeFor,
     onReservation: pipeline.onReservation,
-    db,
     queues,
+    agents,
     agentState,
     rules,
     presence,
@@ -169,7 +172,7 @@ export function buildApp(deps: AppDeps): App {
   });
   keptDepth = () => calls.kept.depth();
   const tokens = createTokenVerifier(config.jwt);
-  const hub = createAgentHub({ tokens, db, messages, routing, presence, bus, logger, acknowledge: pipeline.acknowledge, frameLimits: deps.frameLimits });
+  const hub = createAgentHub({ tokens, agents, messages, routing, presence, bus, logger, acknowledge: pipeline.acknowledge, frameLimits: deps.frameLimits });
   metrics.observe({
     queueStats: () => queues.queueStats(),
     sockets: { agent: () => hub.connectionCount() },
@@ -184,14 +187,15 @@ export function buildApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
-  app.use(healthRouter({ db, isDraining: () => draining, bus }));
+  app.use(healthRouter({ database: createDbHealthRepo(db), isDraining: () => draining, bus }));
   app.use(metricsRouter({ registry: metrics.registry, token: config.metricsToken }));
   app.use('/webhooks', webhookTimer(metrics.webhookDuration));
   app.use('/webhooks/twilio', twilioWebhooks({ calls, countFallback: metrics.countFallback, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
   app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows }));
-  app.use('/api', routingRouter({ tokens, db, rules, routing, presence, now }));
+  const simulate = (input: Parameters<typeof simulateRouting>[1]) => simulateRouting({ rules, agentState, agents, now }, input);
+  app.use('/api', routingRouter({ tokens, rules, queues, simulate, routing, presence, now }));
   app.use(notFound);
   app.use(errorHandler(logger));
 

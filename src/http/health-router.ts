@@ -1,5 +1,5 @@
 import express from 'express';
-import type { Db } from '../db/client.js';
+import type { DbHealthRepo } from '../db/db-health-repo.js';
 import type { EventBus } from '../realtime/event-bus.js';
 
 /**
@@ -11,7 +11,7 @@ import type { EventBus } from '../realtime/event-bus.js';
  * a 503 would take all of them out of the load balancer at once — a total outage caused by
  * the one part that is optional for a single node.
  */
-export function healthRouter(deps: { db: Db; isDraining: () => boolean; bus?: Pick<EventBus, 'health'> }): express.Router {
+export function healthRouter(deps: { database: DbHealthRepo; isDraining: () => boolean; bus?: Pick<EventBus, 'health'> }): express.Router {
   const r = express.Router();
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -27,7 +27,7 @@ export function healthRouter(deps: { db: Db; isDraining: () => boolean; bus?: Pi
       const slow = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error('database timeout')), 1000);
       });
-      await Promise.race([deps.db.$queryRawUnsafe('SELECT 1'), slow]).finally(() => clearTimeout(timer));
+      await Promise.race([deps.database.ping(), slow]).finally(() => clearTimeout(timer));
       res.json({ status: bus === 'ok' ? 'ready' : 'degraded', database: 'ok', bus });
     } catch {
       res.status(503).json({ status: 'unavailable', database: 'unreachable', bus });

@@ -1,19 +1,23 @@
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { TokenVerifier } from '../auth/tokens.js';
-import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
 import { ZStatusChange, type Presence } from '../routing/presence.js';
+import type { QueueStore } from '../routing/queue-store.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { RuleStore } from '../routing/rule-store.js';
-import { simulateRouting } from '../routing/simulate.js';
+import type { SimulationResult } from '../routing/simulate.js';
+import type { RoutingContextInput } from '../routing/rules/index.js';
 import { requireRole } from './auth.js';
 import { parseInput } from './validate.js';
 
 export interface RoutingApiDeps {
   tokens: TokenVerifier;
-  db: Db;
   rules: RuleStore;
+  /** Callers waiting per queue. */
+  queues: Pick<QueueStore, 'queueStats'>;
+  /** What would happen to a call now (routing/simulate.ts, bound to its stores). */
+  simulate: (input: { context: RoutingContextInput; draft?: unknown }) => Promise<SimulationResult>;
   routing: RoutingService;
   presence: Presence;
   now: () => Date;
@@ -108,7 +112,7 @@ export function routingRouter(deps: RoutingApiDeps): express.Router {
 
   r.post('/routing/simulate', readers, async (req: Request, res: Response) => {
     const body = parseInput(ZSimulate, req.body);
-    const result = await simulateRouting(deps, { context: { call: body.call, customer: body.customer, ivr: body.ivr } as never, draft: body.rules });
+    const result = await deps.simulate({ context: { call: body.call, customer: body.customer, ivr: body.ivr } as never, draft: body.rules });
     if (!result.ok) {
       res.status(422).json({ valid: false, errors: result.errors });
       return;
@@ -124,16 +128,15 @@ export function routingRouter(deps: RoutingApiDeps): express.Router {
   });
 
   r.get('/routing/queues', staff, async (_req: Request, res: Response) => {
-    const [queues, waiting] = await Promise.all([
-      deps.db.routingQueue.findMany({ orderBy: { name: 'asc' } }),
-      deps.db.queueEntry.groupBy({ by: ['queue'], where: { status: { in: ['waiting', 'offered'] } }, _count: { _all: true }, _min: { enqueuedAt: true } }),
-    ]);
+    const stats = await deps.queues.queueStats();
     const now = deps.now().getTime();
     res.json({
-      items: queues.map((q) => {
-        const w = waiting.find((x) => x.queue === q.name);
-        return { name: q.name, displayName: q.displayName, waiting: w?._count._all ?? 0, longestWaitSeconds: w?._min.enqueuedAt ? Math.floor((now - w._min.enqueuedAt.getTime()) / 1000) : 0 };
-      }),
+      // Registered queues only: a queue calls wait in without being registered has no display name.
+      items: stats.flatMap((q) =>
+        q.displayName === undefined
+          ? []
+          : [{ name: q.queue, displayName: q.displayName, waiting: q.depth, longestWaitSeconds: q.oldestEnqueuedAt ? Math.floor((now - q.oldestEnqueuedAt.getTime()) / 1000) : 0 }],
+      ),
     });
   });
 

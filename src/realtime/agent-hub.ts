@@ -2,9 +2,9 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal, TokenVerifier } from '../auth/tokens.js';
-import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { AgentRepo, SoftphoneProfile } from '../routing/agent-repo.js';
 import type { Presence } from '../routing/presence.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { AgentMessageStore } from './agent-messages.js';
@@ -42,7 +42,8 @@ export interface AgentHub {
 
 export interface AgentHubDeps {
   tokens: TokenVerifier;
-  db: Db;
+  /** Admits and greets an agent's softphone. */
+  agents: Pick<AgentRepo, 'softphoneProfile'>;
   messages: AgentMessageStore;
   routing: RoutingService;
   presence: Presence;
@@ -62,9 +63,6 @@ function tokenOf(req: http.IncomingMessage): string | undefined {
   if (i >= 0 && protocols[i + 1]) return protocols[i + 1];
   return new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined;
 }
-
-const PROFILE = { id: true, name: true, languages: true, state: true, stateReason: true, lastSeq: true } as const;
-type AgentProfile = { id: string; name: string; languages: string[]; state: string; stateReason: string | null; lastSeq: number };
 
 function refuse(socket: Duplex, status: 401 | 403, message: string): void {
   const body = JSON.stringify({ error: { code: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message } });
@@ -150,7 +148,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
     });
   }
 
-  async function onConnection(ws: WebSocket, agent: AgentProfile): Promise<void> {
+  async function onConnection(ws: WebSocket, agent: SoftphoneProfile): Promise<void> {
     const agentId = agent.id;
     let set = sockets.get(agentId);
     if (!set) sockets.set(agentId, (set = new Set()));
@@ -217,7 +215,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
           }
           if (principal.role !== 'agent') return refuse(socket, 403, 'only agents have a softphone');
           // The same read admits the agent and greets them.
-          const agent = await deps.db.agent.findUnique({ where: { id: principal.sub }, select: PROFILE }).catch(() => null);
+          const agent = await deps.agents.softphoneProfile(principal.sub).catch(() => undefined);
           if (!agent) return refuse(socket, 403, `no agent '${principal.sub}'`);
           wss.handleUpgrade(req, socket, head, (ws) => {
             onConnection(ws, agent).catch((err: unknown) => {

@@ -21,10 +21,22 @@ export interface Agent extends TAgentInput {
   updatedAt: string;
 }
 
+/** What the softphone is greeted with: who the agent is, their state, and their last message number. */
+export interface SoftphoneProfile {
+  id: string;
+  name: string;
+  languages: string[];
+  state: string;
+  stateReason: string | null;
+  lastSeq: number;
+}
+
 export interface AgentRepo {
   upsert(id: string, input: TAgentInputLoose): Promise<{ agent: Agent; created: boolean }>;
   get(id: string): Promise<Agent | undefined>;
   list(): Promise<Agent[]>;
+  /** One read that both admits an agent's softphone and greets it. */
+  softphoneProfile(id: string): Promise<SoftphoneProfile | undefined>;
 }
 
 type Row = Awaited<ReturnType<Db['agent']['findUniqueOrThrow']>>;
@@ -44,7 +56,10 @@ function toAgent(row: Row): Agent {
   };
 }
 
-/** Agent profiles (skills, languages, softphone identities). Presence lives elsewhere. */
+/**
+ * Agent profiles (skills, languages, queues, softphone identities): the only writer of those
+ * columns. State is agent-state-store.ts's, the message counter agent-messages.ts's.
+ */
 export function createAgentRepo(db: Db): AgentRepo {
   return {
     async upsert(id, loose) {
@@ -69,6 +84,10 @@ export function createAgentRepo(db: Db): AgentRepo {
     },
     async list() {
       return (await db.agent.findMany({ orderBy: { id: 'asc' } })).map(toAgent);
+    },
+    async softphoneProfile(id) {
+      const row = await db.agent.findUnique({ where: { id }, select: { id: true, name: true, languages: true, state: true, stateReason: true, lastSeq: true } });
+      return row ?? undefined;
     },
   };
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/client.js';
 import type { AgentMessage } from '../realtime/agent-messages.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -11,7 +10,8 @@ import type { OfferNotice } from './make-offer.js';
 import type { QueueEntryRecord, QueueStore, ReservationRecord } from './queue-store.js';
 import type { RuleStore } from './rule-store.js';
 import { decide, fillContextDefaults, requirementsAt, selectAgent, type AgentSnapshot, type Decision, type RoutingContextInput } from './rules/index.js';
-import { servesQueue, snapshotAgents } from './agent-snapshots.js';
+import { servesQueue } from './agent-snapshots.js';
+import type { AgentRepo } from './agent-repo.js';
 import { withIvrQueue } from './ivr-queue.js';
 import { PRESENCE_CHANNEL } from './presence.js';
 
@@ -65,8 +65,8 @@ export interface RoutingService {
 }
 
 export function createRoutingService(deps: {
-  db: Db;
   queues: QueueStore;
+  agents: Pick<AgentRepo, 'get'>;
   agentState: AgentStateStore;
   rules: RuleStore;
   presence: Presence;
@@ -104,7 +104,7 @@ export function createRoutingService(deps: {
   const unsubscribe = deps.bus.subscribe(PRESENCE_CHANNEL, forgetAgents);
   async function readAgents(at: number): Promise<void> {
     offeredDuringRefresh.clear();
-    const agents = await snapshotAgents(deps.db);
+    const agents = await deps.agentState.free();
     free = { readAt: at, agents: agents.filter((a) => !offeredDuringRefresh.has(a.id)) };
   }
   async function freeAgents(now: Date) {
@@ -252,16 +252,18 @@ export function createRoutingService(deps: {
         if (r.agentId !== agentId) throw new AppError('FORBIDDEN', 'this reservation was offered to another agent');
         throw new AppError('CONFLICT', `reservation is ${r.status === 'pending' ? 'expired' : r.status}`);
       }
-      const { entry, reservation } = result;
+      const { entry, reservation, providerCallId } = result;
       forgetAgents();
       await announce({ ...event('accepted', reservation, entry), agent: result.agent });
-      const agent = await deps.db.agent.findUniqueOrThrow({ where: { id: agentId } });
+      const profile = await deps.agents.get(agentId);
+      if (!profile) throw new AppError('NOT_FOUND', `no agent '${agentId}'`);
+      const agent = { id: profile.id, twilioIdentity: profile.twilioIdentity ?? null };
       try {
         if (entry.kind === 'callback' && entry.callbackNumber) {
           await deps.bridge.callBack(entry.callbackNumber, agent, entry.language, entry.callId);
         } else {
-          const call = await deps.db.call.findUniqueOrThrow({ where: { id: entry.callId } });
-          await deps.bridge.connectToAgent({ providerCallId: call.providerCallId, language: entry.language }, agent);
+          if (!providerCallId) throw new Error(`call ${entry.callId} not found`);
+          await deps.bridge.connectToAgent({ providerCallId, language: entry.language }, agent);
         }
       } catch (err) {
         // The caller stays in line and is offered again; the agent is free for the next one.

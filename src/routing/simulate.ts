@@ -1,6 +1,7 @@
-import type { Db } from '../db/client.js';
+import type { AgentRepo } from './agent-repo.js';
+import type { AgentStateStore } from './agent-state-store.js';
 import type { RuleStore } from './rule-store.js';
-import { servesQueue, snapshotAgents } from './agent-snapshots.js';
+import { servesQueue } from './agent-snapshots.js';
 import { withIvrQueue } from './ivr-queue.js';
 import { compileRuleSet, decide, explainIneligible, fillContextDefaults, requirementsAt, selectAgent, validateRuleSet, type RoutingContextInput, type RuleSetError } from './rules/index.js';
 
@@ -23,7 +24,9 @@ export type SimulationResult =
  * What would happen to this call now, and at each escalation step, against the live rules
  * or a draft that has not been published. Reads presence; changes nothing.
  */
-export async function simulateRouting(deps: { db: Db; rules: RuleStore; now: () => Date }, input: { context: RoutingContextInput; draft?: unknown }): Promise<SimulationResult> {
+export async function simulateRouting(
+  deps: { rules: RuleStore; agentState: Pick<AgentStateStore, 'free'>; agents: Pick<AgentRepo, 'list'>; now: () => Date },
+  input: { context: RoutingContextInput; draft?: unknown }): Promise<SimulationResult> {
   let compiled = await deps.rules.active();
   if (input.draft !== undefined) {
     const checked = validateRuleSet(input.draft, await deps.rules.knownNames());
@@ -32,8 +35,8 @@ export async function simulateRouting(deps: { db: Db; rules: RuleStore; now: () 
   }
   const ctx = fillContextDefaults(input.context);
   const decision = withIvrQueue(decide(compiled, ctx, deps.now()), ctx);
-  const agents = await snapshotAgents(deps.db);
-  const names = new Map((await deps.db.agent.findMany({ select: { id: true, name: true } })).map((a) => [a.id, a.name]));
+  const agents = await deps.agentState.free();
+  const names = new Map((await deps.agents.list()).map((a) => [a.id, a.name]));
   const at = (afterSeconds: number): SimulationStep => {
     const req = requirementsAt(decision, afterSeconds);
     const request = { skills: req.skills, language: ctx.call.language || undefined, preferAgentId: decision.preferLastAgent?.agentId };

@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import { RECENT_INTERACTIONS, type CustomerRepo, type RecentInteraction } from '../crm/customer-repo.js';
+import type { CustomerRepo, RecentInteraction } from '../crm/customer-repo.js';
 import type { LookupResult } from '../crm/lookup.js';
 import type { Customer } from '../crm/schemas.js';
-import type { Db } from '../db/client.js';
+import type { PopContextRepo } from './pop-context-repo.js';
 
 export interface PopContext {
   call: { provider: string; from: string };
@@ -22,17 +22,9 @@ export interface PopContextCache {
  * The reads a pop needs, started when the call arrives so that nothing waits on them
  * when an agent is offered the call. Per node and bounded; a miss just reads again.
  */
-export function createPopContextCache(deps: { db: Db; customers: CustomerRepo; ttlMs?: number; max?: number }): PopContextCache {
+export function createPopContextCache(deps: { reads: PopContextRepo; customers: CustomerRepo; ttlMs?: number; max?: number }): PopContextCache {
   const entries = new LRUCache<string, Promise<PopContext>>({ max: deps.max ?? 10_000, ttl: deps.ttlMs ?? 15 * 60_000 });
-
-  async function history(callId: string, customerId: string) {
-    return deps.db.interaction.findMany({
-      where: { customerId, OR: [{ callId: null }, { callId: { not: callId } }] },
-      orderBy: [{ at: 'desc' }, { id: 'desc' }],
-      take: RECENT_INTERACTIONS,
-      select: { channel: true, type: true, at: true, summary: true, sentimentLabel: true, sentimentScore: true, callId: true },
-    });
-  }
+  const history = (callId: string, customerId: string) => deps.reads.history(customerId, callId);
 
   async function prefetched(call: PopContext['call'], callId: string, caller: LookupResult): Promise<PopContext> {
     if (caller.status !== 'found') return { call, history: [] };
@@ -40,8 +32,8 @@ export function createPopContextCache(deps: { db: Db; customers: CustomerRepo; t
   }
 
   async function load(callId: string): Promise<PopContext> {
-    const row = await deps.db.call.findUniqueOrThrow({ where: { id: callId }, select: { provider: true, fromE164: true, fromRaw: true, customerId: true } });
-    const call = { provider: row.provider, from: row.fromE164 ?? row.fromRaw };
+    const row = await deps.reads.call(callId);
+    const call = { provider: row.provider, from: row.from };
     if (!row.customerId) return { call, history: [] };
     const [customer, rows] = await Promise.all([deps.customers.get(row.customerId), history(callId, row.customerId)]);
     return { call, customer, history: rows };

@@ -1,6 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDbHealthRepo } from '../../src/db/db-health-repo.js';
 import { healthRouter } from '../../src/http/health-router.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -26,7 +27,7 @@ describe('health endpoints', () => {
   });
 
   it('stays ready (200) with a degraded event bus, and says so: the node still serves its callers and agents', async () => {
-    const app = express().use(healthRouter({ db: t.db.prisma, isDraining: () => false, bus: { health: () => 'degraded' } }));
+    const app = express().use(healthRouter({ database: createDbHealthRepo(t.db.prisma), isDraining: () => false, bus: { health: () => 'degraded' } }));
     const res = await request(app).get('/readyz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'degraded', database: 'ok', bus: 'degraded' });
