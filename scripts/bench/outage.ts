@@ -1,6 +1,6 @@
 /**
  * npm run bench:outage [-- --rate 20 --duration 60 --outage-at 25 --outage-for 10 --fault drop
- *                         --agents 5 --warmup 5 --hangup-in-ivr 0.15 --settle 2 --no-baseline]
+ *                         --agents 5 --warmup 5 --hangup-in-ivr 0.15 --settle 2 --no-baseline --dump FILE]
  *
  * Calls through a PostgreSQL outage: `rate` new calls per second for `duration` s, each the
  * voice webhook, the IVR's gathers a few hundred ms apart and a `completed` status callback a
@@ -20,7 +20,7 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os, { cpus } from 'node:os';
@@ -49,6 +49,8 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '2' },
     'drain-timeout': { type: 'string', default: '120' },
     'no-baseline': { type: 'boolean', default: false },
+    /** Writes each run's calls and requests to <dump>.<run>.json for a closer look. */
+    dump: { type: 'string' },
   },
 });
 const rate = Number(args.rate);
@@ -85,6 +87,8 @@ interface RunReport {
   p50: number;
   p99: number;
   max: number;
+  /** By webhook: callers being answered (voice, gather) and status callbacks. */
+  byHook: Record<'callers' | 'status', { requests: number; answeredInTime: number; max: number }>;
   /** The same, for requests due while the database was away (outage run only). */
   window?: { requests: number; answeredInTime: number; p99: number; max: number };
   non2xx: number;
@@ -101,6 +105,11 @@ interface RunReport {
   callRows: number;
   callsPlaced: number;
   pendingForEnded: number;
+  queuedCalls: number;
+  offeredCalls: number;
+  firstOfferWait: { p50: number; max: number };
+  /** Offers made at each second of the run. */
+  offersBySecond: number[];
   offeredAfterHangUp: number;
   leftInLine: number;
   agentStates: Record<string, number>;
@@ -154,7 +163,7 @@ async function placeCalls(port: number, durationS: number, onStart: () => void):
 }
 
 /** Reads, straight from PostgreSQL (not through the proxy), what became of each call. */
-async function inspect(client: pg.Pool, calls: CallResult[], callsPlaced: number) {
+async function inspect(client: pg.Pool, calls: CallResult[], callsPlaced: number, runStartWall: number) {
   const sids = calls.map((c) => c.callSid);
   const rows = (await client.query<{ id: string; providerCallId: string; status: string; endStatus: string | null; durationSeconds: number | null; endedAt: Date | null }>(
     `SELECT "id", "providerCallId", "status", "endStatus", "durationSeconds", "endedAt" FROM "Call" WHERE "provider" = 'twilio' AND "providerCallId" = ANY($1::text[])`,
@@ -197,6 +206,20 @@ async function inspect(client: pg.Pool, calls: CallResult[], callsPlaced: number
     'QueueEntry per call': await count(`SELECT count(*) AS n FROM (SELECT 1 FROM "QueueEntry" GROUP BY "callId" HAVING count(*) > 1) x`),
   };
   const offers = `FROM "Reservation" r JOIN "QueueEntry" q ON q."id" = r."entryId" JOIN "Call" c ON c."id" = q."callId"`;
+  // Callers who reached a queue, and how long they waited for their first offer (if any).
+  const queued = (await client.query<{ waitMs: number | null }>(
+    `SELECT (SELECT extract(epoch FROM min(r."createdAt") - q."enqueuedAt") * 1000 FROM "Reservation" r WHERE r."entryId" = q."id")::float8 AS "waitMs"
+       FROM "QueueEntry" q JOIN "Call" c ON c."id" = q."callId" WHERE c."providerCallId" = ANY($1::text[])`,
+    [sids],
+  )).rows;
+  const waits = queued.flatMap((q) => (q.waitMs === null ? [] : [q.waitMs])).sort((a, b) => a - b);
+  const offersBySecond: number[] = [];
+  for (const row of (await client.query<{ s: number; n: string }>(
+    `SELECT floor((extract(epoch FROM "createdAt") * 1000 - $1) / 1000)::int AS s, count(*) AS n FROM "Reservation" GROUP BY 1 ORDER BY 1`,
+    [runStartWall],
+  )).rows) {
+    if (row.s >= 0) offersBySecond[row.s] = Number(row.n);
+  }
   const agentStates: Record<string, number> = {};
   for (const a of (await client.query<{ state: string; n: string }>(`SELECT "state", count(*) AS n FROM "Agent" GROUP BY "state"`)).rows) agentStates[a.state] = Number(a.n);
   return {
@@ -206,6 +229,10 @@ async function inspect(client: pg.Pool, calls: CallResult[], callsPlaced: number
     doubled,
     callRows: await count(`SELECT count(*) AS n FROM "Call"`),
     callsPlaced,
+    queuedCalls: queued.length,
+    offeredCalls: waits.length,
+    firstOfferWait: { p50: percentile(waits, 50), max: waits.at(-1) ?? NaN },
+    offersBySecond: [...offersBySecond].map((n) => n ?? 0),
     pendingForEnded: await count(`SELECT count(*) AS n ${offers} WHERE r."status" = 'pending' AND c."endedAt" IS NOT NULL`),
     // An offer made well after the caller's end reached us (the end can race an offer by a few ms).
     offeredAfterHangUp: await count(`SELECT count(*) AS n ${offers} WHERE r."createdAt" > c."endedAt" + interval '1 second'`),
@@ -283,6 +310,7 @@ async function run(outage: boolean): Promise<RunReport> {
     let spoolBusyMs = 0;
     const spoolBySecond: number[] = [];
     let runStart = performance.now();
+    let runStartWall = Date.now();
     const sampler = setInterval(() => {
       const depth = app.services.calls.kept.depth();
       spoolPeakRecords = Math.max(spoolPeakRecords, depth);
@@ -298,6 +326,7 @@ async function run(outage: boolean): Promise<RunReport> {
     console.log(`[${label}] ${rate} calls/s for ${durationS} s`);
     const placed = await placeCalls(port, durationS, () => {
       runStart = performance.now();
+      runStartWall = Date.now();
       if (!outage) return;
       timers.push(
         setTimeout(() => {
@@ -323,7 +352,10 @@ async function run(outage: boolean): Promise<RunReport> {
     const sorted = reqs.map((r) => r.ms).sort((a, b) => a - b);
     const inWindow = reqs.filter((r) => r.dueAt >= outageAtS * 1000 && r.dueAt < (outageAtS + outageForS) * 1000);
     const windowSorted = inWindow.map((r) => r.ms).sort((a, b) => a - b);
-    const checked = await inspect(reader, placed.calls, placed.calls.length + Number(warmCalls));
+    const inTime = (r: RequestResult) => r.status >= 200 && r.status < 300 && r.ms <= ANSWER_TARGET_MS;
+    const hookStats = (rs: RequestResult[]) => ({ requests: rs.length, answeredInTime: rs.filter(inTime).length, max: Math.max(0, ...rs.map((r) => r.ms)) });
+    const checked = await inspect(reader, placed.calls, placed.calls.length + Number(warmCalls), runStartWall);
+    if (args.dump) writeFileSync(`${args.dump}.${outage ? 'outage' : 'baseline'}.json`, JSON.stringify({ calls: placed.calls, requests: reqs }));
     const deadPath = path.join(spoolDir, 'dead.jsonl');
     const setAside = existsSync(deadPath) ? readFileSync(deadPath, 'utf8').split('\n').filter(Boolean).length : 0;
     return {
@@ -331,12 +363,13 @@ async function run(outage: boolean): Promise<RunReport> {
       outage,
       calls: placed.calls.length,
       requests: reqs.length,
-      answeredInTime: reqs.filter((r) => r.status >= 200 && r.status < 300 && r.ms <= ANSWER_TARGET_MS).length,
+      answeredInTime: reqs.filter(inTime).length,
+      byHook: { callers: hookStats(reqs.filter((r) => r.hook !== 'status')), status: hookStats(reqs.filter((r) => r.hook === 'status')) },
       p50: percentile(sorted, 50),
       p99: percentile(sorted, 99),
       max: sorted.at(-1) ?? NaN,
       window: outage
-        ? { requests: inWindow.length, answeredInTime: inWindow.filter((r) => r.status >= 200 && r.status < 300 && r.ms <= ANSWER_TARGET_MS).length, p99: percentile(windowSorted, 99), max: windowSorted.at(-1) ?? NaN }
+        ? { requests: inWindow.length, answeredInTime: inWindow.filter(inTime).length, p99: percentile(windowSorted, 99), max: windowSorted.at(-1) ?? NaN }
         : undefined,
       non2xx: reqs.filter((r) => r.status !== 0 && (r.status < 200 || r.status >= 300)).length,
       failed: reqs.filter((r) => r.status === 0).length,
@@ -378,6 +411,8 @@ function printReport(reports: RunReport[]): void {
     ['calls placed', (r) => r.calls.toLocaleString('en-US')],
     ['webhooks answered ≤ 1 s (2xx)', (r) => pct(r.answeredInTime, r.requests)],
     ['webhook p50 / p99 / max ms', (r) => `${ms(r.p50)} / ${ms(r.p99)} / ${ms(r.max)}`],
+    ['  voice + gather ≤ 1 s; max ms', (r) => `${pct(r.byHook.callers.answeredInTime, r.byHook.callers.requests)}; ${ms(r.byHook.callers.max)}`],
+    ['  status callbacks ≤ 1 s; max ms', (r) => `${pct(r.byHook.status.answeredInTime, r.byHook.status.requests)}; ${ms(r.byHook.status.max)}`],
     ['  due during the outage: ≤ 1 s', (r) => (r.window ? pct(r.window.answeredInTime, r.window.requests) : '—')],
     ['  due during the outage: p99 / max ms', (r) => (r.window ? `${ms(r.window.p99)} / ${ms(r.window.max)}` : '—')],
     ['webhook non-2xx / no answer', (r) => `${r.non2xx} / ${r.failed}`],
@@ -390,6 +425,8 @@ function printReport(reports: RunReport[]): void {
     ['calls with an answered step not recorded', (r) => r.stepsMissing.toLocaleString('en-US')],
     ['doubled rows', (r) => list(r.doubled)],
     ['Call rows / calls placed (incl. warm-up)', (r) => `${r.callRows} / ${r.callsPlaced}`],
+    ['queued callers offered to an agent', (r) => pct(r.offeredCalls, r.queuedCalls)],
+    ['  wait for the first offer p50 / max ms', (r) => `${ms(r.firstOfferWait.p50)} / ${ms(r.firstOfferWait.max)}`],
     ['pending offers for ended calls', (r) => String(r.pendingForEnded)],
     ['offers made > 1 s after the hang-up', (r) => String(r.offeredAfterHangUp)],
     ['ended callers still in line', (r) => String(r.leftInLine)],
@@ -406,13 +443,21 @@ function printReport(reports: RunReport[]): void {
   console.log(`${'-'.repeat(width)}-+-${colW.map((w) => '-'.repeat(w)).join('-+-')}`);
   for (const [k, f] of rows) console.log(line(k, reports.map(f)));
 
-  for (const r of reports) console.log(`\nspool depth by second, ${r.label}:\n  ${r.spoolBySecond.join(' ')}`);
+  for (const r of reports) {
+    console.log(`\n${r.label}, by second of the run:`);
+    console.log(`  spool depth: ${r.spoolBySecond.join(' ')}`);
+    console.log(`  offers made: ${r.offersBySecond.join(' ')}`);
+  }
   console.log('\nTargets:');
   for (const r of reports) {
     const nothingDoubled = Object.values(r.doubled).every((n) => n === 0) && r.callRows <= r.callsPlaced;
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
     console.log(`  ${r.label}:`);
-    console.log(`    every caller answered within 1 s: ${verdict(r.answeredInTime === r.requests)} (${r.requests - r.answeredInTime} of ${r.requests} webhooks over 1 s or not 2xx)`);
+    const late = (h: { requests: number; answeredInTime: number }) => h.requests - h.answeredInTime;
+    console.log(
+      `    every caller answered within 1 s: ${verdict(r.answeredInTime === r.requests)} (${r.requests - r.answeredInTime} of ${r.requests} webhooks over 1 s or not 2xx: ` +
+        `${late(r.byHook.callers)} voice/gather, ${late(r.byHook.status)} status callbacks)`,
+    );
     console.log(`    100 % of timelines complete:      ${verdict(r.complete === r.calls)} (${((100 * r.complete) / Math.max(1, r.calls)).toFixed(1)} %)`);
     console.log(`    nothing doubled:                  ${verdict(nothingDoubled)}`);
   }
