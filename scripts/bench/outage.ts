@@ -257,7 +257,16 @@ async function run(outage: boolean): Promise<RunReport> {
   let built: ReturnType<typeof buildApp> | undefined;
   let server: http.Server | undefined;
   try {
-    await direct.migrate({ schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
+    // The schema engine's server-wide lock gives up after 10 s: take turns with the service
+    // tests (test/helpers/test-db.ts waits on the same lock) if they run at the same time.
+    const lock = new pg.Client({ connectionString: databaseUrl });
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock(20261128)');
+      await direct.migrate({ schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
+    } finally {
+      await lock.end();
+    }
     proxied = await openDatabase({ databaseUrl: viaProxy.toString(), dataDir: '', schema, timeoutMs: 1000 });
     const app = buildApp({
       config: {
@@ -297,7 +306,7 @@ async function run(outage: boolean): Promise<RunReport> {
     if (warmupS > 0) {
       console.log(`[${label}] warm-up: ${rate} calls/s for ${warmupS} s (not counted)`);
       const warm = await placeCalls(port, warmupS, () => {});
-      await app.services.calls.kept.drained();
+      await Promise.race([app.services.calls.kept.drained(), sleep(drainTimeoutS * 1000)]);
       console.log(`[${label}] warm-up done: ${warm.calls.length} calls`);
     }
     serverMs.length = 0;
