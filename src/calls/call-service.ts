@@ -42,8 +42,11 @@ export interface CallService {
   stop(): Promise<void>;
 }
 
-/** How long a provider callback waits for the store before its write is kept for later. */
-const CALLBACK_STORE_DEADLINE_MS = 2000;
+/**
+ * How long a provider callback waits for the store before its write is kept for later: the
+ * provider is answered within a second whatever the store does (the write is then on disk).
+ */
+const CALLBACK_STORE_DEADLINE_MS = 750;
 
 export function createCallService(deps: {
   calls: CallRepo;

@@ -28,8 +28,9 @@ export interface KeptWrites {
   /** Keeps the write for the replayer (on disk before this resolves); false when the spool is full. */
   keep<K extends KeptKind>(kind: K, data: KeptWriteKinds[K]): Promise<boolean>;
   /**
-   * Applies the write now, unless the store is away or slower than `deadlineMs`, or older
-   * writes still wait (order is kept): then keeps it. Other failures are thrown.
+   * Applies the write now, unless older writes still wait (order is kept) or it fails or
+   * takes longer than `deadlineMs`: then keeps it. Throws only when it can be neither
+   * applied nor kept (the spool is full).
    */
   applyOrKeep<K extends KeptKind>(kind: K, data: KeptWriteKinds[K], deadlineMs: number): Promise<'applied' | 'kept'>;
   /** Writes waiting for the store. */
@@ -74,7 +75,9 @@ export function createKeptWrites(deps: { spool: FileSpool; apply: Appliers; logg
           await withDeadline(deps.apply[kind](data, []), deadlineMs, kind);
           return 'applied';
         } catch (err) {
-          if (!isStoreUnavailable(err)) throw err;
+          // Whatever failed, the write is kept: the provider will not send it again, and the
+          // replayer retries it (and sets aside, on disk, only what fails every time).
+          if (!isStoreUnavailable(err)) deps.logger.error({ kind, err }, 'write failed: kept for the replayer');
         }
       }
       if (!(await writes.keep(kind, data))) throw new Error('the store is away and the spool is full');

@@ -20,17 +20,23 @@ const UNAVAILABLE = [
   /(?:server|has) closed the connection/i,
   /Can't reach database server/i,
 ];
+// What Prisma's driver adapters name the same situations (DriverAdapterError's cause.kind):
+// a connection reset while a COMMIT is on the wire surfaces as "ConnectionClosed".
+const UNAVAILABLE_KINDS = new Set(['ConnectionClosed', 'SocketTimeout', 'DatabaseNotReachable', 'TooManyConnections', 'TransactionAlreadyClosed']);
 const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', '57P01', '57P02', '57P03', '57014', '08000', '08001', '08003', '08006']);
 
 /** True when an error means "the store is unreachable or too slow": worth keeping the write for later. */
 export function isStoreUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof StoreTimeoutError) return true;
+    const kind = (e as { kind?: unknown }).kind;
+    if (typeof kind === 'string' && UNAVAILABLE_KINDS.has(kind)) return true;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     const originalCode = (e as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta?.driverAdapterError?.cause?.originalCode;
     if (originalCode && UNAVAILABLE_CODES.has(originalCode)) return true;
     const message = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
+    if (UNAVAILABLE_KINDS.has(message.trim())) return true;
     if (UNAVAILABLE.some((re) => re.test(message))) return true;
   }
   return false;

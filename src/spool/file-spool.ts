@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fdatasync, fsyncSync, ftruncate, mkdirSync, openSync, readFileSync, renameSync, rmSync, write, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, ftruncate, mkdirSync, openSync, readFileSync, rmSync, write } from 'node:fs';
+import { writeFile as writeFileAsync } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -69,7 +70,7 @@ export function openFileSpool(dir: string, opts: { maxBytes?: number; onChange?:
   }
   const fd = openSync(logPath, 'a');
   let closed = false;
-  let size = pending.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
+  let size = 0;
   // Appends, truncation and the applied marker are serialised: a truncate between a write
   // and its fsync would lose a record that was already acknowledged.
   let chain: Promise<unknown> = Promise.resolve();
@@ -79,14 +80,8 @@ export function openFileSpool(dir: string, opts: { maxBytes?: number; onChange?:
     return next;
   };
 
-  function writeApplied(seq: number): void {
-    const tmp = `${appliedPath}.tmp`;
-    writeFileSync(tmp, String(seq));
-    const f = openSync(tmp, 'r+');
-    fsyncSync(f);
-    closeSync(f);
-    renameSync(tmp, appliedPath);
-  }
+  const sizes = new Map<number, number>(pending.map((r) => [r.seq, Buffer.byteLength(JSON.stringify(r)) + 1]));
+  for (const n of sizes.values()) size += n;
 
   return {
     append(kind, data, at = new Date()) {
@@ -99,6 +94,7 @@ export function openFileSpool(dir: string, opts: { maxBytes?: number; onChange?:
         await datasyncAsync(fd);
         lastSeq = record.seq;
         size += n;
+        sizes.set(record.seq, n);
         pending.push(record);
         opts.onChange?.(pending.length, size);
         return record;
@@ -107,16 +103,20 @@ export function openFileSpool(dir: string, opts: { maxBytes?: number; onChange?:
     pending: () => pending,
     markApplied(seq) {
       return serial(async () => {
-        pending = pending.filter((r) => r.seq > seq);
+        while (pending.length > 0 && pending[0]!.seq <= seq) {
+          const done = pending.shift()!;
+          size -= sizes.get(done.seq) ?? 0;
+          sizes.delete(done.seq);
+        }
         if (pending.length === 0) {
           // Drained: start the log afresh so it never grows past one outage.
           await truncateAsync(fd, 0);
           await datasyncAsync(fd);
           size = 0;
-        } else {
-          size = pending.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0);
         }
-        writeApplied(seq);
+        // Not fsync'd: the marker only spares work. Lost or torn in a crash, the records
+        // after the last one it names are replayed again, and replaying is idempotent.
+        await writeFileAsync(appliedPath, String(seq));
         opts.onChange?.(pending.length, size);
       });
     },

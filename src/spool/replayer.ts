@@ -22,6 +22,8 @@ export function createSpoolReplayer(deps: {
   logger: Logger;
   /** After a run that emptied the spool. */
   onDrained?: () => void;
+  /** Failures of a record that are not the store being away before it is set aside (default 5). */
+  maxFailures?: number;
   minDelayMs?: number;
   maxDelayMs?: number;
 }): SpoolReplayer {
@@ -32,6 +34,10 @@ export function createSpoolReplayer(deps: {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let again = false;
+  // A failure that does not look like an outage may still be one (an error text we have not
+  // seen): a record is set aside only after failing this many times in a row.
+  const maxFailures = deps.maxFailures ?? 5;
+  let failures = 0;
   let waiters: Array<() => void> = [];
 
   async function run(): Promise<void> {
@@ -42,17 +48,19 @@ export function createSpoolReplayer(deps: {
       try {
         await deps.apply(record, pending);
       } catch (err) {
-        if (deps.isTransient(err)) {
+        const transient = deps.isTransient(err);
+        if (transient || ++failures < maxFailures) {
           deps.logger.warn({ kind: record.kind, seq: record.seq, depth: pending.length, retryInMs: delay, err }, 'spool replay waits for the store');
           schedule(delay);
           delay = Math.min(maxDelay, delay * 2);
           return;
         }
-        deps.logger.error({ kind: record.kind, seq: record.seq, err }, 'spooled record cannot be applied: set aside');
+        deps.logger.error({ kind: record.kind, seq: record.seq, failures, err }, 'spooled record cannot be applied: set aside');
         await deps.spool.setAside(record, err instanceof Error ? err.message : String(err));
       }
       await deps.spool.markApplied(record.seq);
       delay = minDelay;
+      failures = 0;
     }
     if (deps.spool.depth() === 0) {
       for (const w of waiters.splice(0)) w();

@@ -84,7 +84,7 @@ describe('replaying the spool', () => {
     spool.close();
   });
 
-  it('sets aside a record that can never apply, on disk, and goes on with the rest', async () => {
+  it('sets aside a record that fails every time, on disk, and goes on with the rest', async () => {
     const dir = freshDir();
     const spool = openFileSpool(dir);
     for (const n of [1, 2, 3]) await spool.append('n', n);
@@ -92,6 +92,7 @@ describe('replaying the spool', () => {
     const replayer = createSpoolReplayer({
       spool,
       logger,
+      minDelayMs: 1,
       isTransient: () => false,
       apply: async (r: SpoolRecord) => {
         if (r.data === 2) throw new Error('no such queue');
@@ -102,6 +103,44 @@ describe('replaying the spool', () => {
     expect(applied).toEqual([1, 3]);
     const dead = readFileSync(path.join(dir, 'dead.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(dead).toMatchObject([{ kind: 'n', data: 2, reason: 'no such queue' }]);
+    await replayer.stop();
+    spool.close();
+  });
+});
+
+describe('what counts as the store being away', () => {
+  it('recognises a connection the driver adapter reports closed mid-COMMIT, a timeout and a refused connect', async () => {
+    const { isStoreUnavailable, StoreTimeoutError } = await import('../../src/db/store-errors.js');
+    expect(isStoreUnavailable(Object.assign(new Error('ConnectionClosed'), { cause: { kind: 'ConnectionClosed' } }))).toBe(true);
+    expect(isStoreUnavailable({ name: 'DriverAdapterError', message: 'x', cause: { kind: 'SocketTimeout' } })).toBe(true);
+    expect(isStoreUnavailable(new StoreTimeoutError('late'))).toBe(true);
+    expect(isStoreUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isStoreUnavailable(new Error('Raw query failed. Code: `N/A`. Message: `Server has closed the connection.`'))).toBe(true);
+    // A refusal of what we asked is not an outage.
+    expect(isStoreUnavailable(Object.assign(new Error('Unique constraint failed'), { code: 'P2002' }))).toBe(false);
+  });
+});
+
+describe('a record that fails for a reason that does not look like an outage', () => {
+  it('is retried a few times before it is set aside', async () => {
+    const dir = freshDir();
+    const spool = openFileSpool(dir);
+    await spool.append('n', 1);
+    let attempts = 0;
+    const replayer = createSpoolReplayer({
+      spool,
+      logger,
+      minDelayMs: 1,
+      maxFailures: 3,
+      isTransient: () => false,
+      apply: async () => {
+        attempts += 1;
+        if (attempts < 3) throw new Error('an error text nobody has seen yet');
+      },
+    });
+    await replayer.drained();
+    expect(attempts).toBe(3);
+    expect(() => readFileSync(path.join(dir, 'dead.jsonl'))).toThrow();
     await replayer.stop();
     spool.close();
   });
