@@ -1,6 +1,7 @@
 import http from 'node:http';
 import autocannon from 'autocannon';
 import { classifyAnswer, makeVoiceRequest, type AnswerKind } from './twilio-request.js';
+import { percentile } from './harness.js';
 import { VOICE_PATH } from './protocol.js';
 
 export interface LoadResult {
@@ -19,10 +20,6 @@ export interface LoadResult {
   cpuBusy?: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 function emptyAnswers(): LoadResult['answers'] {
   return { greeted: 0, languageMenu: 0, fallback: 0, other: 0, knownNotGreeted: 0 };

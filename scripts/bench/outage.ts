@@ -33,6 +33,7 @@ import { buildApp } from '../../src/app.js';
 import { openDatabase } from '../../src/db/client.js';
 import { demoFlowDefinition } from '../../src/ivr/demo-flow.js';
 import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
+import { percentile } from './harness.js';
 import type { CallersReply, CallersRequest, CallResult, RequestResult } from './outage-callers.js';
 import { AUTH_TOKEN, PUBLIC_BASE_URL } from './protocol.js';
 
@@ -124,10 +125,6 @@ interface RunReport {
   setAside: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 /** Forks the callers and runs one load phase; resolves with what Twilio would have seen. */
 async function placeCalls(port: number, durationS: number, onStart: () => void): Promise<{ calls: CallResult[]; requests: RequestResult[] }> {

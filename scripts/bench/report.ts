@@ -1,3 +1,4 @@
+import { table } from './harness.js';
 import type { LoadResult } from './load.js';
 
 export interface TargetReport {
@@ -17,12 +18,6 @@ const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '-');
 const int = (v: number) => Math.round(v).toLocaleString('en-US');
 const bad = (r: LoadResult) => r.errors + r.timeouts + r.non2xx;
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => '| ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ') + ' |';
-  const sep = '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|';
-  return [line(rows[0]!), sep, ...rows.slice(1).map(line)].join('\n');
-}
 
 export function printReport(r: {
   app: TargetReport;

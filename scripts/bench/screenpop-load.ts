@@ -2,90 +2,18 @@
  * The load side of bench:screenpop: forked children, agent sockets, signed Twilio webhooks.
  * Everything here is bounded (timeouts on every wait, a cap on calls in flight).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import twilio from 'twilio';
 import WebSocket from 'ws';
+import { forkChild as forkBenchChild, type BenchChild } from './harness.js';
 import { inboundCallParams } from './twilio-request.js';
 import { hrWall, SP_AUTH_TOKEN, SP_PUBLIC_BASE_URL, type SpChildReply, type SpParentRequest } from './screenpop-protocol.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-
-export interface SpChild {
-  proc: ChildProcess;
-  port: number;
-  info: Record<string, string | number>;
-  request<T extends SpChildReply['type']>(msg: SpParentRequest, expect: T, timeoutMs?: number): Promise<Extract<SpChildReply, { type: T }>>;
-  stop(): Promise<void>;
-}
+/** A child of bench:screenpop: the app, or the floor's bare ws server. */
+export type SpChild = BenchChild<SpParentRequest, SpChildReply>;
 
 /** Forks a child under tsx with IPC and waits (bounded) for its 'ready'. */
-export async function forkChild(script: string, opts: { env?: NodeJS.ProcessEnv; execArgv?: string[]; readyTimeoutMs?: number } = {}): Promise<SpChild> {
-  const proc = fork(path.join(import.meta.dirname, script), [], {
-    cwd: root,
-    execArgv: ['--import', 'tsx', ...(opts.execArgv ?? [])],
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const child: SpChild = {
-    proc,
-    port: 0,
-    info: {},
-    request: (msg, expect, timeoutMs = 60_000) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`${script}: no '${expect}' within ${timeoutMs} ms`)), timeoutMs);
-        const onMessage = (m: unknown) => {
-          const reply = m as SpChildReply;
-          if (reply.type === expect) done(undefined, reply);
-          else if (reply.type === 'error') done(new Error(`${script}: ${reply.message}`));
-        };
-        const onExit = () => done(new Error(`${script} exited`));
-        function done(err?: Error, reply?: SpChildReply) {
-          clearTimeout(timer);
-          proc.off('message', onMessage);
-          proc.off('exit', onExit);
-          if (err) reject(err);
-          else resolve(reply as never);
-        }
-        proc.on('message', onMessage);
-        proc.once('exit', onExit);
-        proc.send(msg);
-      }),
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      await child.request({ type: 'shutdown' }, 'closed', 30_000).catch((err: unknown) => console.error(`  ${script} shutdown: ${String(err)}`));
-      const term = setTimeout(() => proc.kill('SIGTERM'), 5_000);
-      const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(term);
-      clearTimeout(kill);
-    },
-  };
-  const ready = await new Promise<Extract<SpChildReply, { type: 'ready' }>>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`${script} not ready within ${opts.readyTimeoutMs ?? 300_000} ms`));
-    }, opts.readyTimeoutMs ?? 300_000);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code} before it was ready`));
-    };
-    proc.once('exit', onExit);
-    proc.on('message', (m) => {
-      const msg = m as SpChildReply;
-      if (msg.type === 'ready') {
-        clearTimeout(timer);
-        proc.off('exit', onExit);
-        resolve(msg);
-      }
-    });
-  });
-  child.port = ready.port;
-  child.info = ready.info;
-  return child;
-}
+export const forkChild = (script: string, opts: Parameters<typeof forkBenchChild>[1] = {}): Promise<SpChild> => forkBenchChild<SpParentRequest, SpChildReply>(script, opts);
 
 /** Runs `fn` over `items` with at most `limit` at once. */
 export async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {

@@ -38,6 +38,7 @@ import pg from 'pg';
 import type WebSocket from 'ws';
 import { signToken } from '../../src/auth/tokens.js';
 import { normalizePhone } from '../../src/crm/phone.js';
+import { stats, table, type Stats } from './harness.js';
 import { seededPhone } from './phones.js';
 import { closeHttpAgent, forkChild, hangUp, openClient, placeCall, pool, type CallOutcome, type SpChild } from './screenpop-load.js';
 import { SP_JWT_SECRET } from './screenpop-protocol.js';
@@ -101,23 +102,7 @@ async function dropSchema(): Promise<void> {
 }
 
 // --- statistics ---
-interface Stats {
-  n: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-function stats(values: number[]): Stats {
-  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
-  return { n: s.length, p50: at(50), p99: at(99), max: s[s.length - 1] ?? NaN };
-}
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '-');
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => '| ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ') + ' |';
-  return [line(rows[0]!), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n');
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function cpuMs(child: SpChild): Promise<{ ms: number; userMs: number }> {

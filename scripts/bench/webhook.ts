@@ -16,7 +16,10 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { normalizePhone } from '../../src/crm/phone.js';
-import { startChild, type ServerChild } from './children.js';
+import { forkChild, type BenchChild } from './harness.js';
+import type { ChildReply, ParentRequest } from './protocol.js';
+
+type ServerChild = BenchChild<ParentRequest, ChildReply>;
 import { runAutocannon, runPaced, type LoadResult } from './load.js';
 import { seededPhone, unknownPhone } from './phones.js';
 import { printReport, type TargetReport } from './report.js';
@@ -103,7 +106,7 @@ let exitCode = 0;
 try {
   const t0 = performance.now();
   console.log('\nstarting app child (migrate + seed) …');
-  const app = await startChild('app-server.ts', {
+  const app = await forkChild<ParentRequest, ChildReply>('app-server.ts', {
     env: { BENCH_CUSTOMERS: String(customers), DATABASE_URL: databaseUrl ?? '', BENCH_SCHEMA: schema ?? '' },
     execArgv: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [],
   });
@@ -125,7 +128,7 @@ try {
   const stats = await app.request({ type: 'stats' }, 'stats');
   if (args['app-only']) throw new Error('--app-only: no baseline, no table');
 
-  const bare = await startChild('bare-server.ts');
+  const bare = await forkChild<ParentRequest, ChildReply>('bare-server.ts');
   children.push(bare);
   const bareReport = await phases('bare express', bare, false);
 
