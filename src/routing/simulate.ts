@@ -1,7 +1,7 @@
 import type { AgentRepo } from './agent-repo.js';
 import type { AgentStateStore } from './agent-state-store.js';
 import type { RuleStore } from './rule-store.js';
-import { servesQueue } from './agent-snapshots.js';
+import { servesQueue } from './serves-queue.js';
 import { withIvrQueue } from './ivr-queue.js';
 import { compileRuleSet, decide, explainIneligible, fillContextDefaults, requirementsAt, selectAgent, validateRuleSet, type RoutingContextInput, type RuleSetError } from './rules/index.js';
 

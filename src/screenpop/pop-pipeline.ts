@@ -5,7 +5,7 @@ import type { AgentMessageStore } from '../realtime/agent-messages.js';
 import type { AgentHub } from '../realtime/agent-hub.js';
 import type { AgentStateStore } from '../routing/agent-state-store.js';
 import type { OfferNotice } from '../routing/make-offer.js';
-import type { ReservationEvent } from '../routing/routing-service.js';
+import type { ReservationEvent } from '../routing/offer-events.js';
 import { buildScreenPop, type PopOffer } from './build-pop.js';
 import type { PopAckStore } from './pop-ack-store.js';
 import type { PopContextCache } from './pop-context.js';

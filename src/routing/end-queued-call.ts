@@ -1,0 +1,17 @@
+import { reservationEvent, type OnReservation } from './offer-events.js';
+import type { QueueStore } from './queue-store.js';
+
+/**
+ * The caller hung up: a waiting call is abandoned (its open offers withdrawn), a connected
+ * one sends its agent to wrap-up. `callbackLeg`: the end of a callback's outbound leg.
+ */
+export async function endQueuedCall(
+  deps: { queues: Pick<QueueStore, 'callEnded'>; now: () => Date; onReservation?: OnReservation; dispatch: (opts?: { agentsChanged?: boolean }) => Promise<void> },
+  callId: string,
+  opts: { callbackLeg?: boolean } = {},
+): Promise<void> {
+  const ended = await deps.queues.callEnded(callId, deps.now(), opts);
+  if (!ended) return;
+  for (const r of ended.cancelled) await deps.onReservation?.(reservationEvent('cancelled', r, ended.entry));
+  void deps.dispatch({ agentsChanged: true });
+}
