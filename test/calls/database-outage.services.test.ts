@@ -113,6 +113,11 @@ describe('PostgreSQL drops every connection for 5 s', () => {
     await postTwilio(built.app, '/webhooks/twilio/status', { ...leavingD, CallStatus: 'completed', CallDuration: '30' }).expect(204);
     await postTwilio(built.app, '/webhooks/twilio/status', { ...arrivingAndLeavingE, CallStatus: 'completed', CallDuration: '6' }).expect(204);
     expect(built.services.calls.kept.depth()).toBe(5);
+    // A caller asking for a callback meanwhile keeps their place instead of hearing an error.
+    const callbackAsked = await postTwilio(built.app, '/webhooks/twilio/queue-callback', { CallSid: waitingA.CallSid, Digits: '1' });
+    expect(callbackAsked.status).toBe(200);
+    expect(callbackAsked.text).toContain('<Pause');
+    expect(callbackAsked.text).not.toContain('<Hangup');
     // The API cannot keep an agent's click for later: it says so with a 503, not a 500.
     const click = await request(built.app).put('/api/agents/sara/status').set(agentAuth('sara')).send({ status: 'away' });
     expect(click.status).toBe(503);

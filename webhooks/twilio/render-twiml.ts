@@ -1,5 +1,4 @@
 import twilio from 'twilio';
-import { fallbackActions } from '../../src/calls/fallback.js';
 import type { Action, OfferKind, PlayAction, SayAction } from '../../src/ivr/types.js';
 
 const { VoiceResponse } = twilio.twiml;
@@ -77,9 +76,4 @@ export function twimlFor(actions: Action[], urls: TwimlUrls = {}): Response {
 /** Renders provider-neutral actions as TwiML. */
 export function renderTwiml(actions: Action[], urls: TwimlUrls = {}): string {
   return twimlFor(actions, urls).toString();
-}
-
-/** The fallback (src/calls/fallback.ts decides what it says) as TwiML. */
-export function renderFallbackTwiml(): string {
-  return renderTwiml(fallbackActions());
 }

@@ -1,5 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import { ANSWER_BUDGET_MS } from '../../src/calls/answer-budget.js';
+import { answerInTime } from '../../src/calls/answer-in-time.js';
 import type { CallService } from '../../src/calls/call-service.js';
 import { choseCallback } from '../../src/calls/callback-prompts.js';
 import { afterCallbackChoice, queueWaitPrompts, type WaitStatus } from '../../src/calls/queue-wait.js';
@@ -8,7 +9,7 @@ import { AppError } from '../../src/errors.js';
 import { parseInput } from '../../src/http/validate.js';
 import type { Logger } from '../../src/logger.js';
 import type { FallbackReason } from '../../src/metrics/instruments.js';
-import { renderFallbackTwiml, renderTwiml } from './render-twiml.js';
+import { renderTwiml } from './render-twiml.js';
 import { ZCallbackWebhook, ZGatherQuery, ZGatherWebhook, ZQueueWaitWebhook, ZStatusQuery, ZStatusWebhook, ZVoiceWebhook } from './schemas.js';
 import { requireTwilioSignature } from './signature.js';
 
@@ -35,45 +36,16 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
   const queueWaitUrl = `${deps.publicBaseUrl}/webhooks/twilio/queue-wait`;
   const waitUrls = { offers: { callback: `${deps.publicBaseUrl}/webhooks/twilio/queue-callback` } };
 
-  /**
-   * Answers with the IVR's TwiML, or — if our side fails or is too slow — the fallback (an
-   * apology and a place in the general queue), which is kept durably so the caller is
-   * offered to an agent even if the store is down. Past the budget the work is aborted: a
-   * step the caller never heard must not be applied late. A 4xx from the domain (an unknown
-   * call, a step ahead of the call) is the provider's mistake, not an outage: it is answered as such.
-   */
+  /** The IVR's answer within the budget, or the domain's fallback, as TwiML. */
   async function answer(res: Response, call: { callSid: string; from: string; to: string | null; seq: number }, work: (signal: AbortSignal) => Promise<IvrAnswer>): Promise<void> {
-    const { callSid } = call;
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), budgetMs);
-    });
-    const pending = work(controller.signal);
-    const fallBack = (reason: FallbackReason) => {
-      deps.countFallback?.(reason);
-      res.type('text/xml').send(renderFallbackTwiml());
-      void deps.calls.fellBack({ provider: 'twilio', providerCallId: callSid, from: call.from, to: call.to, seq: call.seq });
-    };
-    try {
-      const result = await Promise.race([pending, late]);
-      if (result === 'late') {
-        controller.abort();
-        deps.logger.error({ callSid, budgetMs }, 'ivr answer over budget: caller sent to the general queue');
-        pending.catch((err: unknown) => {
-          if (!controller.signal.aborted || (err as Error)?.name !== 'AbortError') deps.logger.error({ err, callSid }, 'late ivr step failed');
-        });
-        fallBack('over_budget');
-        return;
-      }
-      res.type('text/xml').send(renderTwiml(result.actions, { gather: gatherUrl(result.nextSeq), queueWait: queueWaitUrl }));
-    } catch (err) {
-      if (err instanceof AppError && err.status < 500) throw err;
-      deps.logger.error({ err, callSid }, 'ivr step failed: caller sent to the general queue');
-      fallBack('error');
-    } finally {
-      clearTimeout(timer);
-    }
+    const timely = await answerInTime(
+      { calls: deps.calls, logger: deps.logger, budgetMs, countFallback: deps.countFallback },
+      { provider: 'twilio', providerCallId: call.callSid, from: call.from, to: call.to, seq: call.seq },
+      work,
+    );
+    res.type('text/xml').send(
+      timely.kind === 'ivr' ? renderTwiml(timely.answer.actions, { gather: gatherUrl(timely.answer.nextSeq), queueWait: queueWaitUrl }) : renderTwiml(timely.actions),
+    );
   }
 
   router.post('/voice', async (req: Request, res: Response) => {
@@ -115,7 +87,14 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
 
   router.post('/queue-callback', async (req: Request, res: Response) => {
     const body = parseInput(ZCallbackWebhook, req.body);
-    const booked = choseCallback(body.Digits) ? await deps.calls.requestCallback({ provider: 'twilio', providerCallId: body.CallSid }) : undefined;
+    let booked: { language: string; accepted: boolean } | undefined;
+    try {
+      booked = choseCallback(body.Digits) ? await deps.calls.requestCallback({ provider: 'twilio', providerCallId: body.CallSid }) : undefined;
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) throw err;
+      // Our side failed: the caller keeps their place in line rather than hearing an application error.
+      deps.logger.warn({ err, callSid: body.CallSid }, 'callback request failed: caller keeps waiting');
+    }
     res.type('text/xml').send(renderTwiml(afterCallbackChoice(booked), waitUrls));
   });
 
