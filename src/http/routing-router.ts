@@ -74,7 +74,8 @@ export function routingRouter(deps: RoutingApiDeps): express.Router {
   };
 
   r.post('/routing/rules/validate', admin, async (req: Request, res: Response) => {
-    const body: unknown = req.body;
+    // Any shape is answered (422 lists what is wrong); only text no store could hold is a 400.
+    const body = parseInput(z.unknown(), req.body);
     const ruleSet = ZBodyObject.safeParse(body).success ? splitComment(body as Record<string, unknown>).ruleSet : body;
     const result = await deps.rules.validate(ruleSet);
     if (result.valid) res.json({ valid: true });

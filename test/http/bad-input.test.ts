@@ -80,6 +80,7 @@ describe('a NUL byte anywhere in a JSON body', () => {
     ['a flow comment', 'put', '/api/ivr/flows/main', { ...flow(() => {}), comment: `c${NUL}` }, 'comment'],
     ['a routing rule condition', 'post', '/api/routing/rules', rules((r) => (r.rules[0].when = `ivr.intent == "a${NUL}"`)), 'rules.0.when'],
     ['a routing rule skill name', 'post', '/api/routing/rules', rules((r) => (r.rules[1].skills = { [`bill${NUL}`]: 3 })), 'rules.1.skills.bill\\u0000'],
+    ['a rule set sent for validation', 'post', '/api/routing/rules/validate', rules((r) => (r.rules[0].when = `ivr.intent == "a${NUL}"`)), 'rules.0.when'],
     ['a queue display name', 'put', '/api/routing/queues/general', { displayName: { ar: `عام${NUL}` } }, 'displayName.ar'],
     ['an away reason', 'put', '/api/agents/noura/status', { status: 'away', reason: `lunch${NUL}` }, 'reason', 'supervisor'],
   ];
