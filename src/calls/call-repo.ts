@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { sqlTime } from '../db/sql-time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Action, IvrEvent, Session } from '../ivr/types.js';
+import { moveCall, statusesLeadingTo } from './call-lifecycle.js';
 import { summarizeCall } from './call-summary.js';
 import { FALLBACK_QUEUE, fallbackActions, fallbackSession } from './fallback.js';
 import { callInteractionKey, type CallRecord, type CallStepRecord, type Provider } from './types.js';
@@ -187,7 +188,7 @@ export function createCallRepo(db: Db): CallRepo {
         intent: session.intent ?? call.intent,
         queue: outcomeQueue ?? call.queue,
         stepSeq: Math.max(call.stepSeq, step.seq),
-        status: call.status === 'completed' ? 'completed' : outcomeQueue ? 'queued' : hungUp ? 'ivr_hangup' : call.status,
+        status: moveCall(call.status, outcomeQueue ? 'queued' : hungUp ? 'ivr_hangup' : call.status),
       };
       const data = stepData(step);
       const at = sqlTime(new Date());
@@ -200,7 +201,7 @@ export function createCallRepo(db: Db): CallRepo {
         ), c AS (
           UPDATE "Call" SET "session" = ${JSON.stringify(session)}::jsonb, "language" = ${expected.language}, "intent" = COALESCE(${session.intent ?? null}, "Call"."intent"),
                             "queue" = COALESCE(${outcomeQueue}, "Call"."queue"), "stepSeq" = GREATEST("Call"."stepSeq", ${step.seq}),
-                            "status" = CASE WHEN "Call"."status" = 'completed' THEN 'completed' ELSE ${expected.status} END
+                            "status" = CASE WHEN "Call"."status" = ANY(${statusesLeadingTo(expected.status)}::text[]) THEN ${expected.status} ELSE "Call"."status" END
           WHERE "Call"."id" = ${call.id} AND EXISTS (SELECT 1 FROM s)
           RETURNING ${CALL_COLUMNS}
         ), i AS (
@@ -244,7 +245,7 @@ export function createCallRepo(db: Db): CallRepo {
                   ${f.flowName}, ${f.flowVersion}, COALESCE((SELECT "language" FROM cust), 'ar'), ${JSON.stringify(session)}::jsonb,
                   'queued', ${FALLBACK_QUEUE}, ${f.seq}, ${at}::timestamp)
           ON CONFLICT ("provider", "providerCallId") DO UPDATE
-            SET "status" = CASE WHEN "Call"."endedAt" IS NULL THEN 'queued' ELSE "Call"."status" END,
+            SET "status" = CASE WHEN "Call"."endedAt" IS NULL AND "Call"."status" = ANY(${statusesLeadingTo('queued')}::text[]) THEN 'queued' ELSE "Call"."status" END,
                 "queue" = CASE WHEN "Call"."endedAt" IS NULL THEN ${FALLBACK_QUEUE} ELSE "Call"."queue" END,
                 "stepSeq" = GREATEST("Call"."stepSeq", ${f.seq})
           RETURNING ${CALL_COLUMNS}
