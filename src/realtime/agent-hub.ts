@@ -13,6 +13,12 @@ import type { EventBus } from './event-bus.js';
 import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
 
 export const AGENT_MESSAGE_CHANNEL = 'agent.message';
+/**
+ * On the bus: "re-send your agents their open pops". A node whose bus recovers publishes it,
+ * reaching itself and every other node: pops published while it could not reach Redis, or
+ * while it could not hear it, were lost on the way; the offers are still open in the database.
+ */
+export const AGENT_RESYNC_CHANNEL = 'agent.resync';
 export const HUB_PATH = '/ws/agent';
 /**
  * The largest frame a softphone may send. Its messages are a few hundred bytes; a larger
@@ -86,6 +92,38 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
     const { agentId, message } = raw as AgentDelivery;
     for (const ws of sockets.get(agentId) ?? []) send(ws, message);
   });
+
+  /** `pending: true` as at connection time; the softphone de-duplicates pops by message id. */
+  const sendOpenPops = async (agentId: string, to: Iterable<WebSocket>) => {
+    const pops = await deps.messages.openPops(agentId);
+    for (const ws of to) for (const pop of pops) send(ws, { ...pop, pending: true });
+  };
+  // One pass at a time, one agent at a time: a flapping connection or every node recovering at
+  // once must not put a burst of queries per connected agent on the database.
+  let resync: Promise<void> | undefined;
+  let resyncAgain = false;
+  const resendOpenPops = () => {
+    if (resync) {
+      resyncAgain = true;
+      return;
+    }
+    resync = (async () => {
+      do {
+        resyncAgain = false;
+        for (const agentId of [...sockets.keys()]) {
+          // Re-read after each await: sockets come and go meanwhile (a new one got its pops on connecting).
+          const set = sockets.get(agentId);
+          if (set) await sendOpenPops(agentId, [...set]);
+        }
+      } while (resyncAgain);
+    })()
+      .catch((err: unknown) => deps.logger.error({ err }, 're-sending open pops failed'))
+      .finally(() => {
+        resync = undefined;
+      });
+  };
+  const unsubscribeResync = deps.bus.subscribe(AGENT_RESYNC_CHANNEL, resendOpenPops);
+  const offRecovered = deps.bus.onRecovered(() => void deps.bus.publish(AGENT_RESYNC_CHANNEL, {}));
 
   const heartbeat = setInterval(() => {
     for (const set of sockets.values()) {
@@ -192,7 +230,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
     // serverTime lets the page run offer countdowns on our clock, not the laptop's.
     send(ws, { type: 'hello', agent: profile, lastSeq, serverTime: new Date().toISOString() });
     // A refreshed page or a laptop waking up must see an open offer at once, not on the next one.
-    for (const pop of await deps.messages.openPops(agentId)) send(ws, { ...pop, pending: true });
+    await sendOpenPops(agentId, [ws]);
   }
 
   return {
@@ -238,6 +276,8 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
     async close() {
       clearInterval(heartbeat);
       unsubscribe();
+      unsubscribeResync();
+      offRecovered();
       // 1012 (service restart): the softphone reconnects at once, through the load balancer, to another node.
       for (const set of sockets.values()) for (const ws of set) ws.close(1012, 'service restart: reconnect');
       await new Promise<void>((resolve) => wss.close(() => resolve()));

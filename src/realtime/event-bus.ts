@@ -21,6 +21,13 @@ export interface EventBus {
   publish(channel: string, message: unknown): Promise<void>;
   subscribe(channel: string, handler: BusHandler): () => void;
   health(): BusHealth;
+  /**
+   * Calls `cb` each time the bus goes from degraded back to ok (never for the in-process bus,
+   * which cannot degrade): what other nodes published meanwhile, and what this node published
+   * to them, was lost, so a listener re-sends what is still pending from the database.
+   * Returns the function that removes `cb`.
+   */
+  onRecovered(cb: () => void): () => void;
   /** Messages that could not be handed to the other nodes since the bus started. */
   failedPublishes(): number;
   close(): Promise<void>;
@@ -76,6 +83,7 @@ export function createInProcessBus(): EventBus {
     },
     subscribe: (channel, handler) => local.on(channel, handler),
     health: () => 'ok',
+    onRecovered: () => () => {},
     failedPublishes: () => 0,
     async close() {
       local.clear();
@@ -130,6 +138,7 @@ export function createRedisBus(url: string, logger: Logger, opts: RedisBusOption
   const probe = { pub: { ok: true, strikes: 0 }, sub: { ok: true, strikes: 0 } };
   let reported: BusHealth = 'ok';
   let failedAtDegraded = 0;
+  const recovered = new Set<() => void>();
   const health = (): BusHealth =>
     pub.status === 'ready' && sub.status === 'ready' && probe.pub.ok && probe.sub.ok ? 'ok' : 'degraded';
   /** Logs transitions only: an outage is one warning and one recovery, not a line per message. */
@@ -142,6 +151,13 @@ export function createRedisBus(url: string, logger: Logger, opts: RedisBusOption
       logger.warn({ why }, 'event bus degraded: messages to other nodes are not getting through');
     } else {
       logger.info({ failedPublishes: failed - failedAtDegraded }, 'event bus recovered');
+      for (const cb of recovered) {
+        try {
+          cb();
+        } catch (err) {
+          logger.error({ err }, 'bus recovery listener failed');
+        }
+      }
     }
   };
 
@@ -248,10 +264,17 @@ export function createRedisBus(url: string, logger: Logger, opts: RedisBusOption
       };
     },
     health,
+    onRecovered(cb) {
+      recovered.add(cb);
+      return () => {
+        recovered.delete(cb);
+      };
+    },
     failedPublishes: () => failed,
     async close() {
       closing = true;
       clearInterval(checker);
+      recovered.clear();
       local.clear();
       await Promise.allSettled([pub.quit(), sub.quit()]);
       // quit() is refused while disconnected; disconnect() also stops the reconnect attempts.

@@ -32,6 +32,7 @@ let busB: EventBus;
 let nodeA: App;
 let nodeB: App;
 let serverA: Awaited<ReturnType<typeof startHttpServer>>;
+let serverB: Awaited<ReturnType<typeof startHttpServer>>;
 const open: AgentSocket[] = [];
 
 beforeAll(async () => {
@@ -46,13 +47,15 @@ beforeAll(async () => {
   nodeA = node(busA);
   nodeB = node(busB);
   serverA = await startHttpServer(nodeA);
+  serverB = await startHttpServer(nodeB);
   await t.services.customers.upsert({ id: 'c-omar', name: 'Omar Haddad', phones: ['+966551112233'], language: 'en', tier: 'silver' });
   await t.services.agents.upsert('sara', { name: 'Sara', skills: { support: 1 }, languages: ['en'], twilioIdentity: 'client-sara' });
 });
 afterAll(async () => {
   await Promise.all(open.map((s) => s.close()));
-  await serverA?.close(); // shuts node A down too
-  await nodeB?.shutdown();
+  // Each server shuts its node down too.
+  await serverA?.close();
+  await serverB?.close();
   await Promise.all([busA?.close(), busB?.close()]);
   await proxy?.close();
   await t?.close();
@@ -67,9 +70,9 @@ beforeEach(async () => {
   await t.db.prisma.agent.updateMany({ data: { state: 'offline', activeCount: 0, missedOffers: 0 } });
 });
 
-/** Sara's softphone, on node A, available. */
-async function saraOnNodeA() {
-  const s = await connectAgent(serverA.url, t.token('agent', 'sara'));
+/** Sara's softphone, on node A (or B), available. */
+async function saraOnNodeA(server = serverA) {
+  const s = await connectAgent(server.url, t.token('agent', 'sara'));
   open.push(s);
   await s.next((m) => m.type === 'hello');
   s.send({ type: 'status', status: 'available' });
@@ -141,6 +144,28 @@ describe('node A with Redis cut off', () => {
     await call(nodeB);
     const pop = await sara.next((m) => m.type === 'screen_pop');
     expect(pop.customer).toMatchObject({ name: 'Omar Haddad', known: true });
+  });
+});
+
+describe('an offer made on node A while its Redis is cut, to an agent on node B', () => {
+  it('reaches her softphone as an open pop once Redis is back, before it expires, and she can accept it', async () => {
+    const sara = await saraOnNodeA(serverB);
+    proxy.drop();
+    await expect.poll(() => busA.health(), { timeout: 10_000 }).toBe('degraded');
+
+    const p = await call(nodeA);
+    // The offer is made and its pop stored; the bus message to node B is lost.
+    const offer = await t.db.prisma.reservation.findFirstOrThrow({ where: { agentId: 'sara', status: 'pending' } });
+    expect(sara.received.filter((m) => m.type === 'screen_pop')).toEqual([]);
+
+    proxy.pass();
+    const pop = await sara.next((m) => m.type === 'screen_pop', 10_000);
+    expect(pop).toMatchObject({ pending: true, reservation: { id: offer.id }, customer: { name: 'Omar Haddad', known: true } });
+    sara.send({ type: 'ack', id: pop.id });
+    sara.send({ type: 'accept', reservationId: pop.reservation.id });
+    expect(await sara.next((m) => m.type === 'result' && m.for === 'accept')).toMatchObject({ ok: true });
+    expect(twilioApi.requests.filter((r) => r.path.endsWith(`/Calls/${p.CallSid}.json`))).toHaveLength(1);
+    expect(await t.db.prisma.agent.findUniqueOrThrow({ where: { id: 'sara' } })).toMatchObject({ state: 'busy', missedOffers: 0 });
   });
 });
 
