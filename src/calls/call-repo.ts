@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import { sqlTime } from '../db/sql-time.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { callEntrySql } from '../timeline/call-entry-sql.js';
 import type { Action, IvrEvent, Session } from '../ivr/types.js';
 import { moveCall, statusesLeadingTo } from './call-lifecycle.js';
 import { summarizeCall } from './call-summary.js';
@@ -159,14 +160,16 @@ export function createCallRepo(db: Db): CallRepo {
           INSERT INTO "CallStep" ("callId", "seq", "nodeId", "input", "result", "events", "response", "createdAt")
           SELECT c."id", ${step.seq}, ${step.nodeId}, ${step.input}, ${step.result}, ${JSON.stringify(first.events)}::jsonb,
                  ${step.response}, ${at}::timestamp FROM c
-        ), i AS (
-          INSERT INTO "Interaction" ("id", "idempotencyKey", "customerId", "phoneE164", "channel", "type", "at", "summary",
-                                     "callId", "createdAt", "updatedAt")
-          SELECT ${randomUUID()}, ${callInteractionKey(call.provider, call.providerCallId)}, ${call.customerId}, ${call.fromE164},
-                 'voice', 'call', ${at}::timestamp, ${summarizeCall(record)}, c."id",
-                 ${at}::timestamp, ${at}::timestamp FROM c
-          ON CONFLICT ("idempotencyKey") DO UPDATE SET "customerId" = COALESCE("Interaction"."customerId", EXCLUDED."customerId")
-        )
+        ), i AS (${callEntrySql.insert({
+          key: callInteractionKey(call.provider, call.providerCallId),
+          customerId: Prisma.sql`${call.customerId}`,
+          phoneE164: call.fromE164,
+          at: Prisma.sql`${at}::timestamp`,
+          summary: summarizeCall(record),
+          writtenAt: at,
+          from: Prisma.sql`c`,
+          onRepeat: 'link',
+        })})
         SELECT ${CALL_COLUMNS} FROM c`;
       const row = rows[0];
       if (!row) return 'duplicate';
@@ -204,10 +207,13 @@ export function createCallRepo(db: Db): CallRepo {
                             "status" = CASE WHEN "Call"."status" = ANY(${statusesLeadingTo(expected.status)}::text[]) THEN ${expected.status} ELSE "Call"."status" END
           WHERE "Call"."id" = ${call.id} AND EXISTS (SELECT 1 FROM s)
           RETURNING ${CALL_COLUMNS}
-        ), i AS (
-          UPDATE "Interaction" SET "summary" = ${summarizeCall(expected)}, "updatedAt" = ${at}::timestamp
-          FROM c WHERE "Interaction"."idempotencyKey" = ${callInteractionKey(call.provider, call.providerCallId)} AND c."status" <> 'completed'
-        )
+        ), i AS (${callEntrySql.setSummary({
+          key: callInteractionKey(call.provider, call.providerCallId),
+          summary: summarizeCall(expected),
+          writtenAt: at,
+          from: Prisma.sql`c`,
+          onlyIf: Prisma.sql`c."status" <> 'completed'`,
+        })})
         SELECT * FROM c`;
       const row = rows[0];
       if (!row) return 'duplicate';
@@ -253,13 +259,17 @@ export function createCallRepo(db: Db): CallRepo {
           INSERT INTO "CallStep" ("callId", "seq", "nodeId", "input", "result", "events", "response", "createdAt")
           SELECT c."id", ${f.seq}, 'fallback', ${f.input}, 'fallback', '[]'::jsonb, ${actions}, ${at}::timestamp FROM c
           ON CONFLICT ("callId", "seq") DO UPDATE SET "result" = 'fallback', "response" = EXCLUDED."response", "nodeId" = 'fallback'
-        ), i AS (
-          INSERT INTO "Interaction" ("id", "idempotencyKey", "customerId", "phoneE164", "channel", "type", "at", "summary",
-                                     "callId", "createdAt", "updatedAt")
-          SELECT ${randomUUID()}, ${callInteractionKey(f.provider, f.providerCallId)}, c."customerId", ${f.fromE164},
-                 'voice', 'call', c."startedAt", '', c."id", ${at}::timestamp, ${at}::timestamp FROM c
-          ON CONFLICT ("idempotencyKey") DO NOTHING
-        )
+        ), i AS (${callEntrySql.insert({
+          key: callInteractionKey(f.provider, f.providerCallId),
+          customerId: Prisma.sql`c."customerId"`,
+          phoneE164: f.fromE164,
+          at: Prisma.sql`c."startedAt"`,
+          // Written right after, from the stored row (an existing call keeps its own).
+          summary: '',
+          writtenAt: at,
+          from: Prisma.sql`c`,
+          onRepeat: 'nothing',
+        })})
         SELECT ${CALL_COLUMNS} FROM c`;
       const record = toRecord(rows[0]!);
       await setSummary(f.provider, f.providerCallId, record);
@@ -267,9 +277,9 @@ export function createCallRepo(db: Db): CallRepo {
     },
   };
 
-  async function setSummary(provider: Provider, providerCallId: string, record: CallRecord): Promise<void> {
+  async function setSummary(provider: Provider, providerCallId: string, record: CallRecord, tx: Pick<Db, '$executeRaw'> = db): Promise<void> {
     // By its unique key: the call's timeline entry, found through an index.
-    await db.interaction.updateMany({ where: { idempotencyKey: callInteractionKey(provider, providerCallId) }, data: { summary: summarizeCall(record) } });
+    await tx.$executeRaw`${callEntrySql.setSummary({ key: callInteractionKey(provider, providerCallId), summary: summarizeCall(record), writtenAt: sqlTime(new Date()) })}`;
   }
 
   async function insertEndedStub(provider: Provider, providerCallId: string, end: CallEnd, caller: { fromRaw: string; fromE164: string | null; to: string | null }): Promise<void> {
@@ -286,10 +296,16 @@ export function createCallRepo(db: Db): CallRepo {
         ON CONFLICT ("provider", "providerCallId") DO NOTHING
         RETURNING "id", "customerId", "startedAt"
       )
-      INSERT INTO "Interaction" ("id", "idempotencyKey", "customerId", "phoneE164", "channel", "type", "at", "summary", "callId", "createdAt", "updatedAt")
-      SELECT ${randomUUID()}, ${callInteractionKey(provider, providerCallId)}, c."customerId", ${caller.fromE164}, 'voice', 'call', c."startedAt",
-             ${summarizeCall({ ...stub, session: { ...stub.session, path: [] } })}, c."id", ${endedAt}::timestamp, ${endedAt}::timestamp FROM c
-      ON CONFLICT ("idempotencyKey") DO NOTHING`;
+      ${callEntrySql.insert({
+        key: callInteractionKey(provider, providerCallId),
+        customerId: Prisma.sql`c."customerId"`,
+        phoneE164: caller.fromE164,
+        at: Prisma.sql`c."startedAt"`,
+        summary: summarizeCall({ ...stub, session: { ...stub.session, path: [] } }),
+        writtenAt: endedAt,
+        from: Prisma.sql`c`,
+        onRepeat: 'nothing',
+      })}`;
   }
 
   async function completeExisting(provider: Provider, providerCallId: string, end: CallEnd): Promise<CallRecord | undefined> {
@@ -302,8 +318,7 @@ export function createCallRepo(db: Db): CallRepo {
           data: { status: 'completed', endStatus: end.endStatus, durationSeconds: end.durationSeconds, endedAt: end.endedAt },
         });
         const record = toRecord(row);
-        // By its unique key: the call's timeline entry, found through an index.
-        await tx.interaction.updateMany({ where: { idempotencyKey: callInteractionKey(provider, providerCallId) }, data: { summary: summarizeCall(record) } });
+        await setSummary(provider, providerCallId, record, tx);
         return record;
       });
   }
