@@ -3,7 +3,9 @@
  * percentiles, and the Markdown tables the README quotes.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
+import twilio from 'twilio';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -120,4 +122,44 @@ export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => '| ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ') + ' |';
   return [line(rows[0]!), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n');
+}
+
+/**
+ * POSTs a form to the app on 127.0.0.1, signed as Twilio signs it (the public URL with its
+ * query, and the params), through `agent`; rejects past `timeoutMs` without an answer.
+ */
+export function postSignedForm(r: {
+  port: number;
+  pathAndQuery: string;
+  params: Record<string, string>;
+  authToken: string;
+  publicBaseUrl: string;
+  agent: http.Agent;
+  timeoutMs: number;
+}): Promise<{ status: number; body: string }> {
+  const body = new URLSearchParams(r.params).toString();
+  const signature = twilio.getExpectedTwilioSignature(r.authToken, r.publicBaseUrl + r.pathAndQuery, r.params);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: r.port,
+        method: 'POST',
+        path: r.pathAndQuery,
+        agent: r.agent,
+        timeout: r.timeoutMs,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), 'x-twilio-signature': signature },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${r.timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -15,7 +15,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import http from 'node:http';
-import twilio from 'twilio';
+import { postSignedForm } from './harness.js';
 import { AUTH_TOKEN, PUBLIC_BASE_URL } from './protocol.js';
 
 export type Hook = 'voice' | 'gather' | 'status';
@@ -73,31 +73,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 const uniform = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 
 function post(port: number, pathAndQuery: string, params: Record<string, string>): Promise<{ status: number; body: string }> {
-  const body = new URLSearchParams(params).toString();
-  const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, PUBLIC_BASE_URL + pathAndQuery, params);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: pathAndQuery,
-        agent,
-        timeout: TWILIO_TIMEOUT_MS,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), 'x-twilio-signature': signature },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${TWILIO_TIMEOUT_MS} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  return postSignedForm({ port, pathAndQuery, params, authToken: AUTH_TOKEN, publicBaseUrl: PUBLIC_BASE_URL, agent, timeoutMs: TWILIO_TIMEOUT_MS });
 }
 
 async function runCalls(msg: CallersRequest): Promise<{ calls: CallResult[]; requests: RequestResult[] }> {

@@ -3,9 +3,8 @@
  * Everything here is bounded (timeouts on every wait, a cap on calls in flight).
  */
 import http from 'node:http';
-import twilio from 'twilio';
 import WebSocket from 'ws';
-import { forkChild as forkBenchChild, type BenchChild } from './harness.js';
+import { forkChild as forkBenchChild, postSignedForm, type BenchChild } from './harness.js';
 import { inboundCallParams } from './twilio-request.js';
 import { hrWall, SP_AUTH_TOKEN, SP_PUBLIC_BASE_URL, type SpChildReply, type SpParentRequest } from './screenpop-protocol.js';
 
@@ -65,31 +64,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
 /** POSTs a form to the app, signed as Twilio signs it (public URL incl. query + params). */
 export function postSigned(port: number, pathAndQuery: string, params: Record<string, string>, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
-  const body = new URLSearchParams(params).toString();
-  const signature = twilio.getExpectedTwilioSignature(SP_AUTH_TOKEN, SP_PUBLIC_BASE_URL + pathAndQuery, params);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: pathAndQuery,
-        agent,
-        timeout: timeoutMs,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), 'x-twilio-signature': signature },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+  return postSignedForm({ port, pathAndQuery, params, authToken: SP_AUTH_TOKEN, publicBaseUrl: SP_PUBLIC_BASE_URL, agent, timeoutMs });
 }
 
 export function closeHttpAgent(): void {
