@@ -106,13 +106,18 @@ describe('PostgreSQL drops every connection for 5 s', () => {
     const e = await timed(() => postTwilio(built.app, '/webhooks/twilio/voice', arrivingAndLeavingE));
     for (const a of [...answers, e]) {
       expect(a.result.status).toBe(200);
-      expect(a.result.text).toMatch(/<Enqueue>general<\/Enqueue>/);
+      expect(a.result.text).toMatch(/<Enqueue waitUrl="https:\/\/cc\.example\.test\/webhooks\/twilio\/queue-wait" method="POST">general<\/Enqueue>/);
       expect(a.ms).toBeLessThan(1500);
     }
     // Twilio does not retry status callbacks: they are 2xx once kept on disk.
     await postTwilio(built.app, '/webhooks/twilio/status', { ...leavingD, CallStatus: 'completed', CallDuration: '30' }).expect(204);
     await postTwilio(built.app, '/webhooks/twilio/status', { ...arrivingAndLeavingE, CallStatus: 'completed', CallDuration: '6' }).expect(204);
     expect(built.services.calls.kept.depth()).toBe(5);
+    // The fallback queue's hold asks us again: thanked in both languages while the store is away.
+    const hold = await postTwilio(built.app, '/webhooks/twilio/queue-wait', { CallSid: arrivedC.CallSid, QueuePosition: '1', QueueTime: '5' });
+    expect(hold.status).toBe(200);
+    expect(hold.text).toContain('Thank you for waiting');
+    expect(hold.text).toContain('شكراً لانتظارك');
     // A caller asking for a callback meanwhile keeps their place instead of hearing an error.
     const callbackAsked = await postTwilio(built.app, '/webhooks/twilio/queue-callback', { CallSid: waitingA.CallSid, Digits: '1' });
     expect(callbackAsked.status).toBe(200);
@@ -152,7 +157,7 @@ describe('PostgreSQL hangs (connections open, no answers)', () => {
     const leaving = await atAccountPrompt('+966550000011');
     proxy.hang();
     const gather = await timed(() => postTwilio(built.app, '/webhooks/twilio/gather?seq=3', { ...leaving, Digits: '12345678' }));
-    expect(gather.result.text).toMatch(/<Enqueue>general<\/Enqueue>/);
+    expect(gather.result.text).toMatch(/<Enqueue[^>]*>general<\/Enqueue>/);
     expect(gather.ms).toBeLessThan(1500);
     const status = await timed(() => postTwilio(built.app, '/webhooks/twilio/status', { ...leaving, CallStatus: 'completed', CallDuration: '12' }));
     expect(status.result.status).toBe(204);

@@ -44,7 +44,10 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
       work,
     );
     res.type('text/xml').send(
-      timely.kind === 'ivr' ? renderTwiml(timely.answer.actions, { gather: gatherUrl(timely.answer.nextSeq), queueWait: queueWaitUrl }) : renderTwiml(timely.actions),
+      timely.kind === 'ivr'
+        ? renderTwiml(timely.answer.actions, { gather: gatherUrl(timely.answer.nextSeq), queueWait: queueWaitUrl })
+        : // Fallback callers wait like anyone else: thanked while the store is away, told their place once it is back.
+          renderTwiml(timely.actions, { queueWait: queueWaitUrl }),
     );
   }
 
