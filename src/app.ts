@@ -14,6 +14,7 @@ import { createCallerLookup } from './crm/lookup.js';
 import type { Db } from './db/client.js';
 import { createDbHealthRepo } from './db/db-health-repo.js';
 import { apiRouter } from './http/api-router.js';
+import { consentRouter } from './http/consent-router.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { healthRouter } from './http/health-router.js';
 import { routingRouter } from './http/routing-router.js';
@@ -41,6 +42,8 @@ import { createRoutingService, type RoutingOptions, type RoutingService } from '
 import { createRuleStore, type RuleStore } from './routing/rule-store.js';
 import { simulateRouting } from './routing/simulate.js';
 import { createInteractionRepo, type InteractionRepo } from './timeline/interaction-repo.js';
+import { createConsentRegister, type ConsentRegister } from './privacy/consent-register.js';
+import { createConsentStore } from './privacy/consent-store.js';
 import { createTwilioCallBridge, createTwilioRest } from '../webhooks/twilio/call-control.js';
 import { twilioWebhooks } from '../webhooks/twilio/router.js';
 
@@ -78,6 +81,8 @@ export interface Services {
   presence: Presence;
   routing: RoutingService;
   bus: EventBus;
+  /** The consent register (the IVR's consent prompts use it too). */
+  consents: ConsentRegister;
 }
 
 export interface App {
@@ -114,6 +119,7 @@ export function buildApp(deps: AppDeps): App {
   const interactions = createInteractionRepo(db);
   const agents = createAgentRepo(db);
   const flows = createFlowStore(db);
+  const consents = createConsentRegister({ consents: createConsentStore(db), timelineIn: createInteractionRepo, now });
   const rules = createRuleStore({ db, bus });
   const agentState = createAgentStateStore(db);
   const presence = createPresence({ agentState, bus, now });
@@ -194,6 +200,7 @@ export function buildApp(deps: AppDeps): App {
   app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows }));
+  app.use('/api', consentRouter({ tokens, customers, register: consents }));
   const simulate = (input: Parameters<typeof simulateRouting>[1]) => simulateRouting({ rules, agentState, agents, now }, input);
   app.use('/api', routingRouter({ tokens, rules, queues, simulate, routing, presence, now }));
   app.use(notFound);
@@ -201,7 +208,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     app,
-    services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus },
+    services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents },
     metrics,
     drain: () => {
       draining = true;

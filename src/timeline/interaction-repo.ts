@@ -34,7 +34,8 @@ export interface InteractionRepo {
   latest(customerId: string): Promise<StoredInteraction | undefined>;
 }
 
-export function createInteractionRepo(db: Db): InteractionRepo {
+/** The timeline's reads and writes, on the client or inside a caller's transaction. */
+export function createInteractionRepo(db: Db | Prisma.TransactionClient): InteractionRepo {
   async function byKey(key: string): Promise<StoredInteraction | undefined> {
     const row = await db.interaction.findUnique({ where: { idempotencyKey: key } });
     return row ? toItem(row) : undefined;
