@@ -15,6 +15,7 @@ import type { Db } from './db/client.js';
 import { createDbHealthRepo } from './db/db-health-repo.js';
 import { apiRouter } from './http/api-router.js';
 import { consentRouter } from './http/consent-router.js';
+import { exportRouter } from './http/export-router.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { healthRouter } from './http/health-router.js';
 import { routingRouter } from './http/routing-router.js';
@@ -44,6 +45,8 @@ import { simulateRouting } from './routing/simulate.js';
 import { createInteractionRepo, type InteractionRepo } from './timeline/interaction-repo.js';
 import { createConsentRegister, type ConsentRegister } from './privacy/consent-register.js';
 import { createConsentStore } from './privacy/consent-store.js';
+import { createCustomerExportRepo } from './privacy/customer-export-repo.js';
+import { exportCustomer } from './privacy/export-customer.js';
 import { createTwilioCallBridge, createTwilioRest } from '../webhooks/twilio/call-control.js';
 import { twilioWebhooks } from '../webhooks/twilio/router.js';
 
@@ -201,6 +204,8 @@ export function buildApp(deps: AppDeps): App {
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows }));
   app.use('/api', consentRouter({ tokens, customers, register: consents }));
+  const exportRepo = createCustomerExportRepo(db);
+  app.use('/api', exportRouter({ tokens, logger, exportCustomer: (id) => exportCustomer({ repo: exportRepo, now }, id) }));
   const simulate = (input: Parameters<typeof simulateRouting>[1]) => simulateRouting({ rules, agentState, agents, now }, input);
   app.use('/api', routingRouter({ tokens, rules, queues, simulate, routing, presence, now }));
   app.use(notFound);
