@@ -121,7 +121,8 @@ function newCallRecord(id: string, call: NewCall, session: Session, outcomeQueue
   };
 }
 
-export function createCallRepo(db: Db): CallRepo {
+/** `now` is the app's clock: step and summary times follow it, as the call's start does. */
+export function createCallRepo(db: Db, now: () => Date = () => new Date()): CallRepo {
   const repo: CallRepo = {
     async find(provider, providerCallId) {
       // Raw: read on every webhook, and Prisma's ORM path costs twice the CPU of its raw one.
@@ -194,7 +195,7 @@ export function createCallRepo(db: Db): CallRepo {
         status: moveCall(call.status, outcomeQueue ? 'queued' : hungUp ? 'ivr_hangup' : call.status),
       };
       const data = stepData(step);
-      const at = sqlTime(new Date());
+      const at = sqlTime(now());
       const rows = await db.$queryRaw<CallRow[]>`
         WITH s AS (
           INSERT INTO "CallStep" ("callId", "seq", "nodeId", "input", "result", "events", "response", "createdAt")
@@ -279,7 +280,7 @@ export function createCallRepo(db: Db): CallRepo {
 
   async function setSummary(provider: Provider, providerCallId: string, record: CallRecord, tx: Pick<Db, '$executeRaw'> = db): Promise<void> {
     // By its unique key: the call's timeline entry, found through an index.
-    await tx.$executeRaw`${callEntrySql.setSummary({ key: callInteractionKey(provider, providerCallId), summary: summarizeCall(record), writtenAt: sqlTime(new Date()) })}`;
+    await tx.$executeRaw`${callEntrySql.setSummary({ key: callInteractionKey(provider, providerCallId), summary: summarizeCall(record), writtenAt: sqlTime(now()) })}`;
   }
 
   async function insertEndedStub(provider: Provider, providerCallId: string, end: CallEnd, caller: { fromRaw: string; fromE164: string | null; to: string | null }): Promise<void> {
