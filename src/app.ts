@@ -14,6 +14,7 @@ import { createCallerLookup } from './crm/lookup.js';
 import type { Db } from './db/client.js';
 import { createDbHealthRepo } from './db/db-health-repo.js';
 import { apiRouter } from './http/api-router.js';
+import { biometricsRouter } from './http/biometrics-router.js';
 import { consentRouter } from './http/consent-router.js';
 import { exportRouter } from './http/export-router.js';
 import { errorHandler, notFound } from './http/error-handler.js';
@@ -35,6 +36,11 @@ import { createPopAckStore } from './screenpop/pop-ack-store.js';
 import { createPopPipeline } from './screenpop/pop-pipeline.js';
 import { summarize } from './sentiment/index.js';
 import { createAgentRepo, type AgentRepo } from './routing/agent-repo.js';
+import { createPinStore } from './biometrics/pin-store.js';
+import { createSetPin, type SetPin } from './biometrics/set-pin.js';
+import { createVerifyPin, type PinPolicy, type VerifyPin } from './biometrics/verify-pin.js';
+import { createWatchlist, type Watchlist } from './biometrics/watchlist.js';
+import { createWatchlistStore } from './biometrics/watchlist-store.js';
 import type { CallBridge } from './routing/call-bridge.js';
 import { createAgentStateStore } from './routing/agent-state-store.js';
 import { createPresence, type Presence } from './routing/presence.js';
@@ -72,6 +78,8 @@ export interface AppDeps {
   frameLimits?: Partial<FrameLimits>;
   /** A fresh registry without process metrics unless given (server.ts turns those on). */
   metrics?: Metrics;
+  /** PIN attempts before a lock-out and its length (defaults: 3, 15 minutes). */
+  pinPolicy?: Partial<PinPolicy>;
 }
 
 export interface Services {
@@ -86,6 +94,8 @@ export interface Services {
   bus: EventBus;
   /** The consent register (the IVR's consent prompts use it too). */
   consents: ConsentRegister;
+  /** PIN fallback and the fraud watchlist (the IVR's verification uses them). */
+  biometrics: { setPin: SetPin; verifyPin: VerifyPin; watchlist: Watchlist };
 }
 
 export interface App {
@@ -123,6 +133,12 @@ export function buildApp(deps: AppDeps): App {
   const agents = createAgentRepo(db);
   const flows = createFlowStore(db);
   const consents = createConsentRegister({ consents: createConsentStore(db), timelineIn: createInteractionRepo, now });
+  const pins = createPinStore(db);
+  const biometrics = {
+    setPin: createSetPin({ pins, now }),
+    verifyPin: createVerifyPin({ pins, now, policy: deps.pinPolicy }),
+    watchlist: createWatchlist({ store: createWatchlistStore(db), now }),
+  };
   const rules = createRuleStore({ db, bus });
   const agentState = createAgentStateStore(db);
   const presence = createPresence({ agentState, bus, now });
@@ -204,6 +220,7 @@ export function buildApp(deps: AppDeps): App {
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows }));
   app.use('/api', consentRouter({ tokens, customers, register: consents }));
+  app.use('/api', biometricsRouter({ tokens, setPin: biometrics.setPin, watchlist: biometrics.watchlist }));
   const exportRepo = createCustomerExportRepo(db);
   app.use('/api', exportRouter({ tokens, logger, exportCustomer: (id) => exportCustomer({ repo: exportRepo, now }, id) }));
   const simulate = (input: Parameters<typeof simulateRouting>[1]) => simulateRouting({ rules, agentState, agents, now }, input);
@@ -213,7 +230,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     app,
-    services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents },
+    services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics },
     metrics,
     drain: () => {
       draining = true;

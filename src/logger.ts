@@ -13,11 +13,12 @@ export function maskPhone(raw: unknown): string {
   return `${digits.slice(0, 4)}${'*'.repeat(Math.max(3, digits.length - 6))}${digits.slice(-2)}`;
 }
 
-// Every place a caller's number or a free-text field can appear in a log line.
+// Every place a caller's number, a free-text field or a PIN can appear in a log line.
 const PII_PATHS = [
   'from', 'to', 'phone', 'e164', 'From', 'To', 'Caller', 'Called',
   '*.from', '*.to', '*.phone', '*.e164', '*.From', '*.To', '*.Caller', '*.Called',
   'req.body', 'body', 'name', '*.name', 'text', '*.text', 'SpeechResult', '*.SpeechResult', 'Digits', '*.Digits',
+  'pin', '*.pin',
 ];
 
 /** Builds the process logger: JSON lines, caller numbers masked, free text removed. */

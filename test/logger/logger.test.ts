@@ -43,6 +43,15 @@ describe('logger keeps callers private', () => {
     expect(text()).not.toContain(SPEECH);
   });
 
+  it('never prints a PIN, at the top of a line or inside an object', () => {
+    const { logger, lines, text } = capture();
+    logger.info({ pin: '482913', input: { pin: '739104' }, customerId: 'c-1' }, 'pin set');
+    expect(text()).not.toContain('482913');
+    expect(text()).not.toContain('739104');
+    const entry = JSON.parse(lines[0]!);
+    expect(entry).toMatchObject({ pin: '[redacted]', input: { pin: '[redacted]' }, customerId: 'c-1' });
+  });
+
   it('still logs non-personal fields unchanged', () => {
     const { logger, lines } = capture();
     logger.info({ callSid: 'CA123', budgetMs: 400, from: NUMBER }, 'step');
