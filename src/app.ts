@@ -180,7 +180,7 @@ export function buildApp(deps: AppDeps): App {
     holdOffers: () => keptDepth() > 0,
   });
   const lookup = createCallerLookup({ customers, interactions, budgetMs: config.crmLookupBudgetMs, logger });
-  const callRepo = createCallRepo(db);
+  const callRepo = createCallRepo(db, now);
   const calls = createCallService({
     calls: callRepo,
     flows,

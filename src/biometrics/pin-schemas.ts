@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toAsciiDigits } from '../crm/phone.js';
 
 /**
  * Arabic-Indic (٠-٩) and Extended Arabic-Indic (۰-۹) digits become ASCII: a PIN typed on
@@ -7,7 +8,7 @@ import { z } from 'zod';
  */
 export const ZPin = z
   .string('must be a string of 4 to 8 digits')
-  .transform((s) => s.replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660)).replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0)))
+  .transform(toAsciiDigits)
   .pipe(z.string().regex(/^[0-9]{4,8}$/, 'must be 4 to 8 digits'));
 
 export const ZPinInput = z.object({ pin: ZPin });

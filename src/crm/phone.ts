@@ -18,7 +18,8 @@ export function normalizePhone(raw: string, defaultCountry: CountryCode = 'SA'):
   return parsed.number;
 }
 
-function toAsciiDigits(s: string): string {
+/** Arabic-Indic (٠-٩) and Extended Arabic-Indic (۰-۹) digits as ASCII; anything else unchanged. */
+export function toAsciiDigits(s: string): string {
   return s
     .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
     .replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0));
