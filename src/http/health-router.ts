@@ -1,5 +1,6 @@
 import express from 'express';
 import type { DbHealthRepo } from '../db/db-health-repo.js';
+import { withDeadline } from '../db/store-errors.js';
 import type { EventBus } from '../realtime/event-bus.js';
 
 /**
@@ -23,11 +24,7 @@ export function healthRouter(deps: { database: DbHealthRepo; isDraining: () => b
     }
     const bus = deps.bus?.health() ?? 'ok';
     try {
-      let timer: NodeJS.Timeout | undefined;
-      const slow = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('database timeout')), 1000);
-      });
-      await Promise.race([deps.database.ping(), slow]).finally(() => clearTimeout(timer));
+      await withDeadline(deps.database.ping(), 1000, 'readiness ping');
       res.json({ status: bus === 'ok' ? 'ready' : 'degraded', database: 'ok', bus });
     } catch {
       res.status(503).json({ status: 'unavailable', database: 'unreachable', bus });

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { withDeadline } from '../db/store-errors.js';
 import type { QueueStat } from '../routing/queue-store.js';
 
 /** Why a caller got the fallback TwiML (an apology and the general queue) instead of the IVR's answer. */
@@ -51,18 +52,6 @@ export interface Metrics {
 /** Within a Prometheus scrape timeout (10 s by default), and short enough not to pile up scrapes. */
 const SOURCE_TIMEOUT_MS = 2000;
 
-async function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * A fresh registry with the service's instruments. `processMetrics` adds Node's default
  * process metrics (CPU, memory, event loop lag, GC); they start an event-loop monitor
@@ -79,7 +68,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
   const queueStats = () => {
     const read = sources.queueStats;
     if (!read) return Promise.resolve(undefined);
-    statsInFlight ??= within(SOURCE_TIMEOUT_MS, read()).finally(() => {
+    statsInFlight ??= withDeadline(read(), SOURCE_TIMEOUT_MS, 'queue stats').finally(() => {
       statsInFlight = undefined;
     });
     return statsInFlight;
@@ -166,7 +155,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}): Metrics 
       const healthy = sources.busHealthy;
       if (!healthy) return;
       try {
-        this.set((await within(SOURCE_TIMEOUT_MS, Promise.resolve(healthy()))) ? 1 : 0);
+        this.set((await withDeadline(Promise.resolve(healthy()), SOURCE_TIMEOUT_MS, 'bus health')) ? 1 : 0);
       } catch (err) {
         failed('busHealthy', err);
         this.set(0);

@@ -13,21 +13,19 @@ export type AgentState = (typeof AGENT_STATES)[number];
 export const AGENT_STATE_ACTORS = ['agent', 'admin', 'routing', 'call_end', 'reconcile'] as const;
 export type AgentStateActor = (typeof AGENT_STATE_ACTORS)[number];
 
-export const TRANSITION_CAUSES = [
-  'status',
-  'wrap_up_done',
-  'offer',
-  'accept',
-  'offer_declined',
-  'offers_missed',
-  'bridge_failed',
-  'caller_hung_up',
-  'call_ended',
-  'wrap_up_over',
-  'stranded',
-] as const;
 /** Why an agent changes state; each cause is one write in the agent-state store. */
-export type TransitionCause = (typeof TRANSITION_CAUSES)[number];
+export type TransitionCause =
+  | 'status'
+  | 'wrap_up_done'
+  | 'offer'
+  | 'accept'
+  | 'offer_declined'
+  | 'offers_missed'
+  | 'bridge_failed'
+  | 'caller_hung_up'
+  | 'call_ended'
+  | 'wrap_up_over'
+  | 'stranded';
 
 export interface AgentTransition {
   from: AgentState;

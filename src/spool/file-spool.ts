@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fdatasync, ftruncate, mkdirSync, openSync, readFileSync, rmSync, write } from 'node:fs';
+import { closeSync, existsSync, fdatasync, ftruncate, mkdirSync, openSync, readFileSync, write } from 'node:fs';
 import { writeFile as writeFileAsync } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -140,9 +140,4 @@ export function openFileSpool(dir: string, opts: { maxBytes?: number; onChange?:
       closeSync(fd);
     },
   };
-}
-
-/** Removes a spool directory (tests). */
-export function removeSpool(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -1,10 +1,10 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreTimeoutError } from '../../src/db/store-errors.js';
-import { openFileSpool, removeSpool, SpoolFullError, type SpoolRecord } from '../../src/spool/file-spool.js';
+import { openFileSpool, SpoolFullError, type SpoolRecord } from '../../src/spool/file-spool.js';
 import { createSpoolReplayer } from '../../src/spool/replayer.js';
 
 const dirs: string[] = [];
@@ -13,7 +13,7 @@ const freshDir = () => {
   dirs.push(dir);
   return dir;
 };
-afterEach(() => dirs.splice(0).forEach(removeSpool));
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 const logger = pino({ level: 'silent' });
 
 describe('the outage spool', () => {
