@@ -26,7 +26,8 @@ import { createMetrics, type Metrics } from './metrics/instruments.js';
 import { metricsRouter } from './metrics/metrics-router.js';
 import { webhookTimer } from './metrics/webhook-timer.js';
 import { createAgentMessageStore } from './realtime/agent-messages.js';
-import { createAgentHub, deliverToAgent } from './realtime/agent-hub.js';
+import { createAgentHub, deliverToAgent, HUB_PATH } from './realtime/agent-hub.js';
+import { routeUpgrades, type UpgradeHandler } from './realtime/upgrade-router.js';
 import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
 import type { FrameLimits } from './realtime/frame-limiter.js';
 import { createPopContextCache } from './screenpop/pop-context.js';
@@ -205,6 +206,8 @@ export function buildApp(deps: AppDeps): App {
     now,
     onError: (source, err) => logger.warn({ source, err }, 'metrics source failed'),
   });
+  // WebSocket endpoints by path; one upgrade listener dispatches them.
+  const upgrades = new Map<string, UpgradeHandler>([[HUB_PATH, hub.handleUpgrade]]);
   let socketsClosed: Promise<void> | undefined;
   const closeSockets = () => (socketsClosed ??= hub.close());
   let draining = false;
@@ -235,7 +238,7 @@ export function buildApp(deps: AppDeps): App {
     drain: () => {
       draining = true;
     },
-    attachRealtime: (server) => hub.attach(server),
+    attachRealtime: (server) => routeUpgrades(server, upgrades),
     closeSockets,
     shutdown: async () => {
       await routing.stop();

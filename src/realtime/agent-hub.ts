@@ -11,6 +11,7 @@ import type { AgentMessageStore } from './agent-messages.js';
 import { parseClientMessage, type TClientMessage } from './client-messages.js';
 import type { EventBus } from './event-bus.js';
 import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
+import type { UpgradeHandler } from './upgrade-router.js';
 
 export const AGENT_MESSAGE_CHANNEL = 'agent.message';
 /**
@@ -38,8 +39,8 @@ export async function deliverToAgent(bus: EventBus, agentId: string, message: Re
 }
 
 export interface AgentHub {
-  /** Takes over WebSocket upgrades on HUB_PATH. */
-  attach(server: http.Server): void;
+  /** Answers a WebSocket upgrade on HUB_PATH (the server's upgrade router sends it here). */
+  handleUpgrade: UpgradeHandler;
   /** Sends to every socket of the agent, on every node. */
   deliver(agentId: string, message: Record<string, unknown>): Promise<void>;
   connectionCount(): number;
@@ -234,35 +235,27 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
   }
 
   return {
-    attach(server) {
-      server.on('upgrade', (req, socket, head) => {
-        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-        if (path !== HUB_PATH) {
-          socket.destroy();
-          return;
+    handleUpgrade(req, socket, head) {
+      void (async () => {
+        const token = tokenOf(req);
+        if (!token) return refuse(socket, 401, 'missing token');
+        let principal: Principal;
+        try {
+          principal = deps.tokens.verify(token);
+        } catch (err) {
+          return refuse(socket, 401, err instanceof AppError ? err.message : 'invalid token');
         }
-        socket.on('error', () => socket.destroy());
-        void (async () => {
-          const token = tokenOf(req);
-          if (!token) return refuse(socket, 401, 'missing token');
-          let principal: Principal;
-          try {
-            principal = deps.tokens.verify(token);
-          } catch (err) {
-            return refuse(socket, 401, err instanceof AppError ? err.message : 'invalid token');
-          }
-          if (principal.role !== 'agent') return refuse(socket, 403, 'only agents have a softphone');
-          // The same read admits the agent and greets them.
-          const agent = await deps.agents.softphoneProfile(principal.sub).catch(() => undefined);
-          if (!agent) return refuse(socket, 403, `no agent '${principal.sub}'`);
-          wss.handleUpgrade(req, socket, head, (ws) => {
-            onConnection(ws, agent).catch((err: unknown) => {
-              deps.logger.error({ err, agentId: principal.sub }, 'socket setup failed');
-              ws.close(1011, 'setup failed');
-            });
+        if (principal.role !== 'agent') return refuse(socket, 403, 'only agents have a softphone');
+        // The same read admits the agent and greets them.
+        const agent = await deps.agents.softphoneProfile(principal.sub).catch(() => undefined);
+        if (!agent) return refuse(socket, 403, `no agent '${principal.sub}'`);
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          onConnection(ws, agent).catch((err: unknown) => {
+            deps.logger.error({ err, agentId: principal.sub }, 'socket setup failed');
+            ws.close(1011, 'setup failed');
           });
-        })();
-      });
+        });
+      })();
     },
 
     deliver: (agentId, message) => deliverToAgent(deps.bus, agentId, message),
