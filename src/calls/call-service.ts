@@ -60,7 +60,7 @@ export function createCallService(deps: {
   /** Durable spool for writes a store outage would otherwise lose. */
   spool: FileSpool;
   /** Told of each new call once it is recorded (the screen pop starts its reads here). */
-  onCallStarted?: (call: { id: string; provider: string; from: string }, caller: LookupResult) => void;
+  onCallStarted?: (call: { id: string; provider: string; providerCallId: string; from: string }, caller: LookupResult) => void;
 }): CallService {
   const ended = async (input: { provider: Provider; providerCallId: string; endStatus: string; durationSeconds: number | null; endedAt: Date; from: string; to: string | null }) => {
     const call = await endCall(deps, input);
@@ -83,7 +83,7 @@ export function createCallService(deps: {
   return {
     async start(input, signal) {
       const answer = await startInboundCall(deps, input, signal);
-      if (answer.created) deps.onCallStarted?.({ id: answer.callId, provider: answer.created.provider, from: answer.created.from }, answer.created.caller);
+      if (answer.created) deps.onCallStarted?.({ id: answer.callId, provider: answer.created.provider, providerCallId: input.providerCallId, from: answer.created.from }, answer.created.caller);
       return answer;
     },
     continue: (input, signal) => continueIvr(deps, input, signal),

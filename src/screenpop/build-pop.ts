@@ -31,6 +31,7 @@ export function buildScreenPop(offer: PopOffer, context: PopContext | undefined,
     call: {
       id: entry.callId,
       provider: context?.call.provider ?? 'unknown',
+      providerCallId: context?.call.providerCallId ?? null,
       from: context?.call.from ?? routed.call.from,
       language: entry.language,
       queue: entry.queue,

@@ -5,7 +5,7 @@ import type { Customer } from '../crm/schemas.js';
 import type { PopContextRepo } from './pop-context-repo.js';
 
 export interface PopContext {
-  call: { provider: string; from: string };
+  call: { provider: string; providerCallId: string; from: string };
   customer?: Customer;
   /** Newest first, excluding the call being popped. */
   history: Array<Omit<RecentInteraction, 'status'>>;
@@ -13,7 +13,7 @@ export interface PopContext {
 
 export interface PopContextCache {
   /** Keeps what the caller lookup found as the call enters the IVR (reading the timeline if it did not come with it). */
-  prefetch(call: { id: string; provider: string; from: string }, caller: LookupResult): void;
+  prefetch(call: { id: string; provider: string; providerCallId: string; from: string }, caller: LookupResult): void;
   /** The prefetched context, or a fresh read if this node did not see the call start. */
   get(callId: string): Promise<PopContext>;
 }
@@ -33,7 +33,7 @@ export function createPopContextCache(deps: { reads: PopContextRepo; customers: 
 
   async function load(callId: string): Promise<PopContext> {
     const row = await deps.reads.call(callId);
-    const call = { provider: row.provider, from: row.from };
+    const call = { provider: row.provider, providerCallId: row.providerCallId, from: row.from };
     if (!row.customerId) return { call, history: [] };
     const [customer, rows] = await Promise.all([deps.customers.get(row.customerId), history(callId, row.customerId)]);
     return { call, customer, history: rows };
@@ -41,7 +41,7 @@ export function createPopContextCache(deps: { reads: PopContextRepo; customers: 
 
   return {
     prefetch(call, caller) {
-      const value = prefetched({ provider: call.provider, from: call.from }, call.id, caller);
+      const value = prefetched({ provider: call.provider, providerCallId: call.providerCallId, from: call.from }, call.id, caller);
       value.catch(() => entries.delete(call.id));
       entries.set(call.id, value);
     },

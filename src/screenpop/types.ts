@@ -1,6 +1,6 @@
 /** The screen pop as DESIGN.md fixes it; agents' softphones integrate against this. */
 export interface ScreenPop {
-  call: { id: string; provider: string; from: string; language: string; queue: string; waitSeconds: number; reservationId: string };
+  call: { id: string; provider: string; providerCallId: string | null; from: string; language: string; queue: string; waitSeconds: number; reservationId: string };
   reservation: { id: string; expiresAt: string; timeoutSeconds: number };
   customer: { id: string | null; name: string | null; tier: string | null; known: boolean; language?: string };
   accountValue: { amount: number; currency: string; tier: string } | null;

@@ -22,7 +22,7 @@ function toItem(row: Row, call?: CallDetails): StoredInteraction {
     summary: row.summary,
     sentiment: row.sentimentLabel,
     ...(row.callId ? { callId: row.callId } : {}),
-    ...(call ? { call } : {}),
+    ...(call ? { providerCallId: call.providerCallId, call } : {}),
   };
 }
 
@@ -51,6 +51,8 @@ export function createInteractionRepo(db: Db | Prisma.TransactionClient): Intera
       calls.map((c) => [
         c.id,
         {
+          provider: c.provider,
+          providerCallId: c.providerCallId,
           status: c.status,
           language: c.language,
           queue: c.queue,

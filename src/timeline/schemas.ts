@@ -37,6 +37,9 @@ export const ZTimelineQuery = z.object({
 export type TTimelineQuery = z.infer<typeof ZTimelineQuery>;
 
 export interface CallDetails {
+  provider: string;
+  /** Twilio's CallSid or Connect's ContactId: how a supervisor finds the provider's recording. */
+  providerCallId: string;
   status: string;
   language: string;
   queue: string | null;
@@ -57,6 +60,7 @@ export interface TimelineItem {
   summary: string;
   sentiment: string | null;
   callId?: string;
+  providerCallId?: string;
   call?: CallDetails;
 }
 

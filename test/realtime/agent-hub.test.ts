@@ -88,7 +88,8 @@ describe('the screen pop', () => {
     expect(pop2.id).toBe(pop1.id);
     expect(pop1).toMatchObject({
       seq: expect.any(Number),
-      call: { id: callId, provider: 'twilio', from: '+966501234567', language: 'ar', queue: 'billing' },
+      // providerCallId: the softphone matches the pop to the ringing Twilio leg by it.
+      call: { id: callId, provider: 'twilio', providerCallId: p.CallSid, from: '+966501234567', language: 'ar', queue: 'billing' },
       customer: { id: 'c-noura', name: 'نورة القحطاني', tier: 'gold', known: true },
       accountValue: { amount: 182000, currency: 'SAR', tier: 'gold' },
       verification: { status: 'skipped' },
@@ -115,6 +116,7 @@ describe('the screen pop', () => {
     const item = timeline.items.find((i) => i.callId === callId);
     expect(item?.call?.events.map((e) => e.type).sort()).toEqual(['accepted', 'pop_delivered', 'pop_sent']);
     expect(item?.call?.events.every((e) => e.agentId === 'sara')).toBe(true);
+    expect(item?.providerCallId).toBe(p.CallSid);
   });
 
   it('pops an unknown caller with what the IVR collected', async () => {
