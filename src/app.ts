@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import { createTokenVerifier } from './auth/tokens.js';
+import { createTokenVerifier, type TokenVerifier } from './auth/tokens.js';
 import { createCallEventStore } from './calls/call-events.js';
 import { createCallRepo } from './calls/call-repo.js';
 import { createCallerMemo } from './calls/caller-memo.js';
@@ -26,7 +26,10 @@ import { createMetrics, type Metrics } from './metrics/instruments.js';
 import { metricsRouter } from './metrics/metrics-router.js';
 import { webhookTimer } from './metrics/webhook-timer.js';
 import { createAgentMessageStore } from './realtime/agent-messages.js';
-import { createAgentHub, deliverToAgent, HUB_PATH } from './realtime/agent-hub.js';
+import { createAgentHub, HUB_PATH } from './realtime/agent-hub.js';
+import { busPush, type AgentPush } from './realtime/agent-push.js';
+import type { ClientActionDeps } from './realtime/client-actions.js';
+import type { AgentMessageStore } from './realtime/agent-messages.js';
 import { routeUpgrades, type UpgradeHandler } from './realtime/upgrade-router.js';
 import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
 import type { FrameLimits } from './realtime/frame-limiter.js';
@@ -43,6 +46,7 @@ import { createVerifyPin, type PinPolicy, type VerifyPin } from './biometrics/ve
 import { createWatchlist, type Watchlist } from './biometrics/watchlist.js';
 import { createWatchlistStore } from './biometrics/watchlist-store.js';
 import type { CallBridge } from './routing/call-bridge.js';
+import type { RoutingTimers } from './routing/routing-timers.js';
 import { createAgentStateStore } from './routing/agent-state-store.js';
 import { createPresence, type Presence } from './routing/presence.js';
 import { createQueueStore } from './routing/queue-store.js';
@@ -81,6 +85,10 @@ export interface AppDeps {
   metrics?: Metrics;
   /** PIN attempts before a lock-out and its length (defaults: 3, 15 minutes). */
   pinPolicy?: Partial<PinPolicy>;
+  /** How messages reach softphones: over the bus to the ws hubs unless given (Lambda: API Gateway's connections). */
+  push?: AgentPush;
+  /** Lambda: routing's deadlines as platform wake-ups (SQS); server mode's tick needs none. */
+  timers?: RoutingTimers;
 }
 
 export interface Services {
@@ -104,6 +112,8 @@ export interface App {
   services: Services;
   /** Puts the agent WebSocket hub on the server's upgrade path. */
   attachRealtime(server: http.Server): void;
+  /** What a softphone socket other than the ws hub needs (API Gateway's WebSocket API in Lambda). */
+  softphones: { tokens: TokenVerifier; agents: Pick<AgentRepo, 'softphoneProfile'>; messages: AgentMessageStore; actions: ClientActionDeps };
   /** This app's Prometheus instruments, served at GET /metrics. */
   metrics: Metrics;
   /** Tells every agent socket to reconnect elsewhere (close 1012) and resolves once they are closed. */
@@ -157,7 +167,7 @@ export function buildApp(deps: AppDeps): App {
     callEvents: createCallEventStore(db),
     acks: createPopAckStore(db),
     agentState,
-    hub: { deliver: (agentId, message) => deliverToAgent(bus, agentId, message) },
+    hub: deps.push ?? busPush(bus),
     context: popContext,
     summarize,
     logger,
@@ -179,6 +189,7 @@ export function buildApp(deps: AppDeps): App {
     now,
     options: { offerTimeoutMs: (config.offerTimeoutSeconds ?? 15) * 1000, ...deps.routingOptions },
     holdOffers: () => keptDepth() > 0,
+    timers: deps.timers,
   });
   const lookup = createCallerLookup({ customers, interactions, budgetMs: config.crmLookupBudgetMs, logger });
   const callRepo = createCallRepo(db, now);
@@ -234,6 +245,7 @@ export function buildApp(deps: AppDeps): App {
   return {
     app,
     services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics },
+    softphones: { tokens, agents, messages, actions: { messages, routing, presence, acknowledge: pipeline.acknowledge, logger } },
     metrics,
     drain: () => {
       draining = true;

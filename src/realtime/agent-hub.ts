@@ -8,7 +8,7 @@ import type { AgentRepo, SoftphoneProfile } from '../routing/agent-repo.js';
 import type { Presence } from '../routing/presence.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { AgentMessageStore } from './agent-messages.js';
-import { parseClientMessage, type TClientMessage } from './client-messages.js';
+import { runClientFrame } from './client-actions.js';
 import type { EventBus } from './event-bus.js';
 import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
 import type { UpgradeHandler } from './upgrade-router.js';
@@ -140,51 +140,11 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
   }, deps.heartbeatMs ?? 30_000);
   heartbeat.unref();
 
-  async function onMessage(ws: WebSocket, agentId: string, msg: TClientMessage): Promise<void> {
-    switch (msg.type) {
-      case 'ack': {
-        await deps.acknowledge(agentId, msg.id);
-        return;
-      }
-      case 'resume':
-        for (const m of await deps.messages.since(agentId, msg.lastSeq)) send(ws, m);
-        return;
-      case 'status': {
-        const ev = await deps.presence.setStatus(agentId, { status: msg.status, reason: msg.reason }, 'socket');
-        if (ev.changed) void deps.routing.dispatch({ agentsChanged: true });
-        send(ws, { type: 'result', for: 'status', ok: true, state: ev.state, changed: ev.changed });
-        return;
-      }
-      case 'wrapup_done': {
-        const ev = await deps.presence.setStatus(agentId, { status: 'available' }, 'socket', { cause: 'wrap_up_done' });
-        if (ev.changed) void deps.routing.dispatch({ agentsChanged: true });
-        send(ws, { type: 'result', for: 'wrapup_done', ok: true });
-        return;
-      }
-      case 'accept':
-        await deps.routing.accept(msg.reservationId, agentId);
-        send(ws, { type: 'result', for: 'accept', ok: true, reservationId: msg.reservationId });
-        return;
-      case 'reject':
-        await deps.routing.reject(msg.reservationId, agentId);
-        send(ws, { type: 'result', for: 'reject', ok: true, reservationId: msg.reservationId });
-        return;
-    }
-  }
+  const actions = { messages: deps.messages, routing: deps.routing, presence: deps.presence, acknowledge: deps.acknowledge, logger: deps.logger };
 
   /** One admitted frame (`text` undefined for a binary one). */
   function onFrame(ws: WebSocket, agentId: string, text: string | undefined): void {
-    const parsed = text === undefined ? { ok: false as const, reason: 'binary frames are not supported' } : parseClientMessage(text);
-    if (!parsed.ok) {
-      send(ws, { type: 'error', code: 'BAD_MESSAGE', message: parsed.reason });
-      return;
-    }
-    onMessage(ws, agentId, parsed.message).catch((err: unknown) => {
-      const e = err instanceof AppError ? err : undefined;
-      if (!e) deps.logger.error({ err, agentId, type: parsed.message.type }, 'socket message failed');
-      const reservationId = 'reservationId' in parsed.message ? parsed.message.reservationId : undefined;
-      send(ws, { type: 'result', for: parsed.message.type, ok: false, ...(reservationId ? { reservationId } : {}), error: { code: e?.code ?? 'INTERNAL', message: e?.message ?? 'internal error' } });
-    });
+    void runClientFrame(actions, agentId, text, (m) => send(ws, m));
   }
 
   async function onConnection(ws: WebSocket, agent: SoftphoneProfile): Promise<void> {

@@ -6,12 +6,20 @@ import type { QueueStore } from './queue-store.js';
  * one sends its agent to wrap-up. `callbackLeg`: the end of a callback's outbound leg.
  */
 export async function endQueuedCall(
-  deps: { queues: Pick<QueueStore, 'callEnded'>; now: () => Date; onReservation?: OnReservation; dispatch: (opts?: { agentsChanged?: boolean }) => Promise<void> },
+  deps: {
+    queues: Pick<QueueStore, 'callEnded'>;
+    now: () => Date;
+    onReservation?: OnReservation;
+    dispatch: (opts?: { agentsChanged?: boolean }) => Promise<void>;
+    /** The call's agent has gone to wrap-up (routing asks the platform to wake it when that is over). */
+    onWrapUp?: (agentId: string) => Promise<void>;
+  },
   callId: string,
   opts: { callbackLeg?: boolean } = {},
 ): Promise<void> {
   const ended = await deps.queues.callEnded(callId, deps.now(), opts);
   if (!ended) return;
   for (const r of ended.cancelled) await deps.onReservation?.(reservationEvent('cancelled', r, ended.entry));
+  if (ended.wrapUpAgent) await deps.onWrapUp?.(ended.wrapUpAgent);
   void deps.dispatch({ agentsChanged: true });
 }

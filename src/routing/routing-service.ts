@@ -19,6 +19,7 @@ import { rejectOffer, timeOutOffers } from './release-offer.js';
 import { requestCallback } from './request-callback.js';
 import { routeCall } from './route-call.js';
 import { createRoutingTick } from './routing-tick.js';
+import type { RoutingTimers, WakeReason } from './routing-timers.js';
 import type { RuleStore } from './rule-store.js';
 import type { Decision, RoutingContextInput } from './rules/index.js';
 
@@ -73,12 +74,35 @@ export function createRoutingService(deps: {
   /** Runs once, on this node, for every offer change (the screen pop pipeline). */
   onReservation?: OnReservation;
   holdOffers?: DispatchDeps['holdOffers'];
+  /** Lambda: each deadline asks the platform for a tick (server mode's own tick covers them). */
+  timers?: RoutingTimers;
 }): RoutingService {
   const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, agentsTtlMs: 1000, reconcileMs: 10_000, ...deps.options };
+  const timers = deps.timers;
+  // A wake-up that cannot be set is not fatal: the scheduled tick (every minute) does it late.
+  const wake = async (due: Date, reason: WakeReason, ref: string) => {
+    await timers?.wakeAt(due, reason, ref).catch((err: unknown) => deps.logger.warn({ err, reason }, 'platform timer not set: the scheduled tick will catch up'));
+  };
+  if (timers) {
+    const onReservation = deps.onReservation;
+    deps = {
+      ...deps,
+      async onReservation(ev) {
+        await onReservation?.(ev);
+        if (ev.type === 'created') await wake(new Date(ev.expiresAt), 'offer_timeout', ev.reservationId);
+      },
+    };
+  }
+  const onWrapUp = timers
+    ? async (agentId: string) => {
+        const agent = await deps.agents.get(agentId);
+        if (agent) await wake(new Date(deps.now().getTime() + agent.wrapUpSeconds * 1000), 'wrap_up', agentId);
+      }
+    : undefined;
   const free = createFreeAgents({ agentState: deps.agentState, bus: deps.bus, logger: deps.logger, ttlMs: opts.agentsTtlMs });
   const dispatcher = createDispatcher({ ...deps, free, offerTimeoutMs: opts.offerTimeoutMs });
   const dispatch = dispatcher.dispatch;
-  const callEnded = (callId: string, o?: { callbackLeg?: boolean }) => endQueuedCall({ ...deps, dispatch }, callId, o);
+  const callEnded = (callId: string, o?: { callbackLeg?: boolean }) => endQueuedCall({ ...deps, dispatch, onWrapUp }, callId, o);
   const released = { ...deps, awayAfterMisses: opts.awayAfterMisses };
   const reconcileNow = () => reconcile({ ...deps, callEnded });
   const clock = createRoutingTick({
@@ -92,7 +116,13 @@ export function createRoutingService(deps: {
 
   return {
     route: (ctx, o) => routeCall(deps, ctx, o),
-    enqueue: (input) => enqueueCall({ ...deps, dispatch }, input),
+    async enqueue(input) {
+      const entry = await enqueueCall({ ...deps, dispatch }, input);
+      if (entry && timers) {
+        for (const step of input.decision.steps) await wake(new Date(entry.enqueuedAt.getTime() + step.afterSeconds * 1000), 'escalation', entry.id);
+      }
+      return entry;
+    },
     accept: (reservationId, agentId) => acceptOffer({ ...deps, dispatch, callEnded, forgetAgents: free.forget }, reservationId, agentId),
     reject: (reservationId, agentId) => rejectOffer({ ...released, dispatch }, reservationId, agentId),
     callEnded,

@@ -2,7 +2,7 @@ import type { CallEventStore } from '../calls/call-events.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/instruments.js';
 import type { AgentMessageStore } from '../realtime/agent-messages.js';
-import type { AgentHub } from '../realtime/agent-hub.js';
+import type { AgentPush } from '../realtime/agent-push.js';
 import type { AgentStateStore } from '../routing/agent-state-store.js';
 import type { OfferNotice } from '../routing/make-offer.js';
 import type { ReservationEvent } from '../routing/offer-events.js';
@@ -32,7 +32,8 @@ export function createPopPipeline(deps: {
   callEvents: CallEventStore;
   acks: PopAckStore;
   agentState: Pick<AgentStateStore, 'current'>;
-  hub: Pick<AgentHub, 'deliver'>;
+  /** The ws hubs over the bus (server mode) or API Gateway's connections (Lambda). */
+  hub: AgentPush;
   context: PopContextCache;
   summarize: SentimentSummarizer;
   logger: Logger;
