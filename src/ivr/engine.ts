@@ -24,7 +24,7 @@ type Ctx = {
 };
 
 function isInteractive(node: TNode): node is InteractiveNode {
-  return node.type === 'language' || node.type === 'menu' || node.type === 'collect';
+  return node.type === 'language' || node.type === 'menu' || node.type === 'collect' || node.type === 'rating';
 }
 
 function event(ctx: Ctx, nodeId: string, nodeType: string, result: IvrEventResult, input?: string): void {
@@ -164,6 +164,9 @@ export function advance(
       break;
     case 'collect':
       if (node.type === 'collect') s.inputs[node.name] = node.sensitive ? '***' : m.value;
+      break;
+    case 'rating':
+      if (node.type === 'rating') s.inputs[node.name] = String(m.value);
       break;
     default: {
       s.attempts += 1;

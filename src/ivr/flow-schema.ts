@@ -119,6 +119,26 @@ export const ZCollectNode = z
     path: ['minDigits'],
   });
 
+/**
+ * A numeric answer (a survey's CSAT 1-5 or NPS 0-10) by keypad or speech, spoken numbers
+ * included in Arabic (Gulf forms too) and English; stored in the session's inputs by `name`.
+ */
+export const ZRatingNode = z
+  .strictObject({
+    type: z.literal('rating'),
+    prompt: ZPrompt,
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, 'input name must be an identifier'),
+    min: z.number().int().min(0).max(100),
+    max: z.number().int().min(0).max(100),
+    timeoutSeconds: ZTimeout,
+    retries: ZRetries,
+    noInputPrompt: ZPrompt.optional(),
+    invalidPrompt: ZPrompt.optional(),
+    next: ZNodeId,
+    fallback: ZNodeId,
+  })
+  .refine((n) => n.min <= n.max, { message: 'min must be <= max', path: ['min'] });
+
 export const ZHoursNode = z.strictObject({ type: z.literal('hours'), open: ZNodeId, closed: ZNodeId });
 
 export const ZBranchNode = z.strictObject({
@@ -144,6 +164,7 @@ export const ZNode = z.discriminatedUnion('type', [
   ZLanguageNode,
   ZMenuNode,
   ZCollectNode,
+  ZRatingNode,
   ZHoursNode,
   ZBranchNode,
   ZQueueNode,
@@ -154,6 +175,7 @@ export type TNodeType = TNode['type'];
 export type TMenuNode = z.infer<typeof ZMenuNode>;
 export type TCollectNode = z.infer<typeof ZCollectNode>;
 export type TLanguageNode = z.infer<typeof ZLanguageNode>;
+export type TRatingNode = z.infer<typeof ZRatingNode>;
 
 export const ZHours = ZBusinessHours;
 export type THours = TBusinessHours;

@@ -29,6 +29,7 @@ export function edgesOf(node: TNode): Array<[string, string]> {
       return [['next', node.next]];
     case 'language':
     case 'collect':
+    case 'rating':
       return [['next', node.next], ['fallback', node.fallback]];
     case 'menu':
       return [

@@ -1,11 +1,12 @@
 /**
  * Builds `gather` actions (and retry prompts) for interactive nodes.
  */
-import type { TCollectNode, TFlow, TLanguageNode, TMenuNode, TPrompt } from './flow-schema.js';
+import type { TCollectNode, TFlow, TLanguageNode, TMenuNode, TPrompt, TRatingNode } from './flow-schema.js';
+import { numberHints } from './numbers.js';
 import { DEFAULT_PROMPTS, sayPrompt } from './prompts.js';
 import type { CallerContext, GatherAction, Lang, SayAction } from './types.js';
 
-export type InteractiveNode = TLanguageNode | TMenuNode | TCollectNode;
+export type InteractiveNode = TLanguageNode | TMenuNode | TCollectNode | TRatingNode;
 
 const MAX_HINTS = 100;
 
@@ -58,6 +59,10 @@ export function buildGather(
   if (node.type === 'collect') {
     // Digits only: account numbers/PINs via ASR are error-prone and would leak PINs to the ASR vendor.
     return { ...base, input: ['dtmf'], numDigits: node.maxDigits, finishOnKey: node.finishOnKey };
+  }
+  if (node.type === 'rating') {
+    // "10" takes two keys; a single key is taken when the caller stops (the timeout) or presses #.
+    return { ...base, input: ['dtmf', 'speech'], numDigits: String(node.max).length, finishOnKey: '#', hints: numberHints(node.min, node.max).slice(0, MAX_HINTS) };
   }
   const hints = dedupe(
     node.type === 'menu'

@@ -1,7 +1,8 @@
 /**
  * Interprets caller input against one interactive node (no side effects).
  */
-import type { TCollectNode, TLanguageNode, TMenuNode } from './flow-schema.js';
+import type { TCollectNode, TLanguageNode, TMenuNode, TRatingNode } from './flow-schema.js';
+import { spokenNumber } from './numbers.js';
 import type { InteractiveNode } from './gather.js';
 import { compileLinearPattern } from '../cel/linear-matches.js';
 import { matchesAny, normalizeDigits } from './speech.js';
@@ -12,7 +13,8 @@ export type MatchResult =
   | { kind: 'invalid'; shown: string }
   | { kind: 'language'; next: string; language: Lang; shown: string }
   | { kind: 'menu'; next: string; intent: string; shown: string }
-  | { kind: 'collect'; next: string; value: string; shown: string };
+  | { kind: 'collect'; next: string; value: string; shown: string }
+  | { kind: 'rating'; next: string; value: number; shown: string };
 
 /** True when the caller gave nothing (a gather timeout). */
 export function isNoInput(input: Input): boolean {
@@ -33,6 +35,8 @@ export function matchInput(node: InteractiveNode, input: Input): MatchResult {
       return matchMenu(node, input);
     case 'collect':
       return matchCollect(node, input);
+    case 'rating':
+      return matchRating(node, input);
   }
 }
 
@@ -75,6 +79,15 @@ function matchCollect(node: TCollectNode, input: Input): MatchResult {
     value.length <= node.maxDigits &&
     (!node.pattern || matchesWhole(node.pattern, value));
   return ok ? { kind: 'collect', next: node.next, value, shown } : { kind: 'invalid', shown };
+}
+
+/** Keys win over speech when they form a number; out of range is invalid (the caller is asked again). */
+function matchRating(node: TRatingNode, input: Input): MatchResult {
+  const shown = shownOf(input);
+  const keys = normalizeDigits(input.digits?.trim() ?? '').replace(/#$/, '');
+  const value = /^[0-9]{1,3}$/.test(keys) ? Number(keys) : input.speech ? spokenNumber(input.speech) : undefined;
+  if (value === undefined || value < node.min || value > node.max) return { kind: 'invalid', shown };
+  return { kind: 'rating', next: node.next, value, shown };
 }
 
 // RE2, not RegExp: a backtracking engine lets a pattern like `(1+)+0` hang the node on 32 digits.
