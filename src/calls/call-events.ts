@@ -10,6 +10,12 @@ import { Prisma } from '../generated/prisma/client.js';
  */
 export interface CallEventStore {
   record(event: { callId: string; key: string; type: string; at: Date; data: Record<string, string> }): Promise<void>;
+  /** As `record`, saying whether this call stored it (false: the key was there already). */
+  add(event: { callId: string; key: string; type: string; at: Date; data: Record<string, string> }): Promise<boolean>;
+  /** The call's event under `key`, if recorded. */
+  find(callId: string, key: string): Promise<{ type: string; at: Date; data: Record<string, string> } | undefined>;
+  /** Every event of the call whose key starts with `prefix`, oldest first. */
+  list(callId: string, prefix: string): Promise<Array<{ key: string; type: string; at: Date; data: Record<string, string> }>>;
 }
 
 /**
@@ -27,9 +33,12 @@ export function insertCallEventSql(e: { callId: Prisma.Sql; key: Prisma.Sql; typ
 }
 
 export function createCallEventStore(db: Db): CallEventStore {
-  return {
+  const store: CallEventStore = {
     async record(e) {
-      await db.$executeRaw(
+      await store.add(e);
+    },
+    async add(e) {
+      const inserted = await db.$executeRaw(
         insertCallEventSql({
           callId: Prisma.sql`${e.callId}`,
           key: Prisma.sql`${e.key}`,
@@ -40,6 +49,16 @@ export function createCallEventStore(db: Db): CallEventStore {
           when: Prisma.sql`true`,
         }),
       );
+      return inserted > 0;
+    },
+    async find(callId, key) {
+      const row = await db.callEvent.findUnique({ where: { callId_key: { callId, key } }, select: { type: true, at: true, data: true } });
+      return row ? { type: row.type, at: row.at, data: row.data as Record<string, string> } : undefined;
+    },
+    async list(callId, prefix) {
+      const rows = await db.callEvent.findMany({ where: { callId, key: { startsWith: prefix } }, orderBy: [{ at: 'asc' }, { key: 'asc' }], select: { key: true, type: true, at: true, data: true } });
+      return rows.map((r) => ({ key: r.key, type: r.type, at: r.at, data: r.data as Record<string, string> }));
     },
   };
+  return store;
 }

@@ -66,7 +66,30 @@ export interface CallRepo {
    * in the fallback queue — unless it has ended, which stands.
    */
   recordFallback(f: FallbackRecord): Promise<CallRecord>;
+  /**
+   * A call whose IVR runs at the provider (Amazon Connect's contact flow): created on the first
+   * word of it (the flow's lookup or any contact event, in whatever order they come), filled in
+   * by later ones (a customer, a number, an earlier start), never created twice.
+   */
+  recordExternal(call: ExternalCall): Promise<CallRecord>;
+  /** The provider put the external call in line (`queue` when we know its name); a later or ended call keeps its status. */
+  queueExternal(provider: Provider, providerCallId: string, queue: string | null): Promise<CallRecord | undefined>;
 }
+
+export interface ExternalCall {
+  provider: Provider;
+  providerCallId: string;
+  /** '' when the provider did not say (a contact event carries no number). */
+  fromRaw: string;
+  fromE164: string | null;
+  to: string | null;
+  customerId: string | null;
+  language: string;
+  startedAt: Date;
+}
+
+/** The flow name of calls whose IVR is the provider's own (Connect's contact flow). */
+export const EXTERNAL_FLOW = 'provider';
 
 export interface CallEnd {
   endStatus: string;
@@ -274,6 +297,64 @@ export function createCallRepo(db: Db, now: () => Date = () => new Date()): Call
         SELECT ${CALL_COLUMNS} FROM c`;
       const record = toRecord(rows[0]!);
       await setSummary(f.provider, f.providerCallId, record);
+      return record;
+    },
+    async recordExternal(call) {
+      const session: Session = { flow: EXTERNAL_FLOW, nodeId: EXTERNAL_FLOW, language: call.language as Session['language'], attempts: 0, path: [], inputs: {} };
+      const draft: CallRecord = {
+        id: randomUUID(), provider: call.provider, providerCallId: call.providerCallId, fromE164: call.fromE164, customerId: call.customerId, flowName: EXTERNAL_FLOW,
+        // Not 0: that marks a row an early end left behind, which a Twilio start may still fill in.
+        flowVersion: 1, language: call.language, session, status: 'in_ivr', queue: null, intent: null, stepSeq: 0,
+        startedAt: call.startedAt, endedAt: null, durationSeconds: null, endStatus: null,
+      };
+      const at = sqlTime(call.startedAt);
+      const writtenAt = sqlTime(now());
+      // One statement: the call and its timeline entry. A repeat (or a later event) fills in
+      // what the first writer did not know and keeps everything else.
+      const rows = await db.$queryRaw<CallRow[]>`
+        WITH c AS (
+          INSERT INTO "Call" ("id", "provider", "providerCallId", "fromE164", "fromRaw", "to", "customerId", "flowName",
+                              "flowVersion", "language", "session", "status", "startedAt")
+          VALUES (${draft.id}, ${call.provider}, ${call.providerCallId}, ${call.fromE164}, ${call.fromRaw}, ${call.to}, ${call.customerId},
+                  ${EXTERNAL_FLOW}, 1, ${call.language}, ${JSON.stringify(session)}::jsonb, 'in_ivr', ${at}::timestamp)
+          ON CONFLICT ("provider", "providerCallId") DO UPDATE
+            SET "customerId" = COALESCE("Call"."customerId", EXCLUDED."customerId"),
+                "language" = CASE WHEN "Call"."customerId" IS NULL AND EXCLUDED."customerId" IS NOT NULL THEN EXCLUDED."language" ELSE "Call"."language" END,
+                "fromE164" = COALESCE("Call"."fromE164", EXCLUDED."fromE164"),
+                "fromRaw" = CASE WHEN "Call"."fromRaw" = '' THEN EXCLUDED."fromRaw" ELSE "Call"."fromRaw" END,
+                "to" = COALESCE("Call"."to", EXCLUDED."to"),
+                "startedAt" = LEAST("Call"."startedAt", EXCLUDED."startedAt")
+          RETURNING ${CALL_COLUMNS}
+        ), i AS (${callEntrySql.insert({
+          key: callInteractionKey(call.provider, call.providerCallId),
+          customerId: Prisma.sql`c."customerId"`,
+          phoneE164: call.fromE164,
+          at: Prisma.sql`c."startedAt"`,
+          summary: summarizeCall(draft),
+          writtenAt,
+          from: Prisma.sql`c`,
+          onRepeat: 'link',
+        })})
+        SELECT ${CALL_COLUMNS} FROM c`;
+      const record = toRecord(rows[0]!);
+      if (record.id !== draft.id) {
+        // The entry keeps the earliest start the call is known by, and says how the call stands.
+        await db.$executeRaw`${callEntrySql.moveStart({ key: callInteractionKey(call.provider, call.providerCallId), at: sqlTime(record.startedAt), writtenAt })}`;
+        await setSummary(call.provider, call.providerCallId, record);
+      }
+      return record;
+    },
+
+    async queueExternal(provider, providerCallId, queue) {
+      const rows = await db.$queryRaw<CallRow[]>`
+        UPDATE "Call" SET "queue" = COALESCE(${queue}, "Call"."queue"),
+                          "status" = CASE WHEN "Call"."status" = ANY(${statusesLeadingTo('queued')}::text[]) THEN 'queued' ELSE "Call"."status" END
+        WHERE "provider" = ${provider} AND "providerCallId" = ${providerCallId}
+        RETURNING ${CALL_COLUMNS}`;
+      const row = rows[0];
+      if (!row) return undefined;
+      const record = toRecord(row);
+      await setSummary(provider, providerCallId, record);
       return record;
     },
   };

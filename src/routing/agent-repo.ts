@@ -34,6 +34,8 @@ export interface SoftphoneProfile {
 export interface AgentRepo {
   upsert(id: string, input: TAgentInputLoose): Promise<{ agent: Agent; created: boolean }>;
   get(id: string): Promise<Agent | undefined>;
+  /** The agent an Amazon Connect user ARN belongs to (contact events name agents by it). */
+  byConnectArn(arn: string): Promise<Agent | undefined>;
   list(): Promise<Agent[]>;
   /** One read that both admits an agent's softphone and greets it. */
   softphoneProfile(id: string): Promise<SoftphoneProfile | undefined>;
@@ -80,6 +82,10 @@ export function createAgentRepo(db: Db): AgentRepo {
     },
     async get(id) {
       const row = await db.agent.findUnique({ where: { id } });
+      return row ? toAgent(row) : undefined;
+    },
+    async byConnectArn(arn) {
+      const row = await db.agent.findFirst({ where: { connectAgentArn: arn }, orderBy: { id: 'asc' } });
       return row ? toAgent(row) : undefined;
     },
     async list() {

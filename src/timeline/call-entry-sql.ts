@@ -32,4 +32,11 @@ export const callEntrySql = {
       ${s.from ? Prisma.sql`FROM ${s.from}` : Prisma.empty}
       WHERE "Interaction"."idempotencyKey" = ${s.key} ${s.onlyIf ? Prisma.sql`AND ${s.onlyIf}` : Prisma.empty}`;
   },
+
+  /** A statement: the entry moves back to `at` when the call turns out to have started earlier (a provider's events arrive in any order). */
+  moveStart(m: { key: string; at: string; writtenAt: string }): Prisma.Sql {
+    return Prisma.sql`
+      UPDATE "Interaction" SET "at" = ${m.at}::timestamp, "updatedAt" = ${m.writtenAt}::timestamp
+      WHERE "idempotencyKey" = ${m.key} AND "at" > ${m.at}::timestamp`;
+  },
 };
