@@ -45,6 +45,9 @@ const ZEnv = z.object({
   DB_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(120_000).default(5000)),
   SPOOL_MAX_MB: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(10_240).default(64)),
   METRICS_TOKEN: optional,
+  // Lambda only: the SQS queue of routing's wake-ups, and the WebSocket API's Management endpoint when it is not https://{domain}/{stage}.
+  TIMER_QUEUE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AGENT_WS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 function isTimeZone(tz: string): boolean {
@@ -84,6 +87,8 @@ export interface Config {
   spoolMaxBytes: number;
   /** When set, GET /metrics wants `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** Lambda: routing's SQS timer queue; the agent WebSocket API's Management endpoint override (serverless-offline, custom domains). */
+  serverless: { timerQueueUrl?: string; agentWsEndpoint?: string };
 }
 
 export class ConfigError extends Error {
@@ -133,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     seedDemo: e.SEED_DEMO === undefined ? embedded : e.SEED_DEMO === '1' || e.SEED_DEMO === 'true',
     spoolMaxBytes: e.SPOOL_MAX_MB * 1024 * 1024,
     metricsToken: e.METRICS_TOKEN,
+    serverless: { timerQueueUrl: e.TIMER_QUEUE_URL, agentWsEndpoint: e.AGENT_WS_ENDPOINT?.replace(/\/+$/, '') },
   };
 }
 

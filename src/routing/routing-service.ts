@@ -53,6 +53,8 @@ export interface RoutingService {
   reconcile(): Promise<{ endedCalls: string[]; freedAgents: Array<{ agentId: string; state: AgentState }> }>;
   start(): void;
   stop(): Promise<void>;
+  /** Resolves once no dispatch pass runs: a Lambda waits for it before answering, since a frozen function finishes nothing. */
+  idle(): Promise<void>;
 }
 
 /**
@@ -133,6 +135,7 @@ export function createRoutingService(deps: {
     tick: clock.tick,
     reconcile: reconcileNow,
     start: clock.start,
+    idle: dispatcher.idle,
     async stop() {
       const closing = free.close();
       clock.stop();
