@@ -31,6 +31,12 @@ import { busPush, type AgentPush } from './realtime/agent-push.js';
 import type { ClientActionDeps } from './realtime/client-actions.js';
 import type { AgentMessageStore } from './realtime/agent-messages.js';
 import { routeUpgrades, type UpgradeHandler } from './realtime/upgrade-router.js';
+import { createSupervisorHub, SUPERVISOR_PATH } from './realtime/supervisor-hub.js';
+import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './supervisor/alerts.js';
+import type { Timers } from './supervisor/coalescer.js';
+import { createLiveStatsRepo } from './supervisor/live-stats-repo.js';
+import { createLiveView, type LiveView } from './supervisor/live-view.js';
+import { announcingOffers } from './routing/queue-events.js';
 import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
 import type { FrameLimits } from './realtime/frame-limiter.js';
 import { createPopContextCache } from './screenpop/pop-context.js';
@@ -85,6 +91,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** PIN attempts before a lock-out and its length (defaults: 3, 15 minutes). */
   pinPolicy?: Partial<PinPolicy>;
+  /** The supervisors' live view: alert thresholds (config ALERT_*), "today"'s time zone, and its clock (tests pass a manual one). */
+  supervisor?: { policy?: Partial<AlertPolicy>; businessTimeZone?: string; timers?: Timers; minPushIntervalMs?: number; checkIntervalMs?: number };
   /** How messages reach softphones: over the bus to the ws hubs unless given (Lambda: API Gateway's connections). */
   push?: AgentPush;
   /** Lambda: routing's deadlines as platform wake-ups (SQS); server mode's tick needs none. */
@@ -103,6 +111,8 @@ export interface Services {
   bus: EventBus;
   /** The consent register (the IVR's consent prompts use it too). */
   consents: ConsentRegister;
+  /** Live queue and agent numbers and alerts for supervisors (GET /ws/supervisor). */
+  supervisor: LiveView;
   /** PIN fallback and the fraud watchlist (the IVR's verification uses them). */
   biometrics: { setPin: SetPin; verifyPin: VerifyPin; watchlist: Watchlist };
 }
@@ -177,7 +187,7 @@ export function buildApp(deps: AppDeps): App {
   const queues = createQueueStore(db);
   const routing = createRoutingService({
     noticeFor: pipeline.noticeFor,
-    onReservation: pipeline.onReservation,
+    onReservation: announcingOffers(bus, pipeline.onReservation),
     queues,
     agents,
     agentState,
@@ -217,10 +227,27 @@ export function buildApp(deps: AppDeps): App {
     now,
     onError: (source, err) => logger.warn({ source, err }, 'metrics source failed'),
   });
+  const supervisorPolicy: AlertPolicy = { ...DEFAULT_ALERT_POLICY, ...deps.supervisor?.policy };
+  const supervisor = createLiveView({
+    // DESIGN.md's KPI defaults: answered within 20 s, a short abandon under 5 s.
+    source: createLiveStatsRepo(db, queues, { businessTimeZone: deps.supervisor?.businessTimeZone ?? 'Asia/Riyadh', serviceLevelSeconds: 20, shortAbandonSeconds: 5 }),
+    bus,
+    customers,
+    policy: supervisorPolicy,
+    now,
+    logger,
+    timers: deps.supervisor?.timers,
+    minPushIntervalMs: deps.supervisor?.minPushIntervalMs,
+    checkIntervalMs: deps.supervisor?.checkIntervalMs,
+  });
+  const supervisors = createSupervisorHub({ tokens, view: supervisor, policy: supervisorPolicy, logger, now, frameLimits: deps.frameLimits });
   // WebSocket endpoints by path; one upgrade listener dispatches them.
-  const upgrades = new Map<string, UpgradeHandler>([[HUB_PATH, hub.handleUpgrade]]);
+  const upgrades = new Map<string, UpgradeHandler>([
+    [HUB_PATH, hub.handleUpgrade],
+    [SUPERVISOR_PATH, supervisors.handleUpgrade],
+  ]);
   let socketsClosed: Promise<void> | undefined;
-  const closeSockets = () => (socketsClosed ??= hub.close());
+  const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close()]).then(() => undefined));
   let draining = false;
 
   const app = express();
@@ -231,8 +258,11 @@ export function buildApp(deps: AppDeps): App {
   app.use('/webhooks', webhookTimer(metrics.webhookDuration));
   app.use('/webhooks/twilio', twilioWebhooks({ calls, countFallback: metrics.countFallback, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
   app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
+  // The console's charts: Chart.js from node_modules, no build step.
+  app.use('/console/vendor/chart.js', express.static(path.join(import.meta.dirname, '../node_modules/chart.js/dist')));
+  app.use('/console', express.static(path.join(import.meta.dirname, '../public/console')));
   app.use('/api', express.json({ limit: '256kb' }));
-  app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows }));
+  app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows, bus }));
   app.use('/api', consentRouter({ tokens, customers, register: consents }));
   app.use('/api', biometricsRouter({ tokens, setPin: biometrics.setPin, watchlist: biometrics.watchlist }));
   const exportRepo = createCustomerExportRepo(db);
@@ -244,7 +274,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     app,
-    services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics },
+    services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, supervisor },
     softphones: { tokens, agents, messages, actions: { messages, routing, presence, acknowledge: pipeline.acknowledge, logger } },
     metrics,
     drain: () => {
@@ -254,6 +284,7 @@ export function buildApp(deps: AppDeps): App {
     closeSockets,
     shutdown: async () => {
       await routing.stop();
+      supervisor.close();
       await closeSockets();
       // What is still kept stays on disk and is replayed at the next start.
       await calls.stop();

@@ -6,6 +6,7 @@ import { normalizePhone } from '../crm/phone.js';
 import { ZCustomerId, ZCustomerInput } from '../crm/schemas.js';
 import { AppError } from '../errors.js';
 import type { FlowStore } from '../ivr/flow-store.js';
+import type { EventBus } from '../realtime/event-bus.js';
 import { ZAgentInput, type AgentRepo } from '../routing/agent-repo.js';
 import { ingestInteraction } from '../timeline/ingest-interaction.js';
 import type { InteractionRepo } from '../timeline/interaction-repo.js';
@@ -19,6 +20,8 @@ export interface ApiDeps {
   interactions: InteractionRepo;
   agents: AgentRepo;
   flows: FlowStore;
+  /** New timeline entries are announced on it (supervisor alerts). */
+  bus?: Pick<EventBus, 'publish'>;
 }
 
 const ZPhoneQuery = z.object({ phone: z.string().min(3).max(64) });
@@ -68,7 +71,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
 
   r.post('/interactions', ingest, async (req: Request, res: Response) => {
     const input = parseInput(ZInteractionInput, req.body);
-    const { item, created } = await ingestInteraction({ input, customers: deps.customers, interactions: deps.interactions });
+    const { item, created } = await ingestInteraction({ input, customers: deps.customers, interactions: deps.interactions, bus: deps.bus });
     const { idempotencyKey: _k, ...body } = item;
     res.status(created ? 201 : 200).json(body);
   });

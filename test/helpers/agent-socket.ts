@@ -9,9 +9,9 @@ export interface AgentSocket {
   close(): Promise<void>;
 }
 
-/** A softphone's connection as a browser makes it: the token in Sec-WebSocket-Protocol. */
-export function connectAgent(baseUrl: string, token: string): Promise<AgentSocket> {
-  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws/agent`, token ? ['bearer', token] : []);
+/** A softphone's connection as a browser makes it: the token in Sec-WebSocket-Protocol (`path`: another socket of ours, e.g. /ws/supervisor). */
+export function connectAgent(baseUrl: string, token: string, path = '/ws/agent'): Promise<AgentSocket> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}${path}`, token ? ['bearer', token] : []);
   const received: Array<Record<string, any>> = [];
   const waiters: Array<{ match: (m: Record<string, any>) => boolean; resolve: (m: Record<string, any>) => void }> = [];
   ws.on('message', (data) => {

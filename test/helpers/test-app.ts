@@ -25,7 +25,14 @@ export interface TestApp extends App {
 
 /** The whole app in-process on a fresh database, with the demo IVR flow published. */
 export async function createTestApp(
-  opts: { publishDemoFlow?: boolean; crmLookupBudgetMs?: number; twilioApiBaseUrl?: string; routingOptions?: AppDeps['routingOptions'] } = {},
+  opts: {
+    publishDemoFlow?: boolean;
+    crmLookupBudgetMs?: number;
+    twilioApiBaseUrl?: string;
+    routingOptions?: AppDeps['routingOptions'];
+    /** The supervisors' live view (alert thresholds, a manual clock for its throttle). */
+    supervisor?: AppDeps['supervisor'];
+  } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const clock = { now: OPEN_HOURS };
@@ -37,6 +44,7 @@ export async function createTestApp(
       twilio: { ...TEST_CONFIG.twilio, apiBaseUrl: opts.twilioApiBaseUrl ?? 'http://127.0.0.1:9' },
     },
     routingOptions: opts.routingOptions,
+    supervisor: opts.supervisor,
     // Generous: a loaded CI machine must not turn a slow test into the degraded path.
     // test/webhooks/twilio/degraded.test.ts checks the real budget.
     answerBudgetMs: 10_000,
