@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { AlertPolicy } from './supervisor/alerts.js';
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+// `PORT=` in an env file means "unset"; coerced as-is it would become 0 (a random port).
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const ZEnv = z.object({
+  PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(3000)),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/i, 'must look like AC followed by 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: optional,
+  JWT_SECRET: optional,
+  JWT_PUBLIC_KEY: optional,
+  JWT_MAX_LIFETIME_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600)),
+  AWS_REGION: optional,
+  CONNECT_INSTANCE_ID: optional,
+  BIOMETRICS_VENDOR_URL: z.url().optional(),
+  BIOMETRICS_WEBHOOK_SECRET: optional,
+  TZ_BUSINESS: z
+    .string()
+    .default('Asia/Riyadh')
+    .refine((tz) => isTimeZone(tz), 'must be an IANA time zone such as Asia/Riyadh'),
+  TWILIO_API_BASE_URL: z.url().optional(),
+  TWILIO_CALLER_ID: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +966920000000').optional(),
+  OFFER_TIMEOUT_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(3).max(300).default(15)),
+  CRM_LOOKUP_BUDGET_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(5000).default(400)),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DRAIN_GRACE_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600).default(10)),
+  // Demo data: on by default only in embedded mode; a production database is never seeded unasked.
+  SEED_DEMO: z.preprocess(blankAsUnset, z.enum(['0', '1', 'true', 'false']).optional()),
+  DB_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(120_000).default(5000)),
+  SPOOL_MAX_MB: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(10_240).default(64)),
+  METRICS_TOKEN: optional,
+  // Supervisor alerts (README: "Supervisor console").
+  ALERT_LONG_WAIT_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(3600).default(120)),
+  ALERT_SERVICE_LEVEL_TARGET: z.preprocess(blankAsUnset, z.coerce.number().min(0).max(1).default(0.8)),
+  ALERT_SERVICE_LEVEL_MIN_CALLS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(10_000).default(5)),
+  ALERT_CRISIS_INTENTS: z.preprocess(blankAsUnset, z.string().regex(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, 'must be intents separated by commas').default('crisis')),
+  ALERT_HIGH_VALUE_AMOUNT: z.preprocess(blankAsUnset, z.coerce.number().min(0).default(100_000)),
+  ALERT_HIGH_VALUE_TIERS: z.preprocess(blankAsUnset, z.string().regex(/^[A-Za-z0-9_-]*(,[A-Za-z0-9_-]+)*$/, 'must be tiers separated by commas').default('platinum')),
+  ALERT_EVENT_MINUTES: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(24 * 60).default(60)),
+  // Lambda only: the SQS queue of routing's wake-ups, and the WebSocket API's Management endpoint when it is not https://{domain}/{stage}.
+  TIMER_QUEUE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AGENT_WS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Config {
+  port: number;
+  publicBaseUrl: string;
+  databaseUrl?: string;
+  databaseSchema?: string;
+  dataDir: string;
+  redisUrl?: string;
+  /** apiBaseUrl: a stand-in for api.twilio.com (tests, local dev); callerId: the number callbacks come from. */
+  twilio: { accountSid: string; authToken: string; apiBaseUrl?: string; callerId: string };
+  /** maxLifetimeSeconds: the longest exp - iat a token may have (`createTokenVerifier` defaults it to 24 h). */
+  jwt: { secret?: string; publicKey?: string; maxLifetimeSeconds?: number };
+  aws: { region?: string; connectInstanceId?: string };
+  biometrics: { vendorUrl?: string; webhookSecret?: string };
+  businessTimeZone: string;
+  crmLookupBudgetMs: number;
+  /** How long an agent has to accept an offered call. */
+  offerTimeoutSeconds: number;
+  logLevel: string;
+  /** After SIGTERM: how long the node keeps serving, readiness 503, before it closes its listener and sockets. */
+  drainGraceSeconds: number;
+  /** PostgreSQL: a statement or connection attempt with no answer past this fails. */
+  dbTimeoutMs: number;
+  /** Seed demo customers, agents, a 24/7 flow and rules into an empty database. */
+  seedDemo: boolean;
+  /** The outage spool's size limit (DATA_DIR/spool). */
+  spoolMaxBytes: number;
+  /** When set, GET /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** What raises a supervisor alert (ALERT_*). */
+  alerts: AlertPolicy;
+  /** Lambda: routing's SQS timer queue; the agent WebSocket API's Management endpoint override (serverless-offline, custom domains). */
+  serverless: { timerQueueUrl?: string; agentWsEndpoint?: string };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses the environment once. A malformed variable fails with its name; secrets that are
+ * unset are generated into DATA_DIR only in embedded mode (no DATABASE_URL), so a
+ * production deployment can never run on a secret nobody chose.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = ZEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const embedded = !e.DATABASE_URL;
+  const stored = embedded ? loadOrCreateSecrets(e.DATA_DIR) : undefined;
+  const authToken = e.TWILIO_AUTH_TOKEN ?? stored?.twilioAuthToken;
+  const jwtSecret = e.JWT_SECRET ?? (e.JWT_PUBLIC_KEY ? undefined : stored?.jwtSecret);
+  const missing = [
+    !authToken && 'TWILIO_AUTH_TOKEN',
+    !jwtSecret && !e.JWT_PUBLIC_KEY && 'JWT_SECRET or JWT_PUBLIC_KEY',
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    throw new ConfigError(`invalid environment:\n${missing.map((m) => `  ${m}: required when DATABASE_URL is set`).join('\n')}`);
+  }
+  return {
+    port: e.PORT,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.DATABASE_SCHEMA,
+    dataDir: path.resolve(e.DATA_DIR),
+    redisUrl: e.REDIS_URL,
+    twilio: { accountSid: e.TWILIO_ACCOUNT_SID ?? stored?.twilioAccountSid ?? 'AC00000000000000000000000000000000', authToken: authToken!, apiBaseUrl: e.TWILIO_API_BASE_URL, callerId: e.TWILIO_CALLER_ID ?? '+966920000000' },
+    jwt: { secret: jwtSecret, publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'), maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS },
+    aws: { region: e.AWS_REGION, connectInstanceId: e.CONNECT_INSTANCE_ID },
+    biometrics: { vendorUrl: e.BIOMETRICS_VENDOR_URL, webhookSecret: e.BIOMETRICS_WEBHOOK_SECRET },
+    businessTimeZone: e.TZ_BUSINESS,
+    crmLookupBudgetMs: e.CRM_LOOKUP_BUDGET_MS,
+    offerTimeoutSeconds: e.OFFER_TIMEOUT_SECONDS,
+    logLevel: e.LOG_LEVEL,
+    drainGraceSeconds: e.DRAIN_GRACE_SECONDS,
+    dbTimeoutMs: e.DB_TIMEOUT_MS,
+    seedDemo: e.SEED_DEMO === undefined ? embedded : e.SEED_DEMO === '1' || e.SEED_DEMO === 'true',
+    spoolMaxBytes: e.SPOOL_MAX_MB * 1024 * 1024,
+    metricsToken: e.METRICS_TOKEN,
+    alerts: {
+      longWaitSeconds: e.ALERT_LONG_WAIT_SECONDS,
+      serviceLevelTarget: e.ALERT_SERVICE_LEVEL_TARGET,
+      serviceLevelMinCalls: e.ALERT_SERVICE_LEVEL_MIN_CALLS,
+      crisisIntents: e.ALERT_CRISIS_INTENTS.split(','),
+      highValueAmount: e.ALERT_HIGH_VALUE_AMOUNT,
+      highValueTiers: e.ALERT_HIGH_VALUE_TIERS.split(',').filter(Boolean),
+      eventAlertMinutes: e.ALERT_EVENT_MINUTES,
+    },
+    serverless: { timerQueueUrl: e.TIMER_QUEUE_URL, agentWsEndpoint: e.AGENT_WS_ENDPOINT?.replace(/\/+$/, '') },
+  };
+}
+
+interface StoredSecrets {
+  twilioAuthToken: string;
+  twilioAccountSid: string;
+  jwtSecret: string;
+}
+
+/** Path of the generated secrets file in embedded mode. */
+export function secretsPath(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'secrets.json');
+}
+
+function loadOrCreateSecrets(dataDir: string): StoredSecrets {
+  const file = secretsPath(dataDir);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StoredSecrets;
+  const secrets: StoredSecrets = {
+    twilioAuthToken: randomBytes(16).toString('hex'),
+    twilioAccountSid: `AC${randomBytes(16).toString('hex')}`,
+    jwtSecret: randomBytes(32).toString('base64url'),
+  };
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
