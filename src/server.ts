@@ -44,7 +44,6 @@ async function main(): Promise<void> {
     // Writes a store outage would lose wait here, on disk, and are replayed at the next start too.
     spoolDir: path.join(config.dataDir, 'spool'),
     spoolMaxBytes: config.spoolMaxBytes,
-    privacy: { retention: config.retention, retentionIntervalMs: config.retentionIntervalMinutes * 60_000, agentAccessHours: config.agentAccessHours },
     supervisor: { policy: config.alerts, businessTimeZone: config.businessTimeZone },
   });
   const { services } = built;

@@ -15,7 +15,7 @@ let server: Awaited<ReturnType<typeof startHttpServer>>;
 
 /** The demo flow with a ninth option: "I am in crisis", intent `crisis`, to the crisis team. */
 function flowWithCrisisOption() {
-  const flow = structuredClone(demoFlowDefinition) as typeof demoFlowDefinition & { nodes: Record<string, any> };
+  const flow = structuredClone(demoFlowDefinition) as unknown as { nodes: Record<string, any> };
   flow.nodes.main.options.push({ digit: '9', next: 'q_crisis', intent: 'crisis', speech: ['crisis'] });
   flow.nodes.q_crisis = { ...flow.nodes.q_general, queue: 'crisis' };
   return flow;
