@@ -17,6 +17,12 @@ import { apiRouter } from './http/api-router.js';
 import { biometricsRouter } from './http/biometrics-router.js';
 import { consentRouter } from './http/consent-router.js';
 import { exportRouter } from './http/export-router.js';
+import { analyticsRouter } from './http/analytics-router.js';
+import { wrapUpRouter } from './http/wrapup-router.js';
+import { createAnalyticsService, type AnalyticsService, type AnalyticsSettings } from './analytics/analytics-service.js';
+import { createKpiSources } from './analytics/kpi-sources.js';
+import { createKpiStore } from './analytics/kpi-store.js';
+import { createWrapUpReads, wrapUpCall } from './calls/wrap-up.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { healthRouter } from './http/health-router.js';
 import { routingRouter } from './http/routing-router.js';
@@ -91,6 +97,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** PIN attempts before a lock-out and its length (defaults: 3, 15 minutes). */
   pinPolicy?: Partial<PinPolicy>;
+  /** KPI thresholds, the business time zone and the rollup's tick (defaults in analytics-service.ts). */
+  analytics?: Partial<AnalyticsSettings>;
   /** The supervisors' live view: alert thresholds (config ALERT_*), "today"'s time zone, and its clock (tests pass a manual one). */
   supervisor?: { policy?: Partial<AlertPolicy>; businessTimeZone?: string; timers?: Timers; minPushIntervalMs?: number; checkIntervalMs?: number };
   /** How messages reach softphones: over the bus to the ws hubs unless given (Lambda: API Gateway's connections). */
@@ -111,6 +119,8 @@ export interface Services {
   bus: EventBus;
   /** The consent register (the IVR's consent prompts use it too). */
   consents: ConsentRegister;
+  /** KPIs (GET /api/analytics/kpis), live queue and agent stats, and the rollup behind them (server.ts starts its timer). */
+  analytics: AnalyticsService;
   /** Live queue and agent numbers and alerts for supervisors (GET /ws/supervisor). */
   supervisor: LiveView;
   /** PIN fallback and the fraud watchlist (the IVR's verification uses them). */
@@ -250,6 +260,9 @@ export function buildApp(deps: AppDeps): App {
   const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close()]).then(() => undefined));
   let draining = false;
 
+  const analytics = createAnalyticsService({ store: createKpiStore(db), sources: createKpiSources(db), queueStats: () => queues.queueStats(), now, logger, settings: deps.analytics });
+  const wrapUpDeps = { reads: createWrapUpReads(db), events: createCallEventStore(db), now, onRecorded: analytics.rollup.callChanged };
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
@@ -269,12 +282,14 @@ export function buildApp(deps: AppDeps): App {
   app.use('/api', exportRouter({ tokens, logger, exportCustomer: (id) => exportCustomer({ repo: exportRepo, now }, id) }));
   const simulate = (input: Parameters<typeof simulateRouting>[1]) => simulateRouting({ rules, agentState, agents, now }, input);
   app.use('/api', routingRouter({ tokens, rules, queues, simulate, routing, presence, now }));
+  app.use('/api', analyticsRouter({ tokens, analytics }));
+  app.use('/api', wrapUpRouter({ tokens, wrapUp: (input) => wrapUpCall(wrapUpDeps, input) }));
   app.use(notFound);
   app.use(errorHandler(logger));
 
   return {
     app,
-    services: { customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, supervisor },
+    services: { analytics, customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, supervisor },
     softphones: { tokens, agents, messages, actions: { messages, routing, presence, acknowledge: pipeline.acknowledge, logger } },
     metrics,
     drain: () => {
@@ -284,6 +299,7 @@ export function buildApp(deps: AppDeps): App {
     closeSockets,
     shutdown: async () => {
       await routing.stop();
+      await analytics.stop();
       supervisor.close();
       await closeSockets();
       // What is still kept stays on disk and is replayed at the next start.

@@ -1,0 +1,55 @@
+import { wrapUpAfter, type ContactContext, type ContactEvent, type StateChange } from './kpi-definitions.js';
+import type { CallEventRow, ContactRow, SurveyFacts } from './kpi-sources.js';
+
+/**
+ * A stored contact as the events the KPI definitions read. How each is measured from what
+ * we store (README "KPIs"):
+ * - answered: the entry's accept (`assignedAt`); each later `accepted` call event by another
+ *   agent is a transfer leg;
+ * - the end: the call's `endedAt`; for a callback (its caller hung up long before), when the
+ *   agent went to wrap-up after the callback leg;
+ * - wrap-up: the agent's `wrap_up` stretch entered at the end of the call;
+ * - hold: `hold`/`unhold` call events (none are recorded yet, so hold is 0 for now).
+ */
+export function contactEvents(
+  row: ContactRow,
+  callEvents: readonly CallEventRow[],
+  surveys: readonly SurveyFacts[],
+  agentChanges: (agentId: string) => readonly StateChange[],
+): { events: ContactEvent[]; ctx: ContactContext } {
+  const events: ContactEvent[] = [{ type: 'queued', at: row.enqueuedAt, queue: row.queue }];
+  const callback = row.kind === 'callback';
+  if (callback) events.push({ type: 'callback_requested', at: row.enqueuedAt });
+
+  const legs: Array<{ agentId: string; at: Date }> = [];
+  if (row.assignedAt && row.agentId) {
+    // An accept undone (the bridge failed) came before the entry's assignedAt: not a leg.
+    const accepted = callEvents
+      .filter((e) => e.type === 'accepted' && e.data.agentId && e.at.getTime() >= row.assignedAt!.getTime())
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    const firstAgent = accepted[0]?.data.agentId ?? row.agentId;
+    legs.push({ agentId: firstAgent, at: row.assignedAt });
+    for (const e of accepted.slice(1)) if (e.data.agentId !== legs[legs.length - 1]!.agentId) legs.push({ agentId: e.data.agentId!, at: e.at });
+  }
+  for (const leg of legs) events.push({ type: 'answered', at: leg.at, agentId: leg.agentId });
+
+  const last = legs[legs.length - 1];
+  let ended: Date | null = null;
+  if (!callback) ended = row.endedAt ?? (row.outcome === 'abandoned' ? row.enqueuedAt : null);
+  else if (last) ended = agentChanges(last.agentId).find((c) => c.state === 'wrap_up' && c.at.getTime() >= last.at.getTime())?.at ?? null;
+  if (ended) {
+    events.push({ type: 'ended', at: ended });
+    if (last) {
+      const wrap = wrapUpAfter(agentChanges(last.agentId), ended);
+      if (wrap === 'none') events.push({ type: 'wrap_up_ended', at: ended });
+      else if (wrap !== 'ongoing') events.push({ type: 'wrap_up_ended', at: wrap.endedAt });
+    }
+  }
+
+  for (const e of callEvents) {
+    if (e.type === 'hold' || e.type === 'unhold') events.push({ type: e.type, at: e.at });
+    else if (e.type === 'wrapup') events.push({ type: 'wrapup', at: e.at, agentId: e.data.agentId ?? '', resolved: e.data.resolved === 'true' });
+  }
+  for (const s of surveys) events.push({ type: 'survey', at: s.at, csat: s.csat, nps: s.nps });
+  return { events, ctx: { customerId: row.customerId, priorContact: row.priorContact === true, repeatContact: row.repeatContact === true } };
+}

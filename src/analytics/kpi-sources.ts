@@ -1,0 +1,192 @@
+import type { Db } from '../db/client.js';
+import { sqlTime } from '../db/sql-time.js';
+import type { StateChange } from './kpi-definitions.js';
+
+/** A queued contact as stored: its line entry, its call's start and end, and what its customer did around it. */
+export interface ContactRow {
+  callId: string;
+  queue: string;
+  kind: string;
+  enqueuedAt: Date;
+  outcome: string | null;
+  agentId: string | null;
+  assignedAt: Date | null;
+  customerId: string | null;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  /** Another contact of the customer (any channel) in the FCR window before this call; null when not asked (not answered, no customer). */
+  priorContact: boolean | null;
+  repeatContact: boolean | null;
+}
+
+export interface CallEventRow {
+  callId: string;
+  type: string;
+  at: Date;
+  data: Record<string, string>;
+}
+
+/** A post-call survey's answers (SurveyFacts): csat 1..5, nps 0..10, either may be missing. */
+export interface SurveyFacts {
+  callId: string;
+  at: Date;
+  csat: number | null;
+  nps: number | null;
+}
+
+export interface AgentStates {
+  /** The state each agent was in at the start of the range (null: no event before it). */
+  initial: Map<string, string | null>;
+  changes: Map<string, StateChange[]>;
+}
+
+/**
+ * The rows the KPI rollup reads (read-only: each table has its own writer). Timeline entries
+ * that are not contacts — consent changes, survey answers — never count as a repeat contact.
+ */
+export interface KpiSources {
+  contacts(from: Date, to: Date, fcrWindowDays: number): Promise<ContactRow[]>;
+  callEvents(callIds: string[]): Promise<CallEventRow[]>;
+  surveys(callIds: string[]): Promise<SurveyFacts[]>;
+  agents(): Promise<Array<{ id: string; queues: string[] }>>;
+  queueNames(): Promise<string[]>;
+  queueRegistered(name: string): Promise<boolean>;
+  agentExists(id: string): Promise<boolean>;
+  /** Every agent's presence now, for the live view. */
+  presence(): Promise<Array<{ id: string; name: string; state: string; reason: string | null; since: Date }>>;
+  agentStates(agentIds: string[], from: Date, to: Date): Promise<AgentStates>;
+  /** Entries still in line or with an agent: their buckets change until they end. */
+  openEntries(): Promise<Date[]>;
+  /** When a call joined the line (undefined: it never did). */
+  enqueuedAt(callId: string): Promise<Date | undefined>;
+  /** When the contacts joined the line whose surveys were answered since `since`. */
+  surveyedSince(since: Date): Promise<Date[]>;
+  /**
+   * When the answered contacts joined the line of customers who contacted us (any channel)
+   * in [since, until]: their first-contact resolution may have changed (FCR window `days`).
+   */
+  contactsNear(since: Date, until: Date, days: number): Promise<Date[]>;
+  /** When the customer's answered contacts joined the line, for those answered in [from, to]. */
+  answeredContactsOf(customerId: string, from: Date, to: Date): Promise<Date[]>;
+}
+
+/** Timeline types that are not the customer contacting us. */
+export const NOT_CONTACTS = ['consent', 'survey', 'survey_response'];
+const KPI_EVENT_TYPES = ['accepted', 'wrapup', 'hold', 'unhold'];
+
+export function createKpiSources(db: Db): KpiSources {
+  return {
+    async contacts(from, to, days) {
+      // The two EXISTS walk the timeline's (customerId, at) index, only for answered calls
+      // of known customers (the only ones FCR can judge).
+      const rows = await db.$queryRaw<ContactRow[]>`
+        SELECT e."callId", e."queue", e."kind", e."enqueuedAt", e."outcome", e."agentId", e."assignedAt", e."customerId",
+               c."startedAt", c."endedAt",
+               CASE WHEN e."assignedAt" IS NOT NULL AND e."customerId" IS NOT NULL THEN EXISTS (
+                 SELECT 1 FROM "Interaction" i WHERE i."customerId" = e."customerId"
+                   AND i."at" >= COALESCE(c."startedAt", e."enqueuedAt") - make_interval(days => ${days}) AND i."at" < COALESCE(c."startedAt", e."enqueuedAt")
+                   AND i."callId" IS DISTINCT FROM e."callId" AND i."type" <> ALL(${NOT_CONTACTS}::text[])) END AS "priorContact",
+               CASE WHEN e."assignedAt" IS NOT NULL AND e."customerId" IS NOT NULL THEN EXISTS (
+                 SELECT 1 FROM "Interaction" i WHERE i."customerId" = e."customerId"
+                   AND i."at" > COALESCE(c."startedAt", e."enqueuedAt") AND i."at" <= COALESCE(c."startedAt", e."enqueuedAt") + make_interval(days => ${days})
+                   AND i."callId" IS DISTINCT FROM e."callId" AND i."type" <> ALL(${NOT_CONTACTS}::text[])) END AS "repeatContact"
+        FROM "QueueEntry" e LEFT JOIN "Call" c ON c."id" = e."callId"
+        WHERE e."enqueuedAt" >= ${sqlTime(from)}::timestamp AND e."enqueuedAt" < ${sqlTime(to)}::timestamp`;
+      return rows;
+    },
+
+    async callEvents(callIds) {
+      if (callIds.length === 0) return [];
+      const rows = await db.$queryRaw<CallEventRow[]>`
+        SELECT "callId", "type", "at", "data" FROM "CallEvent"
+        WHERE "callId" = ANY(${callIds}::text[]) AND "type" = ANY(${KPI_EVENT_TYPES}::text[])`;
+      return rows;
+    },
+
+    async surveys(callIds) {
+      if (callIds.length === 0) return [];
+      // SurveyResponse is the survey module's (src/analytics/survey*): one row per answered survey.
+      return db.$queryRaw<SurveyFacts[]>`
+        SELECT "callId", "answeredAt" AS "at", "csat", "nps" FROM "SurveyResponse" WHERE "callId" = ANY(${callIds}::text[])`;
+    },
+
+    async surveyedSince(since) {
+      const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`
+        SELECT e."enqueuedAt" FROM "SurveyResponse" s JOIN "QueueEntry" e ON e."callId" = s."callId"
+        WHERE s."answeredAt" >= ${sqlTime(since)}::timestamp`;
+      return rows.map((r) => r.enqueuedAt);
+    },
+
+    async contactsNear(since, until, days) {
+      const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`
+        SELECT DISTINCT e."enqueuedAt"
+        FROM (SELECT "customerId", MIN("at") AS "lo", MAX("at") AS "hi" FROM "Interaction"
+              WHERE "at" >= ${sqlTime(since)}::timestamp AND "at" <= ${sqlTime(until)}::timestamp AND "customerId" IS NOT NULL
+                AND "type" <> ALL(${NOT_CONTACTS}::text[])
+              GROUP BY "customerId") i
+        JOIN "QueueEntry" e ON e."customerId" = i."customerId"
+          AND e."assignedAt" >= i."lo" - make_interval(days => ${days + 1}) AND e."assignedAt" <= i."hi" + make_interval(days => ${days})`;
+      return rows.map((r) => r.enqueuedAt);
+    },
+
+    async agents() {
+      return db.$queryRaw<Array<{ id: string; queues: string[] }>>`SELECT "id", "queues" FROM "Agent"`;
+    },
+
+    async queueNames() {
+      const rows = await db.$queryRaw<Array<{ name: string }>>`SELECT "name" FROM "RoutingQueue"`;
+      return rows.map((r) => r.name);
+    },
+
+    async queueRegistered(name) {
+      return (await db.$queryRaw<unknown[]>`SELECT 1 FROM "RoutingQueue" WHERE "name" = ${name}`).length > 0;
+    },
+
+    async agentExists(id) {
+      return (await db.$queryRaw<unknown[]>`SELECT 1 FROM "Agent" WHERE "id" = ${id}`).length > 0;
+    },
+
+    async presence() {
+      return db.$queryRaw<Array<{ id: string; name: string; state: string; reason: string | null; since: Date }>>`
+        SELECT "id", "name", "state", "stateReason" AS "reason", "stateSince" AS "since" FROM "Agent" ORDER BY "name", "id"`;
+    },
+
+    async agentStates(agentIds, from, to) {
+      if (agentIds.length === 0) return { initial: new Map(), changes: new Map() };
+      const [before, during] = await Promise.all([
+        // Each agent's last change before the range, through the (agentId, at) index.
+        db.$queryRaw<Array<{ id: string; state: string | null }>>`
+          SELECT a.id, (SELECT s."state" FROM "AgentStateEvent" s WHERE s."agentId" = a.id AND s."at" < ${sqlTime(from)}::timestamp ORDER BY s."at" DESC LIMIT 1) AS "state"
+          FROM unnest(${agentIds}::text[]) AS a(id)`,
+        db.$queryRaw<Array<{ agentId: string; state: string; at: Date }>>`
+          SELECT "agentId", "state", "at" FROM "AgentStateEvent"
+          WHERE "agentId" = ANY(${agentIds}::text[]) AND "at" >= ${sqlTime(from)}::timestamp AND "at" < ${sqlTime(to)}::timestamp
+          ORDER BY "agentId", "at"`,
+      ]);
+      const changes = new Map<string, StateChange[]>();
+      for (const r of during) {
+        const list = changes.get(r.agentId) ?? changes.set(r.agentId, []).get(r.agentId)!;
+        list.push({ at: r.at, state: r.state });
+      }
+      return { initial: new Map(before.map((r) => [r.id, r.state])), changes };
+    },
+
+    async openEntries() {
+      const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`
+        SELECT DISTINCT "enqueuedAt" FROM "QueueEntry" WHERE "status" IN ('waiting', 'offered', 'assigned')`;
+      return rows.map((r) => r.enqueuedAt);
+    },
+
+    async enqueuedAt(callId) {
+      const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`SELECT "enqueuedAt" FROM "QueueEntry" WHERE "callId" = ${callId}`;
+      return rows[0]?.enqueuedAt;
+    },
+
+    async answeredContactsOf(customerId, from, to) {
+      const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`
+        SELECT "enqueuedAt" FROM "QueueEntry"
+        WHERE "customerId" = ${customerId} AND "assignedAt" >= ${sqlTime(from)}::timestamp AND "assignedAt" <= ${sqlTime(to)}::timestamp`;
+      return rows.map((r) => r.enqueuedAt);
+    },
+  };
+}

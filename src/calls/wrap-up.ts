@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import { AppError } from '../errors.js';
+import type { CallEventStore } from './call-events.js';
+
+export const ZWrapUp = z
+  .object({
+    disposition: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a disposition code (a lower-case word such as billing_resolved)'),
+    notes: z.string().trim().max(2000).optional(),
+    resolved: z.boolean({ error: 'must be true or false' }),
+  })
+  .strict();
+export type TWrapUp = z.infer<typeof ZWrapUp>;
+
+export interface WrapUpRecord {
+  callId: string;
+  agentId: string;
+  disposition: string;
+  notes: string | null;
+  resolved: boolean;
+  at: string;
+}
+
+/** Reads for the wrap-up: who took the call, and a wrap-up already given. */
+export interface WrapUpReads {
+  /** The agent the call's line entry was assigned to (undefined: no such call in a line; null: nobody took it). */
+  answeredBy(callId: string): Promise<string | null | undefined>;
+  stored(callId: string, agentId: string): Promise<{ at: Date; data: Record<string, string> } | undefined>;
+}
+
+const key = (agentId: string) => `wrapup:${agentId}`;
+
+/**
+ * The agent's outcome of a call they took: a disposition code, notes, and whether the
+ * customer's matter was resolved (what first-contact resolution counts). Stored once per
+ * call and agent as a `wrapup` call event, so it shows on the call's timeline entry; the same
+ * wrap-up again is answered as stored, a different one is a conflict.
+ */
+export async function wrapUpCall(
+  deps: { reads: WrapUpReads; events: Pick<CallEventStore, 'record'>; now: () => Date; onRecorded?: (callId: string) => Promise<void> },
+  input: { callId: string; agentId: string; wrapUp: TWrapUp },
+): Promise<{ record: WrapUpRecord; created: boolean }> {
+  const { callId, agentId, wrapUp } = input;
+  const agent = await deps.reads.answeredBy(callId);
+  if (agent === undefined) throw new AppError('NOT_FOUND', 'no such call');
+  if (agent === null) throw new AppError('CONFLICT', 'nobody took this call: there is nothing to wrap up');
+  if (agent !== agentId) throw new AppError('FORBIDDEN', "only the call's agent may wrap it up");
+  const data: Record<string, string> = { agentId, disposition: wrapUp.disposition, resolved: String(wrapUp.resolved), ...(wrapUp.notes ? { notes: wrapUp.notes } : {}) };
+  const before = await deps.reads.stored(callId, agentId);
+  if (!before) await deps.events.record({ callId, key: key(agentId), type: 'wrapup', at: deps.now(), data });
+  const stored = before ?? (await deps.reads.stored(callId, agentId))!;
+  const same = ['disposition', 'resolved', 'notes'].every((f) => stored.data[f] === data[f]);
+  if (!same) throw new AppError('CONFLICT', 'this call is already wrapped up with another outcome');
+  const created = !before;
+  if (created) await deps.onRecorded?.(callId);
+  return {
+    created,
+    record: { callId, agentId, disposition: stored.data.disposition!, notes: stored.data.notes ?? null, resolved: stored.data.resolved === 'true', at: stored.at.toISOString() },
+  };
+}
+
+/** The wrap-up's reads, from the line entry and the call's events (both written elsewhere). */
+export function createWrapUpReads(db: Db): WrapUpReads {
+  return {
+    async answeredBy(callId) {
+      const rows = await db.$queryRaw<Array<{ agentId: string | null }>>`SELECT "agentId" FROM "QueueEntry" WHERE "callId" = ${callId}`;
+      return rows[0] ? rows[0].agentId : undefined;
+    },
+    async stored(callId, agentId) {
+      const rows = await db.$queryRaw<Array<{ at: Date; data: Record<string, string> }>>`
+        SELECT "at", "data" FROM "CallEvent" WHERE "callId" = ${callId} AND "key" = ${key(agentId)}`;
+      return rows[0];
+    },
+  };
+}
