@@ -35,7 +35,9 @@ export interface LambdaApp {
  * WebSocket API, routing's deadlines as SQS delay messages (no timers run between requests).
  * Migrations are not run here: `npm run migrate` with the same DATABASE_URL before deploying.
  */
-export async function bootLambdaApp(env: NodeJS.ProcessEnv, opts: { sqs?: SQSClient; now?: () => Date } = {}): Promise<LambdaApp> {
+export async function bootLambdaApp(environment: NodeJS.ProcessEnv, opts: { sqs?: SQSClient; now?: () => Date } = {}): Promise<LambdaApp> {
+  // serverless.yml passes an optional variable nobody set as '': that is unset, not a malformed value.
+  const env = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== undefined && v.trim() !== ''));
   if (!env.DATABASE_URL) throw new ConfigError('invalid environment:\n  DATABASE_URL: required in Lambda (PostgreSQL; there is no disk for the embedded database)');
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
