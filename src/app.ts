@@ -57,6 +57,10 @@ import { createSetPin, type SetPin } from './biometrics/set-pin.js';
 import { createVerifyPin, type PinPolicy, type VerifyPin } from './biometrics/verify-pin.js';
 import { createWatchlist, type Watchlist } from './biometrics/watchlist.js';
 import { createWatchlistStore } from './biometrics/watchlist-store.js';
+import { createVendorClient } from './biometrics/vendor-client.js';
+import { createVoiceBiometrics, type VoiceBiometricsOptions } from './biometrics/voice-biometrics.js';
+import type { VoiceBiometrics } from './biometrics/voice-types.js';
+import { createVoiceprintStore } from './biometrics/voiceprint-store.js';
 import type { CallBridge } from './routing/call-bridge.js';
 import type { RoutingTimers } from './routing/routing-timers.js';
 import { createAgentStateStore } from './routing/agent-state-store.js';
@@ -74,7 +78,11 @@ import { createTwilioCallBridge, createTwilioRest } from '../webhooks/twilio/cal
 import { twilioWebhooks } from '../webhooks/twilio/router.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'publicBaseUrl' | 'twilio' | 'jwt' | 'crmLookupBudgetMs'> & Partial<Pick<Config, 'offerTimeoutSeconds' | 'metricsToken'>>;
+  config: Pick<Config, 'publicBaseUrl' | 'twilio' | 'jwt' | 'crmLookupBudgetMs'> &
+    Partial<Pick<Config, 'offerTimeoutSeconds' | 'metricsToken'>> & {
+      /** The voice-biometrics vendor; no vendorUrl: no voice verification (defaults as in config.ts). */
+      biometrics?: Partial<Config['biometrics']>;
+    };
   db: Db;
   logger: Logger;
   now?: () => Date;
@@ -97,6 +105,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** PIN attempts before a lock-out and its length (defaults: 3, 15 minutes). */
   pinPolicy?: Partial<PinPolicy>;
+  /** Voice biometrics' polling, deletion retries and circuit breaker (defaults in voice-biometrics.ts, vendor-client.ts). */
+  voiceOptions?: Partial<VoiceBiometricsOptions> & { breakerFailures?: number; breakerHalfOpenMs?: number };
   /** KPI thresholds, the business time zone and the rollup's tick (defaults in analytics-service.ts). */
   analytics?: Partial<AnalyticsSettings>;
   /** The supervisors' live view: alert thresholds (config ALERT_*), "today"'s time zone, and its clock (tests pass a manual one). */
@@ -124,7 +134,15 @@ export interface Services {
   /** Live queue and agent numbers and alerts for supervisors (GET /ws/supervisor). */
   supervisor: LiveView;
   /** PIN fallback and the fraud watchlist (the IVR's verification uses them). */
-  biometrics: { setPin: SetPin; verifyPin: VerifyPin; watchlist: Watchlist };
+  biometrics: {
+    setPin: SetPin;
+    verifyPin: VerifyPin;
+    watchlist: Watchlist;
+    /** Voice verification and enrolment at the vendor, and voiceprint deletion. */
+    voice: VoiceBiometrics;
+    /** Net speech a media stream collects before it is sent (VERIFY_SPEECH_SECONDS, ENROL_SPEECH_SECONDS). */
+    voiceSpeechSeconds: { verify: number; enrol: number };
+  };
 }
 
 export interface App {
@@ -163,12 +181,44 @@ export function buildApp(deps: AppDeps): App {
   const interactions = createInteractionRepo(db);
   const agents = createAgentRepo(db);
   const flows = createFlowStore(db);
-  const consents = createConsentRegister({ consents: createConsentStore(db), timelineIn: createInteractionRepo, now });
+  const voiceConfig = { deadlineMs: 2500, verifySpeechSeconds: 10, enrolSpeechSeconds: 30, ...config.biometrics };
+  const voice = createVoiceBiometrics({
+    store: createVoiceprintStore(db),
+    client:
+      voiceConfig.vendorUrl && voiceConfig.webhookSecret
+        ? createVendorClient({
+            vendorUrl: voiceConfig.vendorUrl,
+            secret: voiceConfig.webhookSecret,
+            callbackUrl: `${config.publicBaseUrl}/webhooks/biometrics/result`,
+            now,
+            deadlineMs: voiceConfig.deadlineMs,
+            breakerFailures: deps.voiceOptions?.breakerFailures,
+            breakerHalfOpenMs: deps.voiceOptions?.breakerHalfOpenMs,
+          })
+        : undefined,
+    bus,
+    logger,
+    now,
+    timelineIn: createInteractionRepo,
+    options: deps.voiceOptions,
+  });
+  if (voice.configured) voice.startDeletionLoop();
+  const consents = createConsentRegister({
+    consents: createConsentStore(db),
+    timelineIn: createInteractionRepo,
+    now,
+    // Withdrawing voice-biometrics consent (API or IVR) deletes the voiceprint at the vendor.
+    onChange: async (answer) => {
+      if (answer.purpose === 'voice_biometrics' && !answer.granted) await voice.forgetSoon(answer.customerId, 'consent_withdrawn');
+    },
+  });
   const pins = createPinStore(db);
   const biometrics = {
     setPin: createSetPin({ pins, now }),
     verifyPin: createVerifyPin({ pins, now, policy: deps.pinPolicy }),
     watchlist: createWatchlist({ store: createWatchlistStore(db), now }),
+    voice: voice as VoiceBiometrics,
+    voiceSpeechSeconds: { verify: voiceConfig.verifySpeechSeconds, enrol: voiceConfig.enrolSpeechSeconds },
   };
   const rules = createRuleStore({ db, bus });
   const agentState = createAgentStateStore(db);
@@ -302,6 +352,8 @@ export function buildApp(deps: AppDeps): App {
       await analytics.stop();
       supervisor.close();
       await closeSockets();
+      // Verdicts being fetched are stored; pending voiceprint deletions wait in the database.
+      await voice.stop();
       // What is still kept stays on disk and is replayed at the next start.
       await calls.stop();
       spool.close();

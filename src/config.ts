@@ -31,6 +31,9 @@ const ZEnv = z.object({
   CONNECT_INSTANCE_ID: optional,
   BIOMETRICS_VENDOR_URL: z.url().optional(),
   BIOMETRICS_WEBHOOK_SECRET: optional,
+  BIOMETRICS_DEADLINE_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(30_000).default(2500)),
+  VERIFY_SPEECH_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(120).default(10)),
+  ENROL_SPEECH_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(300).default(30)),
   TZ_BUSINESS: z
     .string()
     .default('Asia/Riyadh')
@@ -80,7 +83,12 @@ export interface Config {
   /** maxLifetimeSeconds: the longest exp - iat a token may have (`createTokenVerifier` defaults it to 24 h). */
   jwt: { secret?: string; publicKey?: string; maxLifetimeSeconds?: number };
   aws: { region?: string; connectInstanceId?: string };
-  biometrics: { vendorUrl?: string; webhookSecret?: string };
+  /**
+   * The voice-biometrics vendor (unset URL: no voice verification, the IVR uses the PIN).
+   * deadlineMs: one vendor request, connect to answer; *SpeechSeconds: net speech collected
+   * from a media stream before it is sent (Voice ID used about 10 s to verify, 30 s to enrol).
+   */
+  biometrics: { vendorUrl?: string; webhookSecret?: string; deadlineMs: number; verifySpeechSeconds: number; enrolSpeechSeconds: number };
   businessTimeZone: string;
   crmLookupBudgetMs: number;
   /** How long an agent has to accept an offered call. */
@@ -129,6 +137,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (missing.length > 0) {
     throw new ConfigError(`invalid environment:\n${missing.map((m) => `  ${m}: required when DATABASE_URL is set`).join('\n')}`);
   }
+  // Every vendor request and callback is signed: a vendor without the shared secret could not be trusted.
+  if (e.BIOMETRICS_VENDOR_URL && !e.BIOMETRICS_WEBHOOK_SECRET) {
+    throw new ConfigError('invalid environment:\n  BIOMETRICS_WEBHOOK_SECRET: required when BIOMETRICS_VENDOR_URL is set');
+  }
   return {
     port: e.PORT,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
@@ -139,7 +151,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     twilio: { accountSid: e.TWILIO_ACCOUNT_SID ?? stored?.twilioAccountSid ?? 'AC00000000000000000000000000000000', authToken: authToken!, apiBaseUrl: e.TWILIO_API_BASE_URL, callerId: e.TWILIO_CALLER_ID ?? '+966920000000' },
     jwt: { secret: jwtSecret, publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'), maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS },
     aws: { region: e.AWS_REGION, connectInstanceId: e.CONNECT_INSTANCE_ID },
-    biometrics: { vendorUrl: e.BIOMETRICS_VENDOR_URL, webhookSecret: e.BIOMETRICS_WEBHOOK_SECRET },
+    biometrics: {
+      vendorUrl: e.BIOMETRICS_VENDOR_URL,
+      webhookSecret: e.BIOMETRICS_WEBHOOK_SECRET,
+      deadlineMs: e.BIOMETRICS_DEADLINE_MS,
+      verifySpeechSeconds: e.VERIFY_SPEECH_SECONDS,
+      enrolSpeechSeconds: e.ENROL_SPEECH_SECONDS,
+    },
     businessTimeZone: e.TZ_BUSINESS,
     crmLookupBudgetMs: e.CRM_LOOKUP_BUDGET_MS,
     offerTimeoutSeconds: e.OFFER_TIMEOUT_SECONDS,

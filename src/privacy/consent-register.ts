@@ -55,6 +55,12 @@ export function createConsentRegister(deps: {
   /** The timeline's writer bound to a transaction (app.ts: createInteractionRepo). */
   timelineIn: (tx: Prisma.TransactionClient) => InteractionRepo;
   now: () => Date;
+  /**
+   * Runs after the answer is committed, for a repeat too (`changed: false`): what the answer
+   * sets in motion (a withdrawal deleting the voiceprint) must happen even if the first
+   * attempt failed after the commit, and a repeated answer is how a client retries.
+   */
+  onChange?: (answer: { customerId: string; purpose: TPurpose; granted: boolean; changed: boolean }) => Promise<void>;
 }): ConsentRegister {
   return {
     async recordConsent(change) {
@@ -72,7 +78,9 @@ export function createConsentRegister(deps: {
         });
       });
       if (result.kind === 'no_customer') throw new AppError('NOT_FOUND', 'no such customer');
-      return { consent: result.consent, changed: result.kind === 'recorded' };
+      const changed = result.kind === 'recorded';
+      await deps.onChange?.({ customerId: change.customerId, purpose: result.consent.purpose, granted: result.consent.granted, changed });
+      return { consent: result.consent, changed };
     },
 
     latestConsents: (customerId) => deps.consents.latest(customerId),

@@ -30,6 +30,10 @@ export async function createTestApp(
     crmLookupBudgetMs?: number;
     twilioApiBaseUrl?: string;
     routingOptions?: AppDeps['routingOptions'];
+    /** A voice-biometrics vendor (test/helpers/fake-biometrics-vendor.ts); none by default. */
+    biometrics?: AppDeps['config']['biometrics'];
+    voiceOptions?: AppDeps['voiceOptions'];
+    logger?: AppDeps['logger'];
     /** The supervisors' live view (alert thresholds, a manual clock for its throttle). */
     supervisor?: AppDeps['supervisor'];
   } = {},
@@ -42,14 +46,16 @@ export async function createTestApp(
       crmLookupBudgetMs: opts.crmLookupBudgetMs ?? TEST_CONFIG.crmLookupBudgetMs,
       // No test may reach the real api.twilio.com: unset, requests go to a closed local port.
       twilio: { ...TEST_CONFIG.twilio, apiBaseUrl: opts.twilioApiBaseUrl ?? 'http://127.0.0.1:9' },
+      biometrics: opts.biometrics,
     },
     routingOptions: opts.routingOptions,
     supervisor: opts.supervisor,
+    voiceOptions: opts.voiceOptions,
     // Generous: a loaded CI machine must not turn a slow test into the degraded path.
     // test/webhooks/twilio/degraded.test.ts checks the real budget.
     answerBudgetMs: 10_000,
     db: db.prisma,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     now: () => clock.now,
   });
   if (opts.publishDemoFlow !== false) await built.services.flows.publish('main', demoFlowDefinition, { comment: 'test' });
