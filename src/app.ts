@@ -245,6 +245,7 @@ export function buildApp(deps: AppDeps): App {
     metrics,
   });
   const queues = createQueueStore(db);
+  const analytics = createAnalyticsService({ store: createKpiStore(db), sources: createKpiSources(db), queueStats: () => queues.queueStats(), now, logger, settings: deps.analytics });
   const routing = createRoutingService({
     noticeFor: pipeline.noticeFor,
     onReservation: announcingOffers(bus, pipeline.onReservation),
@@ -310,7 +311,6 @@ export function buildApp(deps: AppDeps): App {
   const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close()]).then(() => undefined));
   let draining = false;
 
-  const analytics = createAnalyticsService({ store: createKpiStore(db), sources: createKpiSources(db), queueStats: () => queues.queueStats(), now, logger, settings: deps.analytics });
   const wrapUpDeps = { reads: createWrapUpReads(db), events: createCallEventStore(db), now, onRecorded: analytics.rollup.callChanged };
 
   const app = express();
