@@ -40,7 +40,8 @@ import { routeUpgrades, type UpgradeHandler } from './realtime/upgrade-router.js
 import { createSupervisorHub, SUPERVISOR_PATH } from './realtime/supervisor-hub.js';
 import { DEFAULT_ALERT_POLICY, type AlertPolicy } from './supervisor/alerts.js';
 import type { Timers } from './supervisor/coalescer.js';
-import { createLiveStatsRepo } from './supervisor/live-stats-repo.js';
+import { createLiveStats } from './supervisor/live-stats.js';
+import { createLiveReads } from './supervisor/live-stats-repo.js';
 import { createLiveView, type LiveView } from './supervisor/live-view.js';
 import { announcingOffers } from './routing/queue-events.js';
 import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
@@ -109,8 +110,8 @@ export interface AppDeps {
   voiceOptions?: Partial<VoiceBiometricsOptions> & { breakerFailures?: number; breakerHalfOpenMs?: number };
   /** KPI thresholds, the business time zone and the rollup's tick (defaults in analytics-service.ts). */
   analytics?: Partial<AnalyticsSettings>;
-  /** The supervisors' live view: alert thresholds (config ALERT_*), "today"'s time zone, and its clock (tests pass a manual one). */
-  supervisor?: { policy?: Partial<AlertPolicy>; businessTimeZone?: string; timers?: Timers; minPushIntervalMs?: number; checkIntervalMs?: number };
+  /** The supervisors' live view: alert thresholds (config ALERT_*) and its clock (tests pass a manual one). */
+  supervisor?: { policy?: Partial<AlertPolicy>; timers?: Timers; minPushIntervalMs?: number; checkIntervalMs?: number };
   /** How messages reach softphones: over the bus to the ws hubs unless given (Lambda: API Gateway's connections). */
   push?: AgentPush;
   /** Lambda: routing's deadlines as platform wake-ups (SQS); server mode's tick needs none. */
@@ -290,8 +291,7 @@ export function buildApp(deps: AppDeps): App {
   });
   const supervisorPolicy: AlertPolicy = { ...DEFAULT_ALERT_POLICY, ...deps.supervisor?.policy };
   const supervisor = createLiveView({
-    // DESIGN.md's KPI defaults: answered within 20 s, a short abandon under 5 s.
-    source: createLiveStatsRepo(db, queues, { businessTimeZone: deps.supervisor?.businessTimeZone ?? 'Asia/Riyadh', serviceLevelSeconds: 20, shortAbandonSeconds: 5 }),
+    source: createLiveStats({ realtime: () => analytics.realtimeStats(), queueStats: () => queues.queueStats(), reads: createLiveReads(db) }),
     bus,
     customers,
     policy: supervisorPolicy,

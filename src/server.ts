@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     // Writes a store outage would lose wait here, on disk, and are replayed at the next start too.
     spoolDir: path.join(config.dataDir, 'spool'),
     spoolMaxBytes: config.spoolMaxBytes,
-    supervisor: { policy: config.alerts, businessTimeZone: config.businessTimeZone },
+    supervisor: { policy: config.alerts },
   });
   const { services } = built;
   const seeded = config.seedDemo ? await seedDemo(services) : false;

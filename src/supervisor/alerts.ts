@@ -37,7 +37,7 @@ export interface AlertPolicy {
   longWaitSeconds: number;
   /** A queue's service level today under this (0..1) is a breach … */
   serviceLevelTarget: number;
-  /** … once at least this many of today's calls have been measured. */
+  /** … once the queue has been offered at least this many calls today. */
   serviceLevelMinCalls: number;
   /** IVR intents (or IVR nodes on the caller's path) that mark a caller in crisis. */
   crisisIntents: string[];
@@ -65,8 +65,8 @@ export function conditionAlerts(stats: LiveStats, callers: WaitingCaller[], now:
   const at = now.toISOString();
   const out: Alert[] = [];
   for (const q of stats.queues) {
-    if (q.serviceLevel === null || q.offered < policy.serviceLevelMinCalls || q.serviceLevel >= policy.serviceLevelTarget) continue;
-    out.push({ id: `service_level:${q.queue}`, kind: 'service_level', at, queue: q.queue, serviceLevel: q.serviceLevel, target: policy.serviceLevelTarget });
+    if (q.serviceLevelToday === null || q.offeredToday < policy.serviceLevelMinCalls || q.serviceLevelToday >= policy.serviceLevelTarget) continue;
+    out.push({ id: `service_level:${q.queue}`, kind: 'service_level', at, queue: q.queue, serviceLevel: q.serviceLevelToday, target: policy.serviceLevelTarget });
   }
   const crisis = new Set(policy.crisisIntents);
   for (const c of callers) {

@@ -1,40 +1,26 @@
+import type { RealtimeAgent, RealtimeQueue, RealtimeStats } from '../analytics/realtime-stats.js';
 import type { AgentState } from '../routing/agent-state.js';
+import type { QueueStat } from '../routing/queue-store.js';
 
 /**
- * What the supervisor socket pushes: every value is absolute (timestamps, counts), never a
- * duration that grows by itself, so two reads with nothing happening in between are equal
- * and a push goes out only when something changed. The page ticks waits and times in state
- * from `at` (the server's clock).
+ * What the supervisor socket pushes: GET /api/analytics/realtime's numbers, with every value
+ * absolute (the oldest caller's `oldestEnqueuedAt`, not a wait that grows by itself), so two
+ * reads with nothing happening in between are equal and a push goes out only on a change.
+ * The page ticks waits and times in state from the message's `at` (the server's clock).
  */
-export interface LiveQueue {
-  queue: string;
-  displayName?: unknown;
-  /** Callers not yet with an agent (waiting or being offered). */
-  waiting: number;
-  oldestEnqueuedAt: string | null;
-  /** Today (business time zone): calls that entered this queue, answered, abandoned after the short-abandon threshold. */
-  offered: number;
-  answered: number;
-  abandoned: number;
-  /** Answered within the threshold over offered less short abandons (callers still within it not counted yet); null when nothing to measure. */
-  serviceLevel: number | null;
-  serviceLevelThresholdSeconds: number;
-}
+export type LiveQueue = Omit<RealtimeQueue, 'oldestWaitSeconds'> & { oldestEnqueuedAt: string | null };
 
-export interface LiveAgent {
-  id: string;
-  name: string;
-  state: AgentState;
-  reason: string | null;
+/** An agent with the call they are on (the oldest, with concurrency above 1). */
+export type LiveAgent = RealtimeAgent & { call: AgentCall | null };
+export interface AgentCall {
+  callId: string;
+  queue: string;
   since: string;
-  /** The call the agent is on (the oldest, with concurrency above 1). */
-  call: { callId: string; queue: string; since: string } | null;
 }
 
 export interface LiveStats {
   queues: LiveQueue[];
-  agents: LiveAgent[];
-  agentsByState: Record<AgentState, number>;
+  agents: { byState: Record<AgentState, number>; list: LiveAgent[] };
 }
 
 /** A caller in line, as the alert rules see them (callers on a callback have hung up and are not "waiting"). */
@@ -47,6 +33,25 @@ export interface WaitingCaller {
 }
 
 export interface LiveStatsSource {
-  stats(now: Date): Promise<LiveStats>;
+  stats(): Promise<LiveStats>;
   waitingCallers(limit: number): Promise<WaitingCaller[]>;
+}
+
+/** The realtime numbers of analytics, with the oldest callers' times and the agents' calls read beside them. */
+export function createLiveStats(deps: {
+  realtime: () => Promise<RealtimeStats>;
+  queueStats: () => Promise<QueueStat[]>;
+  reads: { currentCalls(): Promise<Map<string, AgentCall>>; waitingCallers(limit: number): Promise<WaitingCaller[]> };
+}): LiveStatsSource {
+  return {
+    async stats() {
+      const [realtime, waiting, calls] = await Promise.all([deps.realtime(), deps.queueStats(), deps.reads.currentCalls()]);
+      const oldest = new Map(waiting.map((q) => [q.queue, q.oldestEnqueuedAt?.toISOString() ?? null]));
+      return {
+        queues: realtime.queues.map(({ oldestWaitSeconds: _relative, ...q }) => ({ ...q, oldestEnqueuedAt: oldest.get(q.queue) ?? null })),
+        agents: { byState: realtime.agents.byState, list: realtime.agents.list.map((a) => ({ ...a, call: calls.get(a.id) ?? null })) },
+      };
+    },
+    waitingCallers: (limit) => deps.reads.waitingCallers(limit),
+  };
 }

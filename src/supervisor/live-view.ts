@@ -70,7 +70,7 @@ export function createLiveView(deps: LiveViewDeps): LiveView {
   async function refresh(): Promise<void> {
     if (listeners.size === 0) return;
     const now = deps.now();
-    const [stats, callers] = await Promise.all([deps.source.stats(now), deps.source.waitingCallers(deps.maxCallers ?? 500)]);
+    const [stats, callers] = await Promise.all([deps.source.stats(), deps.source.waitingCallers(deps.maxCallers ?? 500)]);
     const signature = JSON.stringify(stats);
     if (signature !== lastSignature) {
       lastSignature = signature;

@@ -83,9 +83,9 @@ describe('live numbers', () => {
     await s.next((m) => m.type === 'alerts');
     timers.advance(0);
     const first = await s.next((m) => m.type === 'stats');
-    expect(queueIn(first, 'billing')).toMatchObject({ waiting: 0, offered: 0 });
-    expect(first.agentsByState).toMatchObject({ offline: 1 });
-    expect(first.agents).toEqual([expect.objectContaining({ id: 'sara', name: 'Sara', state: 'offline', call: null })]);
+    expect(queueIn(first, 'billing')).toMatchObject({ waiting: 0, oldestEnqueuedAt: null });
+    expect(first.agents.byState).toMatchObject({ offline: 1 });
+    expect(first.agents.list).toEqual([expect.objectContaining({ id: 'sara', name: 'Sara', state: 'offline', call: null })]);
 
     const sid = await queuedCall(['1', '1', '12345678']);
     // The enqueue is on the bus; the refresh waits for the throttle's second to pass.
@@ -94,7 +94,7 @@ describe('live numbers', () => {
     const second = await s.next((m) => m.type === 'stats' && queueIn(m, 'billing')?.waiting === 1);
     const call = await t.db.prisma.call.findFirstOrThrow({ where: { providerCallId: sid } });
     const entry = await t.db.prisma.queueEntry.findUniqueOrThrow({ where: { callId: call.id } });
-    expect(queueIn(second, 'billing')).toMatchObject({ waiting: 1, offered: 1, oldestEnqueuedAt: entry.enqueuedAt.toISOString() });
+    expect(queueIn(second, 'billing')).toMatchObject({ waiting: 1, oldestEnqueuedAt: entry.enqueuedAt.toISOString() });
 
     // Five presence changes within the second after a push: no read, no push until the second is over, then one.
     const runs = t.services.supervisor.refreshes();
@@ -113,7 +113,7 @@ describe('live numbers', () => {
     timers.advance(1);
     expect(t.services.supervisor.refreshes()).toBe(runs + 1);
     await expect.poll(() => stats(s).length).toBe(pushes + 1);
-    expect(stats(s).at(-1)!.agents[0]).toMatchObject({ id: 'sara', state: 'offline' });
+    expect(stats(s).at(-1)!.agents.list[0]).toMatchObject({ id: 'sara', state: 'offline' });
 
     // Nothing changed: the periodic check reads again and sends nothing.
     timers.advance(5000);
@@ -140,7 +140,7 @@ describe('live numbers', () => {
 });
 
 describe('alerts', () => {
-  it('raises long_wait, crisis_waiting and service_level from the queue, once each, and clears them when the caller leaves', async () => {
+  it('raises long_wait and crisis_waiting from the queue, once each, clears them when the caller leaves, and service_level once the day falls below target', async () => {
     const s = await supervisor();
     timers.advance(1000);
     await s.next((m) => m.type === 'stats');
@@ -150,11 +150,10 @@ describe('alerts', () => {
     const crisis = await s.next((m) => m.type === 'alert' && m.kind === 'crisis_waiting');
     expect(crisis).toMatchObject({ id: `crisis_waiting:${call.id}`, queue: 'crisis', callId: call.id, intent: 'crisis' });
 
-    // Two minutes pass with nobody free: a long wait, and the crisis queue's service level is gone.
+    // Two minutes pass with nobody free: a long wait.
     t.clock.now = new Date(t.clock.now.getTime() + 121_000);
     timers.advance(5000);
     expect(await s.next((m) => m.type === 'alert' && m.kind === 'long_wait' && m.callId === call.id)).toMatchObject({ callId: call.id, queue: 'crisis', waitSeconds: 121 });
-    expect(await s.next((m) => m.type === 'alert' && m.kind === 'service_level' && m.queue === 'crisis')).toMatchObject({ serviceLevel: 0, target: 0.8 });
 
     // Checked again and again: still one of each.
     timers.advance(5000);
@@ -165,14 +164,20 @@ describe('alerts', () => {
     // A supervisor who connects now sees what is listed.
     const late = await supervisor();
     const listed = await late.next((m) => m.type === 'alerts');
-    expect((listed.items as Array<{ id: string }>).map((a) => a.id)).toEqual(expect.arrayContaining([`crisis_waiting:${call.id}`, `long_wait:${call.id}`, 'service_level:crisis']));
+    expect((listed.items as Array<{ id: string }>).map((a) => a.id)).toEqual(expect.arrayContaining([`crisis_waiting:${call.id}`, `long_wait:${call.id}`]));
     await late.close();
 
+    // The caller gives up: an abandon after two minutes, and today's service level of the crisis queue is 0 of 1.
     await postTwilio(t.app, '/webhooks/twilio/status', { CallSid: crisisSid, CallStatus: 'completed', CallDuration: '130' }).expect(204);
+    await t.services.analytics.refresh();
     timers.advance(5000);
     await s.next((m) => m.type === 'alert_cleared' && m.id === `long_wait:${call.id}`);
     await s.next((m) => m.type === 'alert_cleared' && m.id === `crisis_waiting:${call.id}`);
-    // An abandoned call after two minutes still counts against today's service level.
+    expect(await s.next((m) => m.type === 'alert' && m.kind === 'service_level' && m.queue === 'crisis')).toMatchObject({ serviceLevel: 0, target: 0.8 });
+    const { body: realtime } = await request(t.app).get('/api/analytics/realtime').set('Authorization', `Bearer ${t.token('supervisor')}`).expect(200);
+    expect(realtime.queues.find((q: { queue: string }) => q.queue === 'crisis')).toMatchObject({ serviceLevelToday: 0, offeredToday: 1, abandonedToday: 1 });
+    // It stays: the day does not get better by itself.
+    timers.advance(5000);
     await settle();
     expect(s.received.some((m) => m.type === 'alert_cleared' && m.id === 'service_level:crisis')).toBe(false);
     await s.close();

@@ -4,14 +4,19 @@ import type { LiveQueue, LiveStats } from '../../src/supervisor/live-stats.js';
 
 const now = new Date('2026-11-29T07:00:00Z');
 const policy = { ...DEFAULT_ALERT_POLICY, longWaitSeconds: 120, serviceLevelTarget: 0.8, serviceLevelMinCalls: 5, crisisIntents: ['crisis', 'self_harm'] };
-const queue = (q: Partial<LiveQueue>): LiveQueue => ({ queue: 'billing', waiting: 0, oldestEnqueuedAt: null, offered: 0, answered: 0, abandoned: 0, serviceLevel: null, serviceLevelThresholdSeconds: 20, ...q });
-const stats = (queues: LiveQueue[]): LiveStats => ({ queues, agents: [], agentsByState: { offline: 0, available: 0, reserved: 0, busy: 0, wrap_up: 0, away: 0 } });
+const queue = (q: Partial<LiveQueue>): LiveQueue => ({ queue: 'billing', waiting: 0, oldestEnqueuedAt: null, offeredToday: 0, answeredToday: 0, abandonedToday: 0, serviceLevelToday: null, serviceLevelSeconds: 20, ...q });
+const stats = (queues: LiveQueue[]): LiveStats => ({ queues, agents: { list: [], byState: { offline: 0, available: 0, reserved: 0, busy: 0, wrap_up: 0, away: 0 } } });
 const ago = (s: number) => new Date(now.getTime() - s * 1000);
 
 describe('which conditions raise an alert', () => {
   it('a service level under target once enough calls are measured; not at the target, not with too few calls, not with nothing measured', () => {
     const alerts = conditionAlerts(
-      stats([queue({ queue: 'a', offered: 10, serviceLevel: 0.79 }), queue({ queue: 'b', offered: 10, serviceLevel: 0.8 }), queue({ queue: 'c', offered: 4, serviceLevel: 0 }), queue({ queue: 'd', offered: 10, serviceLevel: null })]),
+      stats([
+        queue({ queue: 'a', offeredToday: 10, serviceLevelToday: 0.79 }),
+        queue({ queue: 'b', offeredToday: 10, serviceLevelToday: 0.8 }),
+        queue({ queue: 'c', offeredToday: 4, serviceLevelToday: 0 }),
+        queue({ queue: 'd', offeredToday: 10, serviceLevelToday: null }),
+      ]),
       [],
       now,
       policy,
