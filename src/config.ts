@@ -49,6 +49,10 @@ const ZEnv = z.object({
   DB_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(120_000).default(5000)),
   SPOOL_MAX_MB: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(10_240).default(64)),
   METRICS_TOKEN: optional,
+  // KPIs (README: "KPIs"): short-abandon threshold, service-level thresholds ("20" or "20,billing=30,vip=10"), the rollup's tick.
+  KPI_SHORT_ABANDON_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600).default(5)),
+  KPI_SERVICE_LEVEL_SECONDS: z.preprocess(blankAsUnset, z.string().regex(/^\d{1,4}(,[a-z0-9_-]{1,64}=\d{1,4})*$/, 'must be seconds, then queue=seconds pairs, such as 20,billing=30').default('20')),
+  KPI_ROLLUP_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(3600).default(15)),
   // Supervisor alerts (README: "Supervisor console").
   ALERT_LONG_WAIT_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(3600).default(120)),
   ALERT_SERVICE_LEVEL_TARGET: z.preprocess(blankAsUnset, z.coerce.number().min(0).max(1).default(0.8)),
@@ -61,6 +65,12 @@ const ZEnv = z.object({
   TIMER_QUEUE_URL: z.url({ protocol: /^https?$/ }).optional(),
   AGENT_WS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
+
+/** "20,billing=30": every queue 20 s but billing 30 s. */
+function serviceLevels(spec: string): { serviceLevelSeconds: number; serviceLevelByQueue: Record<string, number> } {
+  const [all, ...pairs] = spec.split(',');
+  return { serviceLevelSeconds: Number(all), serviceLevelByQueue: Object.fromEntries(pairs.map((p) => p.split('=')).map(([q, s]) => [q!, Number(s)])) };
+}
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -104,6 +114,8 @@ export interface Config {
   spoolMaxBytes: number;
   /** When set, GET /metrics wants `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** KPI thresholds and the rollup's tick (KPI_*); reports use businessTimeZone. */
+  kpi: { shortAbandonSeconds: number; serviceLevelSeconds: number; serviceLevelByQueue: Record<string, number>; rollupSeconds: number };
   /** What raises a supervisor alert (ALERT_*). */
   alerts: AlertPolicy;
   /** Lambda: routing's SQS timer queue; the agent WebSocket API's Management endpoint override (serverless-offline, custom domains). */
@@ -167,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     seedDemo: e.SEED_DEMO === undefined ? embedded : e.SEED_DEMO === '1' || e.SEED_DEMO === 'true',
     spoolMaxBytes: e.SPOOL_MAX_MB * 1024 * 1024,
     metricsToken: e.METRICS_TOKEN,
+    kpi: { shortAbandonSeconds: e.KPI_SHORT_ABANDON_SECONDS, ...serviceLevels(e.KPI_SERVICE_LEVEL_SECONDS), rollupSeconds: e.KPI_ROLLUP_SECONDS },
     alerts: {
       longWaitSeconds: e.ALERT_LONG_WAIT_SECONDS,
       serviceLevelTarget: e.ALERT_SERVICE_LEVEL_TARGET,

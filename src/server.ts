@@ -44,11 +44,13 @@ async function main(): Promise<void> {
     // Writes a store outage would lose wait here, on disk, and are replayed at the next start too.
     spoolDir: path.join(config.dataDir, 'spool'),
     spoolMaxBytes: config.spoolMaxBytes,
+    analytics: { ...config.kpi, zone: config.businessTimeZone },
     supervisor: { policy: config.alerts },
   });
   const { services } = built;
   const seeded = config.seedDemo ? await seedDemo(services) : false;
   services.routing.start();
+  services.analytics.start();
   const running = await startHttpServer(built, config.port);
   const port = (running.server.address() as { port: number }).port;
   const local = `http://localhost:${port}`;

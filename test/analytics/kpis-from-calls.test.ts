@@ -12,7 +12,7 @@ beforeAll(async () => {
   t = await createTestApp({ twilioApiBaseUrl: twilioApi.url, routingOptions: { offerTimeoutMs: 60_000 } });
   for (const q of exampleKnownNames.queues) await t.services.rules.addQueue(q, {});
   await t.services.customers.upsert({ id: 'c-omar', name: 'Omar Haddad', phones: ['+966551112233'], language: 'en', tier: 'silver' });
-  for (const n of [1, 2, 3]) await t.services.customers.upsert({ id: `c-${n}`, name: `Caller ${n}`, phones: [`+96650000000${n}`], language: 'en' });
+  for (const n of [1, 2, 3]) await t.services.customers.upsert({ id: `c-${n}`, name: `Caller ${n}`, phones: [`+96650000000${n}`], language: 'en', tier: 'standard' });
   await t.services.agents.upsert('sara', { name: 'Sara', skills: { support: 2 }, languages: ['ar', 'en'], twilioIdentity: 'client-sara' });
 });
 afterAll(async () => {
