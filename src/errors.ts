@@ -2,6 +2,9 @@
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  // Refusals with a reason (issue 12); FORBIDDEN stays last of the 403s, the code a bare 403 maps to.
+  NOT_YOUR_CUSTOMER: 403,
+  MISSING_SCOPE: 403,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,

@@ -9,9 +9,11 @@ export type TRole = z.infer<typeof ZRole>;
 export interface Principal {
   sub: string;
   role: TRole;
+  /** What a service token may read (the `scope` claim, space-separated as in OAuth): e.g. `customers:read timeline:read`. */
+  scopes?: string[];
 }
 
-const ZClaims = z.object({ sub: z.string().min(1).max(128), role: ZRole });
+const ZClaims = z.object({ sub: z.string().min(1).max(128), role: ZRole, scope: z.string().max(1000).optional() });
 
 /** The longest lifetime a token may have unless configured (JWT_MAX_LIFETIME_SECONDS). */
 export const DEFAULT_MAX_LIFETIME_SECONDS = 24 * 3600;
@@ -51,12 +53,14 @@ export function createTokenVerifier(keys: { secret?: string; publicKey?: string;
       if (payload.exp - from > maxLifetime) throw new AppError('UNAUTHORIZED', `token lives longer than the ${maxLifetime} s this service accepts`);
       const claims = ZClaims.safeParse(payload);
       if (!claims.success) throw new AppError('UNAUTHORIZED', 'token lacks a valid sub and role');
-      return claims.data;
+      const { scope, ...principal } = claims.data;
+      return scope ? { ...principal, scopes: scope.split(/\s+/).filter(Boolean) } : principal;
     },
   };
 }
 
 /** Issues an HS256 token (local use and tests; production tokens come from the identity provider). */
 export function signToken(secret: string, principal: Principal, expiresIn: jwt.SignOptions['expiresIn'] = '12h'): string {
-  return jwt.sign({ role: principal.role }, secret, { subject: principal.sub, algorithm: 'HS256', expiresIn });
+  const scope = principal.scopes?.length ? { scope: principal.scopes.join(' ') } : {};
+  return jwt.sign({ role: principal.role, ...scope }, secret, { subject: principal.sub, algorithm: 'HS256', expiresIn });
 }
