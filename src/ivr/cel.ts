@@ -15,11 +15,14 @@ const CALLER_SCHEMA = {
   accountValue: 'double',
 } as const;
 const CALL_SCHEMA = { from: 'string', language: 'string' } as const;
+/** The latest `verify` verdict: status "" (not verified yet) or verified|failed|not_enrolled|locked|skipped; method "" | voice | pin. */
+const VERIFICATION_SCHEMA = { status: 'string', method: 'string' } as const;
 
 // `matches` runs on RE2 (linear time) for expressions parsed by compileExpr, which redirects it.
 const env = withLinearMatches(new Environment())
   .registerVariable({ name: 'caller', schema: { ...CALLER_SCHEMA } })
-  .registerVariable({ name: 'call', schema: { ...CALL_SCHEMA } });
+  .registerVariable({ name: 'call', schema: { ...CALL_SCHEMA } })
+  .registerVariable({ name: 'verification', schema: { ...VERIFICATION_SCHEMA } });
 
 /** Fully populated evaluation context (CEL schema types reject missing keys). */
 export type CelContext = {
@@ -32,6 +35,8 @@ export type CelContext = {
     accountValue: number;
   };
   call: { from: string; language: string };
+  /** Always given by the engine; optional for callers that predate it. */
+  verification?: { status: string; method: string };
 };
 
 export type CompiledExpr = (ctx: CelContext) => boolean;

@@ -8,7 +8,7 @@ import { buildGather, retryActions, type InteractiveNode } from './gather.js';
 import { isOpen } from '../hours/business-hours.js';
 import { matchInput } from './match.js';
 import { sayPrompt } from './prompts.js';
-import type { Action, CallInfo, CallerContext, IvrEvent, IvrEventResult, Input, Session, Step } from './types.js';
+import type { Action, CallInfo, CallerContext, IvrEvent, IvrEventResult, Input, ServiceResult, Session, Step } from './types.js';
 
 /** Max nodes walked in one step; validated flows never get close. */
 export const MAX_WALK = 50;
@@ -27,13 +27,14 @@ function isInteractive(node: TNode): node is InteractiveNode {
   return node.type === 'language' || node.type === 'menu' || node.type === 'collect' || node.type === 'rating';
 }
 
-function event(ctx: Ctx, nodeId: string, nodeType: string, result: IvrEventResult, input?: string): void {
+function event(ctx: Ctx, nodeId: string, nodeType: string, result: IvrEventResult, input?: string, phase?: string): void {
   ctx.events.push({
     type: 'ivr_step',
     nodeId,
     nodeType,
     ...(input !== undefined ? { input } : {}),
     result,
+    ...(phase !== undefined ? { phase } : {}),
     language: ctx.session.language,
   });
 }
@@ -50,6 +51,7 @@ function celContext(ctx: Ctx): CelContext {
       accountValue: c.accountValue ?? 0,
     },
     call: { from: ctx.call.from, language: ctx.session.language },
+    verification: { status: ctx.session.verification?.status ?? '', method: ctx.session.verification?.method ?? '' },
   };
 }
 
@@ -90,6 +92,16 @@ function walk(ctx: Ctx, startId: string): Step {
         id = node.cases.find((c) => getCompiled(flow, c.when)(cel))?.next ?? node.else;
         break;
       }
+      case 'verify':
+      case 'consent_withdraw':
+        // Needs the world (consent register, vendor, PIN store): parked for the call layer,
+        // which feeds the result back through `resume`.
+        session.nodeId = id;
+        session.attempts = 0;
+        delete session.verify;
+        session.path.push(id);
+        event(ctx, id, node.type, 'entered');
+        return { ...finish(ctx, undefined), service: { nodeId: id, type: node.type } };
       case 'queue':
       case 'hangup':
         session.nodeId = id;
@@ -187,4 +199,35 @@ export function advance(
     step.collected = { name: node.name, value: m.value, sensitive: node.sensitive };
   }
   return step;
+}
+
+/**
+ * The call layer's result for the service node the session is parked on (`Step.service`):
+ * a `verify` verdict becomes `session.verification` and picks the branch; a consent
+ * withdrawal says its confirmation. A session not parked on a matching node hangs up.
+ */
+export function resume(flow: TFlow, session: Session, result: ServiceResult, caller: CallerContext, call: CallInfo, now: Date): Step {
+  const ctx = newCtx(flow, session, caller, call, now);
+  const s = ctx.session;
+  const node = flow.nodes[s.nodeId];
+  if (!node || node.type !== result.type) {
+    event(ctx, s.nodeId, node?.type ?? 'unknown', 'fallback');
+    return hangUp(ctx);
+  }
+  s.attempts = 0;
+  delete s.verify;
+  if (node.type === 'verify' && result.type === 'verify') {
+    const v = result.verification;
+    s.verification = v;
+    event(ctx, s.nodeId, node.type, v.status, v.method);
+    const next =
+      v.status === 'verified' ? node.verified : v.status === 'failed' ? node.failed : v.status === 'locked' ? (node.locked ?? node.failed) : node.unverified;
+    return walk(ctx, next);
+  }
+  if (node.type === 'consent_withdraw' && result.type === 'consent_withdraw') {
+    event(ctx, s.nodeId, node.type, 'recorded', result.recorded ? 'withdrawn' : 'unknown_caller');
+    ctx.actions.push(sayPrompt(flow, result.recorded ? node.prompt : node.unknownPrompt, s.language, caller));
+    return walk(ctx, node.next);
+  }
+  return hangUp(ctx);
 }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ZBusinessHours, type TBusinessHours } from '../hours/business-hours.js';
+import { DEFAULT_CONSENT_TEXT_VERSION, DEFAULT_VERIFY_PROMPTS } from './verify-prompts.js';
 
 /** Max characters (Unicode code points, not UTF-16 units) of a prompt text. */
 export const MAX_TEXT_CHARS = 1000;
@@ -158,6 +159,78 @@ export const ZQueueNode = z.strictObject({
 
 export const ZHangupNode = z.strictObject({ type: z.literal('hangup'), prompt: ZPrompt.optional() });
 
+/** The version of the consent wording a caller answers, recorded with their answer. */
+const ZTextVersion = z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'textVersion must be a version label such as v3 (letters, digits, . _ -; at most 40)');
+
+/**
+ * Who is calling, proven: voice biometrics (with the caller's consent), else a PIN. The
+ * node runs across several webhooks (src/calls/verify-caller.ts) and branches on the
+ * verdict: `verified`, `failed` (voice or PIN did not match, or fraud suspected — the
+ * caller is never told which), `locked` (PIN locked out; `failed` when absent) and
+ * `unverified` (unknown caller, nothing to verify with).
+ */
+export const ZVerifyNode = z.strictObject({
+  type: z.literal('verify'),
+  /** The natural prompt the caller answers while their voice is streamed to the vendor. */
+  prompt: ZPrompt.default(DEFAULT_VERIFY_PROMPTS.speak),
+  /** Score at or above which a voice match verifies (Voice ID's default was comparable). */
+  acceptance: z.number().min(0).max(1).default(0.9),
+  /** Vendor fraud risk at or above which the caller fails closed, match or not. */
+  maxRisk: z.number().min(0).max(1).default(0.7),
+  /** Net speech the vendor gets to verify, and to enrol a new voiceprint (unset: VERIFY_SPEECH_SECONDS, ENROL_SPEECH_SECONDS). */
+  speechSeconds: z.number().min(1).max(60).optional(),
+  enrolSpeechSeconds: z.number().min(5).max(180).optional(),
+  /** Seconds of silence before a caller who says nothing is taken as not answering. */
+  speechTimeoutSeconds: ZTimeout,
+  /** How long the caller may wait for a verdict after speaking before the PIN is used instead. */
+  verdictWaitSeconds: z.number().int().min(1).max(30).default(8),
+  /** After a voice no-match: ask for the PIN, or fail at once. */
+  onNoMatch: z.enum(['pin', 'fail']).default('pin'),
+  /** Start enrolment from the live call once a caller who consented proved themselves by PIN. */
+  enrol: z.boolean().default(true),
+  holdPrompt: ZPrompt.default(DEFAULT_VERIFY_PROMPTS.hold),
+  consent: z
+    .strictObject({
+      prompt: ZPrompt,
+      textVersion: ZTextVersion,
+      grantedPrompt: ZPrompt.default(DEFAULT_VERIFY_PROMPTS.consentGranted),
+      declinedPrompt: ZPrompt.default(DEFAULT_VERIFY_PROMPTS.consentDeclined),
+      timeoutSeconds: ZTimeout,
+      retries: ZRetries,
+    })
+    .prefault({ prompt: DEFAULT_VERIFY_PROMPTS.consent, textVersion: DEFAULT_CONSENT_TEXT_VERSION }),
+  pin: z
+    .strictObject({
+      prompt: ZPrompt.default(DEFAULT_VERIFY_PROMPTS.pin),
+      invalidPrompt: ZPrompt.default(DEFAULT_VERIFY_PROMPTS.pinInvalid),
+      /** Wrong PINs this call accepts before failing (the stored lock-out counts across calls). */
+      attempts: z.number().int().min(1).max(5).default(3),
+      minDigits: z.number().int().min(4).max(8).default(4),
+      maxDigits: z.number().int().min(4).max(8).default(8),
+      timeoutSeconds: z.number().int().min(1).max(60).default(8),
+    })
+    .refine((p) => p.minDigits <= p.maxDigits, { message: 'minDigits must be <= maxDigits', path: ['minDigits'] })
+    .prefault({}),
+  verified: ZNodeId,
+  failed: ZNodeId,
+  unverified: ZNodeId,
+  locked: ZNodeId.optional(),
+});
+
+/**
+ * The caller withdraws their voice-biometrics consent (an IVR option): the withdrawal is
+ * recorded with the wording's version, which deletes their voiceprint at the vendor.
+ */
+export const ZConsentWithdrawNode = z.strictObject({
+  type: z.literal('consent_withdraw'),
+  textVersion: ZTextVersion.default(DEFAULT_CONSENT_TEXT_VERSION),
+  /** Said once the withdrawal is recorded. */
+  prompt: ZPrompt.default(DEFAULT_VERIFY_PROMPTS.withdrawn),
+  /** Said when the caller is not a customer we know (nothing to withdraw). */
+  unknownPrompt: ZPrompt.default(DEFAULT_VERIFY_PROMPTS.withdrawUnknown),
+  next: ZNodeId,
+});
+
 export const ZNode = z.discriminatedUnion('type', [
   ZSayNode,
   ZPlayNode,
@@ -169,12 +242,16 @@ export const ZNode = z.discriminatedUnion('type', [
   ZBranchNode,
   ZQueueNode,
   ZHangupNode,
+  ZVerifyNode,
+  ZConsentWithdrawNode,
 ]);
 export type TNode = z.infer<typeof ZNode>;
 export type TNodeType = TNode['type'];
 export type TMenuNode = z.infer<typeof ZMenuNode>;
 export type TCollectNode = z.infer<typeof ZCollectNode>;
 export type TLanguageNode = z.infer<typeof ZLanguageNode>;
+export type TVerifyNode = z.infer<typeof ZVerifyNode>;
+export type TConsentWithdrawNode = z.infer<typeof ZConsentWithdrawNode>;
 export type TRatingNode = z.infer<typeof ZRatingNode>;
 
 export const ZHours = ZBusinessHours;

@@ -8,7 +8,9 @@ import { compileExpr } from './cel.js';
 export type FlowError = { path: string; message: string };
 export type ValidateResult = { ok: true; flow: TFlow } | { ok: false; errors: FlowError[] };
 
-const NON_INTERACTIVE = new Set(['say', 'play', 'hours', 'branch']);
+// verify and consent_withdraw may settle without the caller (an unknown caller is not
+// asked anything), so a loop through them alone could spin: treated as non-interactive.
+const NON_INTERACTIVE = new Set(['say', 'play', 'hours', 'branch', 'verify', 'consent_withdraw']);
 const TERMINAL = new Set(['queue', 'hangup']);
 
 /** Render a zod-style path array as "nodes.main.options[1].next". */
@@ -40,6 +42,10 @@ export function edgesOf(node: TNode): Array<[string, string]> {
       return [['open', node.open], ['closed', node.closed]];
     case 'branch':
       return [...node.cases.map((c, i): [string, string] => [`cases[${i}].next`, c.next]), ['else', node.else]];
+    case 'verify':
+      return [['verified', node.verified], ['failed', node.failed], ['unverified', node.unverified], ...(node.locked ? [['locked', node.locked] as [string, string]] : [])];
+    case 'consent_withdraw':
+      return [['next', node.next]];
     default:
       return [];
   }
@@ -106,7 +112,7 @@ function checkNode(flow: TFlow, id: string, node: TNode, errors: FlowError[]): v
   }
 }
 
-/** DFS over say/play/hours/branch edges only; a back edge there would spin forever without caller input. */
+/** DFS over say/play/hours/branch (and service-node) edges only; a back edge there would spin forever without caller input. */
 function findNonInteractiveLoop(nodes: TFlow['nodes'], errors: FlowError[]): void {
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];

@@ -30,7 +30,39 @@ export type Session = {
   inputs: Record<string, string>;
   /** Last matched menu intent (option.intent ?? option.next). */
   intent?: string;
+  /** The caller's latest verification verdict in this call (a `verify` node's); flows branch on it. */
+  verification?: Verification;
+  /** Where the caller is inside the `verify` node the session is parked on (src/calls drives it). */
+  verify?: VerifyProgress;
 };
+
+export type VerificationStatus = 'verified' | 'failed' | 'not_enrolled' | 'locked' | 'skipped';
+export type VerificationMethod = 'voice' | 'pin';
+
+/**
+ * A verification verdict as the agent's pop shows it (DESIGN.md): only the verdict, never
+ * audio, templates or a vendor's payload. `method` is what settled it (absent when nothing
+ * ran: an unknown caller, a watchlisted number); `score` only for a voice verdict.
+ */
+export type Verification = {
+  status: VerificationStatus;
+  method?: VerificationMethod;
+  score?: number;
+  risk: { watchlist: boolean; spoofSuspected: boolean };
+};
+
+/** Why the caller was sent to the PIN instead of (or after) their voice. */
+export type PinReason = 'consent_declined' | 'not_enrolled' | 'no_match' | 'not_enough_speech' | 'unavailable' | 'no_consent_answer';
+
+/**
+ * A `verify` node's progress across webhooks. Serializable; holds ids and counters only,
+ * never digits or audio.
+ */
+export type VerifyProgress =
+  | { phase: 'consent'; attempts: number; enrolled: boolean }
+  | { phase: 'speak'; requestId: string }
+  | { phase: 'verdict'; requestId: string; until: string }
+  | { phase: 'pin'; attempts: number; reason: PinReason; enrolAfter: boolean };
 
 /** Caller input for the current interactive node. No digits and no speech = timeout. */
 export type Input = { digits?: string; speech?: string; confidence?: number };
@@ -47,7 +79,21 @@ export type GatherAction = {
   hints?: string[];
   speechLanguage: string;
   prompt: Array<SayAction | PlayAction>;
+  /** What the caller keys is a secret (a PIN): masked everywhere, never logged, never sent to speech recognition. */
+  sensitive?: boolean;
+  /** Longest a spoken answer may run (speech gathers). */
+  maxSpeechSeconds?: number;
 };
+/**
+ * Fork the caller's audio, live, to our media endpoint for a voice-biometrics request
+ * (`requestId`) while the call goes on. Twilio renders `<Start><Stream>`; Amazon Connect
+ * starts media streaming instead.
+ */
+export type StreamStartAction = { type: 'stream_start'; requestId: string; purpose: 'verify' | 'enrol' };
+/** Stop the audio fork for `requestId`: the vendor gets what arrived. */
+export type StreamStopAction = { type: 'stream_stop'; requestId: string };
+/** Nothing for the caller to answer: come straight back to the IVR for its next step (a verdict being awaited). */
+export type RedirectAction = { type: 'redirect' };
 export type EnqueueAction = { type: 'enqueue'; queue: string };
 export type HangupAction = { type: 'hangup' };
 /** Silence (or the provider's hold), e.g. between queue announcements. */
@@ -66,17 +112,29 @@ export type OfferAction = {
   timeoutSeconds: number;
   prompt: Array<SayAction | PlayAction>;
 };
-export type Action = SayAction | PlayAction | GatherAction | EnqueueAction | HangupAction | PauseAction | OfferAction;
+export type Action =
+  | SayAction
+  | PlayAction
+  | GatherAction
+  | EnqueueAction
+  | HangupAction
+  | PauseAction
+  | OfferAction
+  | StreamStartAction
+  | StreamStopAction
+  | RedirectAction;
 
-export type IvrEventResult = 'matched' | 'no_input' | 'invalid' | 'fallback' | 'entered';
+export type IvrEventResult = 'matched' | 'no_input' | 'invalid' | 'fallback' | 'entered' | 'pending' | 'recorded' | VerificationStatus;
 
 /** Analytics/audit event. Never contains the caller's name or a sensitive value. */
 export type IvrEvent = {
   type: 'ivr_step';
   nodeId: string;
   nodeType: string;
-  /** Raw input for non-sensitive nodes, "***" for sensitive collects. */
+  /** Raw input for non-sensitive nodes, "***" for sensitive collects and PINs. */
   input?: string;
+  /** A `verify` node's sub-phase the event is about (consent, speak, verdict, pin, enrol). */
+  phase?: string;
   result: IvrEventResult;
   language: Lang;
 };
@@ -90,4 +148,16 @@ export type Step = {
   outcome?: Outcome;
   /** Set when a collect node accepted input; `value` is raw even if sensitive (for verification only — do not log). */
   collected?: { name: string; value: string; sensitive: boolean };
+  /**
+   * The walk stopped at a node that needs the world (a verdict, a consent record): the call
+   * layer runs it and feeds the result back with `resume`.
+   */
+  service?: { nodeId: string; type: ServiceNodeType };
 };
+
+export type ServiceNodeType = 'verify' | 'consent_withdraw';
+
+/** What the call layer learned at a service node, fed back to the engine. */
+export type ServiceResult =
+  | { type: 'verify'; verification: Verification }
+  | { type: 'consent_withdraw'; recorded: boolean };
