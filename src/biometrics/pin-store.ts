@@ -21,6 +21,8 @@ export interface PinStore {
    * the same transaction, so concurrent guesses are checked one at a time and each counts.
    */
   attempt<T>(customerId: string, decide: (pin: StoredPin | null) => Promise<{ result: T; counters?: PinCounters }>): Promise<T>;
+  /** The counters alone (no hash), or null when no PIN is set: read before asking a caller for it. */
+  counters(customerId: string): Promise<PinCounters | null>;
 }
 
 /** The only writer of the `CustomerPin` table. */
@@ -47,5 +49,14 @@ export function createPinStore(db: Db): PinStore {
         return outcome.result;
       });
     },
+
+    async counters(customerId) {
+      return db.customerPin.findUnique({ where: { customerId }, select: { failedAttempts: true, lockedUntil: true } });
+    },
   };
+}
+
+/** The PIN's part of an erasure, inside its transaction. */
+export async function erasePin(tx: Prisma.TransactionClient, customerId: string): Promise<number> {
+  return (await tx.customerPin.deleteMany({ where: { customerId } })).count;
 }

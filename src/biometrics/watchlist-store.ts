@@ -69,3 +69,10 @@ export function createWatchlistStore(db: Db): WatchlistStore {
     },
   };
 }
+
+/** Retention: removes up to `limit` audit rows older than `before`, oldest first; returns how many. */
+export async function removeWatchlistAuditBefore(db: Db, before: Date, limit: number): Promise<number> {
+  return db.$executeRaw`
+    DELETE FROM "WatchlistAudit" WHERE "id" = ANY(ARRAY(
+      SELECT "id" FROM "WatchlistAudit" WHERE "at" < ${before.toISOString().slice(0, -1)}::timestamp ORDER BY "at" LIMIT ${limit} FOR UPDATE SKIP LOCKED))`;
+}

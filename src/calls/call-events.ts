@@ -62,3 +62,24 @@ export function createCallEventStore(db: Db): CallEventStore {
   };
   return store;
 }
+
+/** What an event about an erased customer's call keeps: who handled it and where, never what was said or noted. */
+const ANONYMOUS_EVENT_FIELDS = ['agentId', 'reservationId', 'queue', 'disposition', 'resolved', 'mode'];
+
+/**
+ * The events' part of an erasure, inside its transaction: the events of the customer's
+ * calls stay (the KPIs count offers, answers, transfers) with only the anonymous fields of
+ * their data. Returns how many events were about the customer's calls.
+ */
+export async function eraseCallEvents(tx: Prisma.TransactionClient, callIds: string[]): Promise<number> {
+  if (callIds.length === 0) return 0;
+  const kept = Prisma.join(ANONYMOUS_EVENT_FIELDS.map((f) => Prisma.sql`${f}::text, "data"->${f}::text`));
+  return tx.$executeRaw`UPDATE "CallEvent" SET "data" = jsonb_strip_nulls(jsonb_build_object(${kept})) WHERE "callId" = ANY(${callIds}::text[])`;
+}
+
+/** Retention: removes up to `limit` events older than `before`, oldest first; returns how many. */
+export async function removeCallEventsBefore(db: Db, before: Date, limit: number): Promise<number> {
+  return db.$executeRaw`
+    DELETE FROM "CallEvent" WHERE "id" = ANY(ARRAY(
+      SELECT "id" FROM "CallEvent" WHERE "at" < ${sqlTime(before)}::timestamp ORDER BY "at" LIMIT ${limit} FOR UPDATE SKIP LOCKED))`;
+}

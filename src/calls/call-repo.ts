@@ -413,3 +413,74 @@ function customerByPhone(e164: string | null) {
   return Prisma.sql`SELECT cu."id", cu."language" FROM "CustomerPhone" p JOIN "Customer" cu ON cu."id" = p."customerId"
                     WHERE p."e164" = ${e164} ORDER BY cu."updatedAt" DESC LIMIT 1`;
 }
+
+/**
+ * The calls' part of an erasure, inside its transaction. What stays is the anonymous fact
+ * the KPIs count (provider, queue, intent, IVR path, times, duration, how it ended); the
+ * link to the customer, the caller's number, what they keyed or said, and what the IVR
+ * answered them (a greeting may name them) go. An ended call's provider id goes too (the
+ * provider's own logs link it to the number); a call still in progress keeps it so its
+ * remaining webhooks find the row instead of starting a new call with the number.
+ */
+export async function eraseCalls(tx: Prisma.TransactionClient, s: { customerId: string; phones: string[] }): Promise<{ calls: number; ivrSteps: number; callIds: string[] }> {
+  const [row] = await tx.$queryRaw<Array<{ ids: string[] | null; steps: number }>>`
+    WITH c AS (
+      UPDATE "Call" SET "customerId" = NULL, "fromE164" = NULL, "fromRaw" = '',
+                        "to" = CASE WHEN "to" = ANY(${s.phones}::text[]) THEN NULL ELSE "to" END,
+                        "providerCallId" = CASE WHEN "endedAt" IS NULL THEN "providerCallId" ELSE 'erased:' || "id" END,
+                        "session" = jsonb_strip_nulls(jsonb_build_object(
+                          'flow', "session"->'flow', 'nodeId', "session"->'nodeId', 'language', "session"->'language',
+                          'attempts', "session"->'attempts', 'path', "session"->'path', 'intent', "session"->'intent',
+                          -- a verification in progress goes on (opaque request ids); its verdict is the person's
+                          'verify', CASE WHEN "endedAt" IS NULL THEN "session"->'verify' END)) || '{"inputs": {}}'::jsonb
+      WHERE "customerId" = ${s.customerId} OR ("customerId" IS NULL AND "fromE164" = ANY(${s.phones}::text[]))
+      RETURNING "id"
+    ), st AS (
+      UPDATE "CallStep" SET "input" = NULL, "response" = '[]',
+                            "events" = COALESCE((SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                                'type', e->'type', 'nodeId', e->'nodeId', 'nodeType', e->'nodeType', 'phase', e->'phase',
+                                'result', e->'result', 'language', e->'language')))
+                              FROM jsonb_array_elements("events") e), '[]'::jsonb)
+      WHERE "callId" IN (SELECT "id" FROM c)
+      RETURNING 1
+    )
+    SELECT (SELECT array_agg("id") FROM c) AS "ids", (SELECT count(*) FROM st)::int AS "steps"`;
+  const callIds = row?.ids ?? [];
+  return { calls: callIds.length, ivrSteps: Number(row?.steps ?? 0), callIds };
+}
+
+/** Where a retention pass over IVR steps got to (oldest first). */
+export interface StepMark {
+  at: Date;
+  callId: string;
+  seq: number;
+}
+
+/**
+ * Retention: clears what callers keyed or said in up to `limit` IVR steps older than
+ * `before` (the step's input, the input in its events, and the ended call's session inputs),
+ * walking from `after` so no batch reads steps already done. Returns the calls touched (their
+ * queue entries hold the inputs too) and where the batch ended (undefined: nothing older left).
+ */
+export async function clearIvrInputsBefore(db: Db, before: Date, after: StepMark | undefined, limit: number): Promise<{ cleared: number; callIds: string[]; last?: StepMark }> {
+  const from = after ? Prisma.sql`AND ("createdAt", "callId", "seq") > (${sqlTime(after.at)}::timestamp, ${after.callId}, ${after.seq})` : Prisma.empty;
+  const [row] = await db.$queryRaw<Array<{ cleared: number; callIds: string[] | null; lastAt: Date | null; lastCallId: string | null; lastSeq: number | null }>>`
+    WITH b AS (
+      SELECT "callId", "seq", "createdAt" FROM "CallStep" WHERE "createdAt" < ${sqlTime(before)}::timestamp ${from}
+      ORDER BY "createdAt", "callId", "seq" LIMIT ${limit}
+    ), u AS (
+      UPDATE "CallStep" s SET "input" = NULL,
+             "events" = COALESCE((SELECT jsonb_agg(e - 'input') FROM jsonb_array_elements(s."events") e), '[]'::jsonb)
+      FROM b WHERE s."callId" = b."callId" AND s."seq" = b."seq"
+        AND (s."input" IS NOT NULL OR EXISTS (SELECT 1 FROM jsonb_array_elements(s."events") e WHERE e ? 'input'))
+      RETURNING s."callId"
+    ), c AS (
+      UPDATE "Call" SET "session" = jsonb_set("session", '{inputs}', '{}'::jsonb)
+      WHERE "id" IN (SELECT "callId" FROM u) AND "endedAt" IS NOT NULL AND "session"->'inputs' <> '{}'::jsonb
+      RETURNING "id"
+    ), l AS (SELECT "createdAt", "callId", "seq" FROM b ORDER BY "createdAt" DESC, "callId" DESC, "seq" DESC LIMIT 1)
+    SELECT (SELECT count(*) FROM u)::int AS "cleared", (SELECT array_agg(DISTINCT "callId") FROM u) AS "callIds",
+           (SELECT "createdAt" FROM l) AS "lastAt", (SELECT "callId" FROM l) AS "lastCallId", (SELECT "seq" FROM l) AS "lastSeq"`;
+  const last = row?.lastAt && row.lastCallId !== null && row.lastSeq !== null ? { at: new Date(row.lastAt), callId: row.lastCallId, seq: Number(row.lastSeq) } : undefined;
+  return { cleared: Number(row?.cleared ?? 0), callIds: row?.callIds ?? [], ...(last ? { last } : {}) };
+}

@@ -10,6 +10,8 @@ import type { LookupResult } from '../crm/lookup.js';
 export interface CallerMemo {
   get(callId: string): LookupResult | undefined;
   remember(callId: string, lookup: LookupResult): void;
+  /** Drops what this node remembers of the customer and of these calls (an erasure). */
+  forget(customerId: string, callIds: readonly string[]): void;
 }
 
 export function createCallerMemo(opts: { max?: number; ttlMs?: number } = {}): CallerMemo {
@@ -19,6 +21,10 @@ export function createCallerMemo(opts: { max?: number; ttlMs?: number } = {}): C
     remember(callId, lookup) {
       // A degraded answer is not an answer: the next step tries the CRM again.
       if (lookup.status !== 'degraded') cache.set(callId, lookup);
+    },
+    forget(customerId, callIds) {
+      for (const id of callIds) cache.delete(id);
+      for (const [callId, lookup] of cache.entries()) if (lookup.status === 'found' && lookup.customer.id === customerId) cache.delete(callId);
     },
   };
 }

@@ -115,3 +115,26 @@ export function createCustomerRepo(db: Db): CustomerRepo {
     },
   };
 }
+
+/**
+ * The customer record's part of an erasure (src/privacy/erase-customer.ts), inside the
+ * erasure's transaction: this file stays the only writer of `Customer` and `CustomerPhone`.
+ */
+export const customerErasure = {
+  /**
+   * Locks the customer (writers of consents and PINs wait, then find no one) and returns
+   * their numbers, which find the calls and timeline entries made while they were unknown.
+   */
+  async lock(tx: Prisma.TransactionClient, customerId: string): Promise<{ phones: string[] } | undefined> {
+    const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT "id" FROM "Customer" WHERE "id" = ${customerId} FOR UPDATE`;
+    if (rows.length === 0) return undefined;
+    const phones = await tx.customerPhone.findMany({ where: { customerId }, select: { e164: true } });
+    return { phones: phones.map((p) => p.e164) };
+  },
+  /** Deletes the record and its numbers: a number that calls again belongs to no one. */
+  async erase(tx: Prisma.TransactionClient, customerId: string): Promise<{ profile: number; phones: number }> {
+    const phones = await tx.customerPhone.deleteMany({ where: { customerId } });
+    const profile = await tx.customer.deleteMany({ where: { id: customerId } });
+    return { profile: profile.count, phones: phones.count };
+  },
+};

@@ -62,3 +62,14 @@ export function createConsentStore(db: Db): ConsentStore {
     },
   };
 }
+
+/**
+ * The register's part of an erasure, inside its transaction — the one deletion this
+ * append-only table knows. The proof of consent is itself personal data (who agreed to
+ * what, when); once the person is erased there is no one left to prove it for, so the
+ * history goes with them. The erasure's receipt keeps how many answers there were, and
+ * the timeline keeps each change as an anonymous `consent` fact (time, no summary).
+ */
+export async function eraseConsents(tx: Prisma.TransactionClient, customerId: string): Promise<number> {
+  return (await tx.consent.deleteMany({ where: { customerId } })).count;
+}

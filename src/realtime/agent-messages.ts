@@ -94,3 +94,20 @@ export function createAgentMessageStore(deps: { db: Db; now: () => Date; retenti
     },
   };
 }
+
+/**
+ * The stored pops' part of an erasure, inside its transaction: every message that carries
+ * one of these calls (a screen pop names its caller, account value, history and IVR inputs)
+ * is deleted; a reconnecting softphone no longer gets it. Bare status updates (ids only) stay.
+ */
+export async function eraseAgentMessages(tx: Prisma.TransactionClient, callIds: string[]): Promise<number> {
+  if (callIds.length === 0) return 0;
+  return tx.$executeRaw`DELETE FROM "AgentMessage" WHERE "payload"->'call'->>'id' = ANY(${callIds}::text[])`;
+}
+
+/** Retention: removes up to `limit` messages stored before `before`, oldest first; returns how many. */
+export async function removeAgentMessagesBefore(db: Db, before: Date, limit: number): Promise<number> {
+  return db.$executeRaw`
+    DELETE FROM "AgentMessage" WHERE "id" = ANY(ARRAY(
+      SELECT "id" FROM "AgentMessage" WHERE "createdAt" < ${sqlTime(before)}::timestamp ORDER BY "createdAt" LIMIT ${limit} FOR UPDATE SKIP LOCKED))`;
+}

@@ -349,3 +349,29 @@ export function createQueueStore(db: Db): QueueStore {
     },
   };
 }
+
+/**
+ * The queue's part of an erasure, inside its transaction: entries of the customer or of
+ * their calls keep queue, priority and times (waiting and handling times for the KPIs; a
+ * call still in line keeps its place) but lose the customer, the callback number, and the
+ * caller's number, profile and IVR inputs from the routing context.
+ */
+export async function eraseQueueEntries(tx: Prisma.TransactionClient, s: { customerId: string; callIds: string[] }): Promise<number> {
+  return tx.$executeRaw`
+    UPDATE "QueueEntry" SET "customerId" = NULL, "callbackNumber" = NULL,
+      "context" = jsonb_build_object(
+        'call', jsonb_strip_nulls(jsonb_build_object('language', "context"->'call'->'language', 'queue', "context"->'call'->'queue',
+                                                     'waitSeconds', "context"->'call'->'waitSeconds')),
+        'customer', '{"known": false}'::jsonb,
+        'ivr', jsonb_strip_nulls(jsonb_build_object('path', "context"->'ivr'->'path', 'intent', "context"->'ivr'->'intent')) || '{"inputs": {}}'::jsonb),
+      "decision" = "decision" - 'preferLastAgent'
+    WHERE "customerId" = ${s.customerId} OR "callId" = ANY(${s.callIds}::text[])`;
+}
+
+/** Retention: the IVR inputs kept in the routing context of these calls' finished queue entries. */
+export async function clearQueueInputs(db: Db, callIds: string[]): Promise<number> {
+  if (callIds.length === 0) return 0;
+  return db.$executeRaw`
+    UPDATE "QueueEntry" SET "context" = jsonb_set("context", '{ivr,inputs}', '{}'::jsonb)
+    WHERE "callId" = ANY(${callIds}::text[]) AND "status" = 'done' AND "context"->'ivr'->'inputs' <> '{}'::jsonb`;
+}

@@ -16,6 +16,8 @@ export interface PopContextCache {
   prefetch(call: { id: string; provider: string; providerCallId: string; from: string }, caller: LookupResult): void;
   /** The prefetched context, or a fresh read if this node did not see the call start. */
   get(callId: string): Promise<PopContext>;
+  /** Drops what this node keeps of the customer and of these calls (an erasure). */
+  forget(customerId: string, callIds: readonly string[]): void;
 }
 
 /**
@@ -24,6 +26,8 @@ export interface PopContextCache {
  */
 export function createPopContextCache(deps: { reads: PopContextRepo; customers: CustomerRepo; ttlMs?: number; max?: number }): PopContextCache {
   const entries = new LRUCache<string, Promise<PopContext>>({ max: deps.max ?? 10_000, ttl: deps.ttlMs ?? 15 * 60_000 });
+  // Whose each prefetched context is, so an erasure can find them without awaiting every entry.
+  const customerOf = new LRUCache<string, string>({ max: deps.max ?? 10_000, ttl: deps.ttlMs ?? 15 * 60_000 });
   const history = (callId: string, customerId: string) => deps.reads.history(customerId, callId);
 
   async function prefetched(call: PopContext['call'], callId: string, caller: LookupResult): Promise<PopContext> {
@@ -44,6 +48,15 @@ export function createPopContextCache(deps: { reads: PopContextRepo; customers: 
       const value = prefetched({ provider: call.provider, providerCallId: call.providerCallId, from: call.from }, call.id, caller);
       value.catch(() => entries.delete(call.id));
       entries.set(call.id, value);
+      if (caller.status === 'found') customerOf.set(call.id, caller.customer.id);
+    },
+    forget(customerId, callIds) {
+      for (const id of callIds) entries.delete(id);
+      for (const [callId, owner] of customerOf.entries()) {
+        if (owner !== customerId) continue;
+        entries.delete(callId);
+        customerOf.delete(callId);
+      }
     },
     async get(callId) {
       const hit = entries.get(callId);

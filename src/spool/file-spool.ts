@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fdatasync, ftruncate, mkdirSync, openSync, readFileSync, write } from 'node:fs';
-import { writeFile as writeFileAsync } from 'node:fs/promises';
+import { rename as renameAsync, writeFile as writeFileAsync } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -35,6 +35,8 @@ export interface FileSpool {
   markApplied(seq: number): Promise<void>;
   /** Keeps a record that cannot ever be applied in `dead.jsonl` beside the log, so nothing is lost silently. */
   setAside(record: SpoolRecord, reason: string): Promise<void>;
+  /** Retention: drops records set aside before `before` from `dead.jsonl`; returns how many. Pending records are never dropped. */
+  pruneSetAside(before: Date): Promise<number>;
   depth(): number;
   bytes(): number;
   close(): void;
@@ -129,6 +131,26 @@ export function openFileSpool(dir: string, opts: { maxBytes?: number; onChange?:
         } finally {
           closeSync(f);
         }
+      });
+    },
+    pruneSetAside(before) {
+      return serial(async () => {
+        if (!existsSync(deadPath)) return 0;
+        const lines = readFileSync(deadPath, 'utf8').split('\n').filter(Boolean);
+        // A line that does not parse has no date to judge it by: kept, for a person to look at.
+        const kept = lines.filter((line) => {
+          try {
+            return !(Date.parse((JSON.parse(line) as SpoolRecord).at) < before.getTime());
+          } catch {
+            return true;
+          }
+        });
+        if (kept.length === lines.length) return 0;
+        // A new file renamed over the old: a crash leaves one or the other, never half of each.
+        const next = `${deadPath}.next`;
+        await writeFileAsync(next, kept.map((l) => `${l}\n`).join(''));
+        await renameAsync(next, deadPath);
+        return lines.length - kept.length;
       });
     },
     depth: () => pending.length,

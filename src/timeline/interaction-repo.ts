@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import { sqlTime } from '../db/sql-time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CallDetails, NewInteraction, TChannel, TimelineItem } from './schemas.js';
@@ -127,4 +128,41 @@ export function createInteractionRepo(db: Db | Prisma.TransactionClient): Intera
       return row ? toItem(row) : undefined;
     },
   };
+}
+
+/**
+ * The timeline's part of an erasure, inside its transaction: the customer's entries, and
+ * those logged under one of their numbers while they were unknown, keep only the anonymous
+ * fact (channel, type, status, time, call, sentiment) — no link to the person, no summary,
+ * text or details, and a key that no longer names a provider's or client's id.
+ */
+export async function eraseInteractions(tx: Prisma.TransactionClient, s: { customerId: string; phones: string[]; at: Date }): Promise<number> {
+  return tx.$executeRaw`
+    UPDATE "Interaction" SET "customerId" = NULL, "phoneE164" = NULL, "summary" = '', "text" = NULL, "details" = NULL,
+                             "idempotencyKey" = 'erased:' || "id", "updatedAt" = ${sqlTime(s.at)}::timestamp
+    WHERE "customerId" = ${s.customerId} OR ("customerId" IS NULL AND "phoneE164" = ANY(${s.phones}::text[]))`;
+}
+
+/** Where a retention pass over the timeline got to (oldest first). */
+export interface TimelineMark {
+  at: Date;
+  id: string;
+}
+
+/**
+ * Retention: clears the full text of up to `limit` entries older than `before`, walking
+ * from `after` (the previous batch's last entry) so no batch reads the entries already
+ * done. Summaries stay. Returns how many texts were cleared and where the batch ended
+ * (undefined: nothing older is left).
+ */
+export async function clearInteractionTextsBefore(db: Db, before: Date, after: TimelineMark | undefined, limit: number): Promise<{ cleared: number; last?: TimelineMark }> {
+  const from = after ? Prisma.sql`AND ("at", "id") > (${sqlTime(after.at)}::timestamp, ${after.id})` : Prisma.empty;
+  const [row] = await db.$queryRaw<Array<{ cleared: number; lastAt: Date | null; lastId: string | null }>>`
+    WITH b AS (
+      SELECT "id", "at" FROM "Interaction" WHERE "at" < ${sqlTime(before)}::timestamp ${from} ORDER BY "at", "id" LIMIT ${limit}
+    ), u AS (
+      UPDATE "Interaction" i SET "text" = NULL FROM b WHERE i."id" = b."id" AND i."text" IS NOT NULL RETURNING 1
+    ), l AS (SELECT "at", "id" FROM b ORDER BY "at" DESC, "id" DESC LIMIT 1)
+    SELECT (SELECT count(*) FROM u)::int AS "cleared", (SELECT "at" FROM l) AS "lastAt", (SELECT "id" FROM l) AS "lastId"`;
+  return { cleared: Number(row?.cleared ?? 0), ...(row?.lastAt && row.lastId ? { last: { at: new Date(row.lastAt), id: row.lastId } } : {}) };
 }

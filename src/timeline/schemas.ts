@@ -48,6 +48,8 @@ export interface CallDetails {
   durationSeconds: number | null;
   endStatus: string | null;
   steps: Array<{ seq: number; nodeId: string; input: string | null; result: string; at: string }>;
+  /** Set when the reader (an agent who never handled this call) is not shown what the caller keyed or said. */
+  inputsHidden?: boolean;
   events: Array<{ type: string; at: string; agentId?: string; reservationId?: string }>;
 }
 
