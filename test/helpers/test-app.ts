@@ -36,6 +36,9 @@ export async function createTestApp(
     logger?: AppDeps['logger'];
     /** The supervisors' live view (alert thresholds, a manual clock for its throttle). */
     supervisor?: AppDeps['supervisor'];
+    /** Lambda mode's parts: routing's platform wake-ups, API Gateway's push. */
+    timers?: AppDeps['timers'];
+    push?: AppDeps['push'];
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
@@ -51,6 +54,8 @@ export async function createTestApp(
     routingOptions: opts.routingOptions,
     supervisor: opts.supervisor,
     voiceOptions: opts.voiceOptions,
+    timers: opts.timers,
+    push: opts.push,
     // Generous: a loaded CI machine must not turn a slow test into the degraded path.
     // test/webhooks/twilio/degraded.test.ts checks the real budget.
     answerBudgetMs: 10_000,

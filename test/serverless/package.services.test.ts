@@ -55,7 +55,7 @@ describe('serverless package (osls 3, offline)', () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(path.join(unzipped, 'dist/lambda/index.mjs'))}); console.log(JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v]))));`], { cwd: os.tmpdir() });
     const exported = JSON.parse(stdout) as Record<string, string>;
     for (const handler of Object.values(functions)) expect(exported[handler.split('.').pop()!], handler).toBe('function');
-    for (const [id] of ofType('AWS::Lambda::Function')) expect(fn(id).Runtime).toBe('nodejs20.x');
+    for (const [id] of ofType('AWS::Lambda::Function')) expect(fn(id).Runtime).toBe('nodejs22.x');
   });
 
   it('stays under Lambda size limits (sizes reported)', () => {
