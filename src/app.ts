@@ -75,6 +75,15 @@ import { createConsentRegister, type ConsentRegister } from './privacy/consent-r
 import { createConsentStore } from './privacy/consent-store.js';
 import { createCustomerExportRepo } from './privacy/customer-export-repo.js';
 import { exportCustomer } from './privacy/export-customer.js';
+import { createAccessLog } from './privacy/access-log.js';
+import { createAccessLogStore } from './privacy/access-log-store.js';
+import { createCustomerAccess } from './privacy/customer-access.js';
+import { createCustomerErasure, ERASED_CHANNEL, type CustomerErasure, type ErasedMessage, type ErasurePart } from './privacy/erase-customer.js';
+import { createErasureStore } from './privacy/erasure-store.js';
+import { createRelationshipRepo } from './privacy/relationship-repo.js';
+import { createRetention, retentionTargets, type RetentionPolicy, type RetentionReport } from './privacy/retention.js';
+import { customerReadRouter } from './http/customer-read-router.js';
+import { privacyRouter } from './http/privacy-router.js';
 import { createTwilioCallBridge, createTwilioRest } from '../webhooks/twilio/call-control.js';
 import { twilioWebhooks } from '../webhooks/twilio/router.js';
 
@@ -106,6 +115,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** PIN attempts before a lock-out and its length (defaults: 3, 15 minutes). */
   pinPolicy?: Partial<PinPolicy>;
+  /** Data protection (README): retention per kind, the job's interval (server.ts; unset: no interval), agents' read window, further erasure parts. */
+  privacy?: { retention?: Partial<RetentionPolicy>; retentionIntervalMs?: number; agentAccessHours?: number; accessLogFlushMs?: number; erasureParts?: ErasurePart[] };
   /** Voice biometrics' polling, deletion retries and circuit breaker (defaults in voice-biometrics.ts, vendor-client.ts). */
   voiceOptions?: Partial<VoiceBiometricsOptions> & { breakerFailures?: number; breakerHalfOpenMs?: number };
   /** KPI thresholds, the business time zone and the rollup's tick (defaults in analytics-service.ts). */
@@ -134,6 +145,8 @@ export interface Services {
   analytics: AnalyticsService;
   /** Live queue and agent numbers and alerts for supervisors (GET /ws/supervisor). */
   supervisor: LiveView;
+  /** Erasure (DELETE /api/customers/:id) and the retention job (run on an interval in server mode, by a schedule under serverless). */
+  privacy: { erasure: CustomerErasure; runRetention(now: Date): Promise<RetentionReport> };
   /** PIN fallback and the fraud watchlist (the IVR's verification uses them). */
   biometrics: {
     setPin: SetPin;
@@ -214,6 +227,9 @@ export function buildApp(deps: AppDeps): App {
     },
   });
   const pins = createPinStore(db);
+  const accessLogStore = createAccessLogStore(db);
+  const accessLog = createAccessLog({ store: accessLogStore, logger, flushMs: deps.privacy?.accessLogFlushMs });
+  const access = createCustomerAccess({ relationships: createRelationshipRepo(db), log: accessLog, now, agentWindowHours: deps.privacy?.agentAccessHours });
   const biometrics = {
     setPin: createSetPin({ pins, now }),
     verifyPin: createVerifyPin({ pins, now, policy: deps.pinPolicy }),
@@ -244,6 +260,8 @@ export function buildApp(deps: AppDeps): App {
     logger,
     now,
     metrics,
+    onCustomerShown: (customerId, agentId) =>
+      accessLog.record({ at: now(), actor: 'system:screenpop', role: 'system', customerId, resource: 'pop', endpoint: 'screen_pop', onBehalfOf: agentId, outcome: 'allowed' }),
   });
   const queues = createQueueStore(db);
   const analytics = createAnalyticsService({ store: createKpiStore(db), sources: createKpiSources(db), queueStats: () => queues.queueStats(), now, logger, settings: deps.analytics });
@@ -265,6 +283,13 @@ export function buildApp(deps: AppDeps): App {
   });
   const lookup = createCallerLookup({ customers, interactions, budgetMs: config.crmLookupBudgetMs, logger });
   const callRepo = createCallRepo(db, now);
+  const callers = createCallerMemo();
+  // An erasure on any node: every node forgets what it keeps in memory of the customer.
+  const unsubscribeErased = bus.subscribe(ERASED_CHANNEL, (message) => {
+    const { customerId, callIds } = message as ErasedMessage;
+    callers.forget(customerId, callIds);
+    popContext.forget(customerId, callIds);
+  });
   const calls = createCallService({
     calls: callRepo,
     flows,
@@ -273,7 +298,7 @@ export function buildApp(deps: AppDeps): App {
     now,
     logger,
     routing,
-    callers: createCallerMemo(),
+    callers,
     // The pop's CRM and timeline reads run while the caller is in the IVR; setImmediate
     // lets the TwiML answer go out first.
     onCallStarted: (call, caller) => setImmediate(() => popContext.prefetch(call, caller)),
@@ -310,6 +335,42 @@ export function buildApp(deps: AppDeps): App {
   let socketsClosed: Promise<void> | undefined;
   const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close()]).then(() => undefined));
   let draining = false;
+  const erasureStore = createErasureStore(db);
+  const erasure = createCustomerErasure({
+    store: erasureStore,
+    voice: () => (biometrics as { voice?: import('./biometrics/voice-types.js').VoiceBiometrics }).voice,
+    bus,
+    now,
+    logger,
+    parts: deps.privacy?.erasureParts,
+  });
+  const retention = createRetention({ targets: retentionTargets(db, { accessLog: accessLogStore, erasures: erasureStore, spool }), policy: deps.privacy?.retention, logger });
+  const privacy = {
+    erasure,
+    // Past retention, and the voiceprint deletions the vendor has not confirmed yet.
+    async runRetention(at: Date) {
+      const report = await retention.runRetention(at);
+      await erasure.retryPendingVoiceprints();
+      return report;
+    },
+  };
+  let privacyRun: Promise<unknown> | undefined;
+  const privacyTimer = deps.privacy?.retentionIntervalMs
+    ? setInterval(() => {
+        // One pass at a time: a slow pass is not overtaken by the next.
+        privacyRun ??= privacy
+          .runRetention(now())
+          .catch((err: unknown) => logger.error({ err }, 'retention pass failed'))
+          .finally(() => (privacyRun = undefined));
+      }, deps.privacy.retentionIntervalMs)
+    : undefined;
+  privacyTimer?.unref();
+  const stopPrivacy = async () => {
+    if (privacyTimer) clearInterval(privacyTimer);
+    unsubscribeErased();
+    await privacyRun;
+    await accessLog.stop();
+  };
 
   const wrapUpDeps = { reads: createWrapUpReads(db), events: createCallEventStore(db), now, onRecorded: analytics.rollup.callChanged };
 
@@ -325,11 +386,13 @@ export function buildApp(deps: AppDeps): App {
   app.use('/console/vendor/chart.js', express.static(path.join(import.meta.dirname, '../node_modules/chart.js/dist')));
   app.use('/console', express.static(path.join(import.meta.dirname, '../public/console')));
   app.use('/api', express.json({ limit: '256kb' }));
+  app.use('/api', customerReadRouter({ tokens, customers, interactions, access }));
+  app.use('/api', privacyRouter({ tokens, erasure, accessLog, accessLogStore }));
   app.use('/api', apiRouter({ tokens, customers, interactions, agents, flows, bus }));
-  app.use('/api', consentRouter({ tokens, customers, register: consents }));
+  app.use('/api', consentRouter({ tokens, customers, register: consents, access }));
   app.use('/api', biometricsRouter({ tokens, setPin: biometrics.setPin, watchlist: biometrics.watchlist }));
   const exportRepo = createCustomerExportRepo(db);
-  app.use('/api', exportRouter({ tokens, logger, exportCustomer: (id) => exportCustomer({ repo: exportRepo, now }, id) }));
+  app.use('/api', exportRouter({ tokens, logger, exportCustomer: (id) => exportCustomer({ repo: exportRepo, now }, id), logRead: (p, id) => access.logRead(p, id, 'export', 'GET /api/customers/:id/export') }));
   const simulate = (input: Parameters<typeof simulateRouting>[1]) => simulateRouting({ rules, agentState, agents, now }, input);
   app.use('/api', routingRouter({ tokens, rules, queues, simulate, routing, presence, now }));
   app.use('/api', analyticsRouter({ tokens, analytics }));
@@ -339,7 +402,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     app,
-    services: { analytics, customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, supervisor },
+    services: { analytics, customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, privacy, supervisor },
     softphones: { tokens, agents, messages, actions: { messages, routing, presence, acknowledge: pipeline.acknowledge, logger } },
     metrics,
     drain: () => {
@@ -349,6 +412,7 @@ export function buildApp(deps: AppDeps): App {
     closeSockets,
     shutdown: async () => {
       await routing.stop();
+      await stopPrivacy();
       await analytics.stop();
       supervisor.close();
       await closeSockets();

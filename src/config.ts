@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_RETENTION, type RetentionPolicy } from './privacy/retention-policy.js';
 import type { AlertPolicy } from './supervisor/alerts.js';
 
 const optional = z
@@ -49,6 +50,16 @@ const ZEnv = z.object({
   DB_TIMEOUT_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(120_000).default(5000)),
   SPOOL_MAX_MB: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(10_240).default(64)),
   METRICS_TOKEN: optional,
+  // Data protection (README: "Data protection"): days each kind is kept, how often the job runs, agents' read window.
+  RETENTION_AGENT_MESSAGES_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).default(DEFAULT_RETENTION.agentMessagesDays)),
+  RETENTION_IVR_INPUTS_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).default(DEFAULT_RETENTION.ivrInputsDays)),
+  RETENTION_INTERACTION_TEXTS_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).default(DEFAULT_RETENTION.interactionTextsDays)),
+  RETENTION_CALL_EVENTS_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).default(DEFAULT_RETENTION.callEventsDays)),
+  RETENTION_SPOOL_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).default(DEFAULT_RETENTION.spoolDays)),
+  RETENTION_AUDIT_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).default(DEFAULT_RETENTION.auditDays)),
+  RETENTION_ACCESS_LOG_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).default(DEFAULT_RETENTION.accessLogDays)),
+  RETENTION_INTERVAL_MINUTES: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(24 * 60).default(60)),
+  AGENT_ACCESS_HOURS: z.preprocess(blankAsUnset, z.coerce.number().min(0).max(24 * 365).default(24)),
   // KPIs (README: "KPIs"): short-abandon threshold, service-level thresholds ("20" or "20,billing=30,vip=10"), the rollup's tick.
   KPI_SHORT_ABANDON_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(600).default(5)),
   KPI_SERVICE_LEVEL_SECONDS: z.preprocess(blankAsUnset, z.string().regex(/^\d{1,4}(,[a-z0-9_-]{1,64}=\d{1,4})*$/, 'must be seconds, then queue=seconds pairs, such as 20,billing=30').default('20')),
@@ -114,6 +125,12 @@ export interface Config {
   spoolMaxBytes: number;
   /** When set, GET /metrics wants `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** Days each kind of personal data is kept (RETENTION_*_DAYS). */
+  retention: RetentionPolicy;
+  /** How often a server runs the retention job (0: never; a scheduled function does it under serverless). */
+  retentionIntervalMinutes: number;
+  /** How long after a call with a customer an agent may still read them. */
+  agentAccessHours: number;
   /** KPI thresholds and the rollup's tick (KPI_*); reports use businessTimeZone. */
   kpi: { shortAbandonSeconds: number; serviceLevelSeconds: number; serviceLevelByQueue: Record<string, number>; rollupSeconds: number };
   /** What raises a supervisor alert (ALERT_*). */
@@ -179,6 +196,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     seedDemo: e.SEED_DEMO === undefined ? embedded : e.SEED_DEMO === '1' || e.SEED_DEMO === 'true',
     spoolMaxBytes: e.SPOOL_MAX_MB * 1024 * 1024,
     metricsToken: e.METRICS_TOKEN,
+    retention: {
+      agentMessagesDays: e.RETENTION_AGENT_MESSAGES_DAYS,
+      ivrInputsDays: e.RETENTION_IVR_INPUTS_DAYS,
+      interactionTextsDays: e.RETENTION_INTERACTION_TEXTS_DAYS,
+      callEventsDays: e.RETENTION_CALL_EVENTS_DAYS,
+      spoolDays: e.RETENTION_SPOOL_DAYS,
+      auditDays: e.RETENTION_AUDIT_DAYS,
+      accessLogDays: e.RETENTION_ACCESS_LOG_DAYS,
+    },
+    retentionIntervalMinutes: e.RETENTION_INTERVAL_MINUTES,
+    agentAccessHours: e.AGENT_ACCESS_HOURS,
     kpi: { shortAbandonSeconds: e.KPI_SHORT_ABANDON_SECONDS, ...serviceLevels(e.KPI_SERVICE_LEVEL_SECONDS), rollupSeconds: e.KPI_ROLLUP_SECONDS },
     alerts: {
       longWaitSeconds: e.ALERT_LONG_WAIT_SECONDS,

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     // Writes a store outage would lose wait here, on disk, and are replayed at the next start too.
     spoolDir: path.join(config.dataDir, 'spool'),
     spoolMaxBytes: config.spoolMaxBytes,
+    privacy: { retention: config.retention, retentionIntervalMs: config.retentionIntervalMinutes * 60_000, agentAccessHours: config.agentAccessHours },
     analytics: { ...config.kpi, zone: config.businessTimeZone },
     supervisor: { policy: config.alerts },
   });

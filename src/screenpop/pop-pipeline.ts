@@ -39,6 +39,8 @@ export function createPopPipeline(deps: {
   logger: Logger;
   now: () => Date;
   metrics?: Pick<Metrics, 'popsSent' | 'popsAcked' | 'countOfferOutcome'>;
+  /** A pop shows the customer to the offered agent: the access log notes it (issue 12). */
+  onCustomerShown?: (customerId: string, agentId: string) => void;
 }): PopPipeline {
   async function send(agentId: string, type: string, payload: Record<string, unknown>, ref: string): Promise<void> {
     const message = await deps.messages.append(agentId, type, payload, ref);
@@ -52,6 +54,7 @@ export function createPopPipeline(deps: {
         return undefined;
       });
       const pop = buildScreenPop(offer, context, deps.summarize);
+      if (context?.customer) deps.onCustomerShown?.(context.customer.id, offer.agentId);
       return {
         type: 'screen_pop',
         payload: pop as unknown as Record<string, unknown>,

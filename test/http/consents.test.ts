@@ -105,7 +105,7 @@ describe('PUT/GET /api/customers/:id/consents', () => {
     expect((await get('ghost')).status).toBe(404);
   });
 
-  it('lets admins and service tokens write (recording who), and agents, supervisors, admins and services read', async () => {
+  it('lets admins and service tokens write (recording who), and supervisors, admins and services read (agents only for a caller they serve)', async () => {
     await put('c-roles', grant, 'admin').expect(201);
     await put('c-roles', { ...grant, purpose: 'survey' }, 'service').expect(201);
     for (const role of ['agent', 'supervisor'] as const) {
@@ -113,11 +113,13 @@ describe('PUT/GET /api/customers/:id/consents', () => {
       expect(res.status).toBe(403);
     }
     expect(await t.db.prisma.consent.count({ where: { customerId: 'c-roles', purpose: 'marketing' } })).toBe(0);
-    for (const role of ['agent', 'supervisor', 'admin', 'service'] as const) {
+    for (const role of ['supervisor', 'admin', 'service'] as const) {
       const res = await get('c-roles', role);
       expect(res.status).toBe(200);
       expect(res.body.consents).toHaveLength(2);
     }
+    // An agent who never had a call with the customer (test/http/customer-access.test.ts covers one who did).
+    expect((await get('c-roles', 'agent')).body.error.code).toBe('NOT_YOUR_CUSTOMER');
     expect((await request(t.app).get('/api/customers/c-roles/consents')).status).toBe(401);
     // Each row names who recorded it.
     const rows = await t.db.prisma.consent.findMany({ where: { customerId: 'c-roles' }, orderBy: { seq: 'asc' } });

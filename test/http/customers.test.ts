@@ -105,7 +105,7 @@ describe('PUT /api/customers/:id', () => {
 describe('GET /api/customers?phone=', () => {
   it('finds a customer by the local form of their number', async () => {
     await put('cust-find', { name: 'Findable', phones: ['+966531234567'] }).expect(201);
-    const res = await request(t.app).get('/api/customers').query({ phone: '0531234567' }).set('Authorization', `Bearer ${t.token('agent')}`);
+    const res = await request(t.app).get('/api/customers').query({ phone: '0531234567' }).set('Authorization', `Bearer ${t.token('supervisor')}`);
     expect(res.status).toBe(200);
     expect(res.body.items).toHaveLength(1);
     expect(res.body.items[0]).toMatchObject({ id: 'cust-find', name: 'Findable' });

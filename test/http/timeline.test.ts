@@ -16,7 +16,8 @@ const bearer = (role: Parameters<TestApp['token']>[0]) => `Bearer ${t.token(role
 const post = (body: unknown, role: Parameters<TestApp['token']>[0] = 'supervisor') =>
   request(t.app).post('/api/interactions').set('Authorization', bearer(role)).send(body as object);
 const timeline = (id: string, query: Record<string, string | number> = {}) =>
-  request(t.app).get(`/api/customers/${id}/timeline`).query(query).set('Authorization', bearer('agent'));
+  // A supervisor reads every timeline; agents only their callers' (test/http/customer-access.test.ts).
+  request(t.app).get(`/api/customers/${id}/timeline`).query(query).set('Authorization', bearer('supervisor'));
 
 const entry = (over: Record<string, unknown> = {}) => ({
   customerId: 'tl-cust',
