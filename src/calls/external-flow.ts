@@ -1,0 +1,325 @@
+import { verdict, afterConsent, onEntry, onVoiceOutcome, type EntryFacts, type Next } from '../biometrics/verify-policy.js';
+import type { VerifyPin } from '../biometrics/verify-pin.js';
+import type { VoiceBiometrics } from '../biometrics/voice-types.js';
+import type { Watchlist } from '../biometrics/watchlist.js';
+import type { CustomerRepo } from '../crm/customer-repo.js';
+import type { CallerLookup, LookupResult } from '../crm/lookup.js';
+import { normalizePhone, toAsciiDigits } from '../crm/phone.js';
+import type { Customer } from '../crm/schemas.js';
+import { isStoreUnavailable, StoreTimeoutError, withDeadline } from '../db/store-errors.js';
+import { AppError } from '../errors.js';
+import type { TVerifyNode } from '../ivr/flow-schema.js';
+import type { Verification } from '../ivr/types.js';
+import type { Logger } from '../logger.js';
+import type { ConsentRegister } from '../privacy/consent-register.js';
+import type { RoutingService } from '../routing/routing-service.js';
+import { requirementsAt, type RoutingContextInput } from '../routing/rules/index.js';
+import type { InteractionRepo } from '../timeline/interaction-repo.js';
+import type { CallEventStore } from './call-events.js';
+import type { CallRepo } from './call-repo.js';
+import type { CallerMemo } from './caller-memo.js';
+import { FALLBACK_QUEUE } from './fallback.js';
+import type { CallRecord, Provider } from './types.js';
+
+export type FlowAction = 'lookup' | 'route' | 'verify' | 'pin' | 'log';
+
+/** One step of an IVR that runs at the provider (Amazon Connect's contact flow), asking us. */
+export interface FlowRequest {
+  action: FlowAction;
+  providerCallId: string;
+  /** The caller's number as the provider gives it (null: withheld or not a phone call). */
+  from: string | null;
+  to: string | null;
+  /** The language the flow already chose, if any (a contact attribute). */
+  language?: 'ar' | 'en';
+  /** route: the queue the flow's menu named, and the caller's intent. */
+  queue?: string;
+  intent?: string;
+  /** verify: where the caller's audio is (Connect: the Kinesis Video Stream and its first fragment). */
+  audio?: { streamArn: string; startFragmentNumber: string };
+  /** pin: the digits the caller keyed, and which try this is (a retried invocation repeats its number). */
+  pin?: string;
+  attempt?: number;
+  /** log: the note for the caller's timeline. */
+  note?: { type: string; summary: string };
+}
+
+/** The routing decision, as a provider that does its own queueing needs it. */
+export interface FlowRoute {
+  queue: string;
+  /** The provider's id for the queue; null when no synced queue has that name. */
+  queueArn: string | null;
+  priority: number;
+  callbackOffered: boolean;
+}
+
+export type FlowVerification = Verification['status'] | 'pending';
+
+/** What a flow step answers: who is calling and the action's own result. */
+export interface FlowResult {
+  known: boolean;
+  customer: Pick<Customer, 'id' | 'name' | 'language' | 'tier' | 'accountValue'> | null;
+  language: 'ar' | 'en';
+  verification: FlowVerification | null;
+  route: FlowRoute | null;
+  /** A store was slow or away: the answer holds only what was known in time. */
+  degraded: boolean;
+}
+
+export interface ExternalFlow {
+  /** Answers within the budget whatever the stores do; throws only for a request that cannot be answered (the flow's Error branch). */
+  answer(req: FlowRequest): Promise<FlowResult>;
+}
+
+/**
+ * The provider-run IVR's thresholds: the same defaults a Twilio flow's verify node has; the
+ * flow cannot ask the consent question through us, so a caller never asked goes to the PIN.
+ */
+const VERIFY_NODE: Pick<TVerifyNode, 'acceptance' | 'maxRisk' | 'onNoMatch' | 'enrol'> = { acceptance: 0.9, maxRisk: 0.7, onNoMatch: 'pin', enrol: false };
+
+export interface ExternalFlowDeps {
+  provider: Provider;
+  calls: CallRepo;
+  callEvents: CallEventStore;
+  lookup: CallerLookup;
+  callers: CallerMemo;
+  customers: Pick<CustomerRepo, 'get'>;
+  interactions: Pick<InteractionRepo, 'record'>;
+  routing: Pick<RoutingService, 'route'>;
+  /** The provider's id of a routing queue (the synced queue list); null when there is none. */
+  queueRef(queue: string): Promise<string | null>;
+  consents: Pick<ConsentRegister, 'allows'>;
+  verifyPin: VerifyPin;
+  watchlist: Pick<Watchlist, 'isWatchlisted'>;
+  voice: VoiceBiometrics & { configured?: boolean };
+  voiceSpeechSeconds: number;
+  /** Told of each call once its caller is known: the screen pop's reads start here. */
+  onCaller?(call: CallRecord, caller: LookupResult): void;
+  /** The whole answer's budget, well under the provider's wait (Connect: 3 s by default). */
+  budgetMs: number;
+  now(): Date;
+  logger: Logger;
+}
+
+/** What is known as the work goes, so a late answer still says it. */
+interface Progress {
+  caller?: LookupResult;
+  language?: 'ar' | 'en';
+}
+
+/**
+ * The steps a provider-run IVR asks of us: look the caller up (and record the call), route,
+ * verify by voice or PIN, note something on the timeline. Every step is keyed by the call and
+ * the action, so a provider's retry gets the first answer and writes nothing twice; only
+ * final answers are stored (a degraded or pending one is worked out again next time).
+ */
+export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
+  const key = (action: string) => `flow:${action}`;
+
+  async function findCaller(req: FlowRequest, progress: Progress): Promise<{ call: CallRecord; caller: LookupResult }> {
+    const e164 = req.from ? (normalizePhone(req.from) ?? null) : null;
+    const existing = await deps.calls.find(deps.provider, req.providerCallId);
+    if (existing) {
+      const remembered = deps.callers.get(existing.id);
+      if (remembered) return { call: existing, caller: (progress.caller = remembered) };
+      if (existing.customerId) {
+        const customer = await deps.customers.get(existing.customerId);
+        if (customer) return { call: existing, caller: (progress.caller = { status: 'found', customer, openComplaint: false }) };
+      } else if (await deps.callEvents.find(existing.id, key('lookup'))) {
+        return { call: existing, caller: (progress.caller = { status: 'unknown' }) };
+      }
+    }
+    // First word of this call (or only contact events came before): ask the CRM, within its budget.
+    const caller = (progress.caller = await deps.lookup.lookup(e164 ?? undefined));
+    const customer = caller.status === 'found' ? caller.customer : undefined;
+    const call = await deps.calls.recordExternal({
+      provider: deps.provider,
+      providerCallId: req.providerCallId,
+      fromRaw: req.from ?? '',
+      fromE164: e164,
+      to: req.to,
+      customerId: customer?.id ?? null,
+      language: customer?.language ?? req.language ?? 'ar',
+      startedAt: deps.now(),
+    });
+    deps.callers.remember(call.id, caller);
+    if (caller.status !== 'degraded') {
+      await deps.callEvents.add({ callId: call.id, key: key('lookup'), type: 'flow_lookup', at: deps.now(), data: { known: String(Boolean(customer)) } });
+    }
+    deps.onCaller?.(call, caller);
+    return { call, caller };
+  }
+
+  function base(caller: LookupResult | undefined, progress: Progress, req: FlowRequest): FlowResult {
+    const customer = caller?.status === 'found' ? caller.customer : undefined;
+    return {
+      known: Boolean(customer),
+      customer: customer ? { id: customer.id, name: customer.name, language: customer.language, tier: customer.tier, accountValue: customer.accountValue } : null,
+      language: customer?.language ?? progress.language ?? req.language ?? 'ar',
+      verification: null,
+      route: null,
+      degraded: caller?.status === 'degraded',
+    };
+  }
+
+  async function route(req: FlowRequest, call: CallRecord, caller: LookupResult): Promise<{ route: FlowRoute; degraded: boolean }> {
+    const stored = await deps.callEvents.find(call.id, key('route'));
+    if (stored) return { route: storedRoute(stored.data), degraded: false };
+    const customer = caller.status === 'found' ? caller.customer : undefined;
+    const context: RoutingContextInput = {
+      call: { from: call.fromE164 ?? req.from ?? '', language: customer?.language ?? req.language ?? call.language, queue: req.queue ?? '', waitSeconds: 0 },
+      customer: customer
+        ? { known: true, tier: customer.tier, accountValue: customer.accountValue?.amount ?? 0, openComplaints: caller.status === 'found' && caller.openComplaint ? 1 : 0 }
+        : { known: false },
+      ivr: { path: [], intent: req.intent ?? '', inputs: {} },
+    };
+    const decision = await deps.routing.route(context, { customerId: customer?.id });
+    const now = requirementsAt(decision, 0);
+    const result: FlowRoute = {
+      queue: now.queue,
+      queueArn: await deps.queueRef(now.queue),
+      priority: now.priority,
+      // Connect runs the wait itself: a rule that offers callbacks at any step lets its queue flow offer one.
+      callbackOffered: decision.steps.some((s) => s.offerCallback === true),
+    };
+    if (caller.status === 'degraded') return { route: result, degraded: true };
+    await deps.callEvents.add({
+      callId: call.id,
+      key: key('route'),
+      type: 'flow_route',
+      at: deps.now(),
+      data: { queue: result.queue, queueArn: result.queueArn ?? '', priority: String(result.priority), callbackOffered: String(result.callbackOffered), rule: decision.rule },
+    });
+    await deps.calls.queueExternal(deps.provider, req.providerCallId, result.queue);
+    return { route: result, degraded: false };
+  }
+
+  async function verify(req: FlowRequest, call: CallRecord, caller: LookupResult, deadline: number): Promise<{ verification: FlowVerification; degraded: boolean }> {
+    const stored = await deps.callEvents.find(call.id, key('verify'));
+    if (stored) return { verification: stored.data.verification as FlowVerification, degraded: false };
+    const customer = caller.status === 'found' ? caller.customer : undefined;
+    const voiceAvailable = deps.voice.configured !== false;
+    const [watchlisted, consent, enrolment] = await Promise.all([
+      deps.watchlist.isWatchlisted({ number: call.fromE164 ?? undefined }),
+      customer ? deps.consents.allows(customer.id, 'voice_biometrics') : false,
+      customer && voiceAvailable ? deps.voice.enrolment(customer.id) : undefined,
+    ]);
+    // A PIN's state is learnt by the pin action itself; here "ready" sends the caller there.
+    const facts: EntryFacts = { known: Boolean(customer), watchlisted, consent: consent ? 'granted' : 'none', enrolled: enrolment?.enrolled ?? false, voiceAvailable, pin: 'ready' };
+    let next: Next = onEntry(facts, VERIFY_NODE);
+    if (next.next === 'consent') next = afterConsent(facts, false, VERIFY_NODE);
+    if (next.next === 'voice') {
+      if (!req.audio || !customer) {
+        // The flow did not start media streaming: nothing to listen to.
+        next = onVoiceOutcome({ status: 'unavailable', reason: 'no_audio' }, facts, VERIFY_NODE);
+      } else {
+        const { requestId } = await deps.voice.open({
+          callId: call.id,
+          customerId: customer.id,
+          kind: 'verify',
+          speechSeconds: deps.voiceSpeechSeconds,
+          source: { kind: 'kvs', streamArn: req.audio.streamArn, startFragmentNumber: req.audio.startFragmentNumber },
+        });
+        const outcome = await deps.voice.outcome(requestId, Math.max(0, deadline - Date.now()));
+        if (outcome.status === 'pending') return { verification: 'pending', degraded: true };
+        next = onVoiceOutcome(outcome, facts, VERIFY_NODE);
+      }
+    }
+    // 'pin': the flow asks for the PIN next; its answer is the pin action's.
+    const verification: FlowVerification = next.next === 'done' ? next.verification.status : 'skipped';
+    await deps.callEvents.add({
+      callId: call.id,
+      key: key('verify'),
+      type: 'flow_verify',
+      at: deps.now(),
+      data: { verification, ...(next.next === 'done' && next.verification.method ? { method: next.verification.method } : {}), ...(next.next === 'pin' ? { pinReason: next.reason } : {}) },
+    });
+    return { verification, degraded: false };
+  }
+
+  async function pin(req: FlowRequest, call: CallRecord, caller: LookupResult): Promise<FlowVerification> {
+    const digits = toAsciiDigits(req.pin ?? '');
+    if (!/^\d{4,12}$/.test(digits)) throw new AppError('BAD_REQUEST', 'pin: must be 4 to 12 digits');
+    const attemptKey = key(`pin:${req.attempt ?? 1}`);
+    const stored = await deps.callEvents.find(call.id, attemptKey);
+    if (stored) return stored.data.verification as FlowVerification;
+    const customer = caller.status === 'found' ? caller.customer : undefined;
+    let result: Verification;
+    if (await deps.watchlist.isWatchlisted({ number: call.fromE164 ?? undefined })) result = verdict('failed', { risk: { watchlist: true } });
+    else if (!customer) result = verdict('skipped');
+    else {
+      const checked = await deps.verifyPin(customer.id, digits);
+      result = checked === 'not_set' ? verdict('not_enrolled') : verdict(checked, { method: 'pin' });
+    }
+    await deps.callEvents.add({ callId: call.id, key: attemptKey, type: 'flow_pin', at: deps.now(), data: { verification: result.status, method: 'pin' } });
+    return result.status;
+  }
+
+  async function log(req: FlowRequest, call: CallRecord): Promise<void> {
+    if (!req.note) throw new AppError('BAD_REQUEST', 'summary: required for log');
+    await deps.interactions.record({
+      idempotencyKey: `${deps.provider}:flow-log:${req.providerCallId}`,
+      customerId: call.customerId,
+      phoneE164: call.fromE164,
+      channel: 'voice',
+      type: req.note.type,
+      at: deps.now(),
+      summary: req.note.summary,
+    });
+  }
+
+  async function run(req: FlowRequest, progress: Progress, deadline: number): Promise<FlowResult> {
+    const { call, caller } = await findCaller(req, progress);
+    const answer = base(caller, progress, req);
+    switch (req.action) {
+      case 'lookup':
+        return answer;
+      case 'route': {
+        const r = await route(req, call, caller);
+        return { ...answer, route: r.route, degraded: answer.degraded || r.degraded };
+      }
+      case 'verify': {
+        const v = await verify(req, call, caller, deadline);
+        return { ...answer, verification: v.verification, degraded: answer.degraded || v.degraded };
+      }
+      case 'pin':
+        return { ...answer, verification: await pin(req, call, caller) };
+      case 'log':
+        await log(req, call);
+        return answer;
+    }
+  }
+
+  /** What a step answers when the store did not: the caller as far as known, and for route the queue our side falls back to. */
+  async function late(req: FlowRequest, progress: Progress): Promise<FlowResult> {
+    const answer = { ...base(progress.caller, progress, req), degraded: true };
+    if (req.action === 'route') {
+      const queueArn = await withDeadline(deps.queueRef(FALLBACK_QUEUE), 100, 'queue ref').catch(() => null);
+      return { ...answer, route: { queue: FALLBACK_QUEUE, queueArn, priority: 10, callbackOffered: false } };
+    }
+    if (req.action === 'verify') return { ...answer, verification: 'pending' };
+    return answer;
+  }
+
+  return {
+    async answer(req) {
+      const progress: Progress = { language: req.language };
+      const deadline = Date.now() + deps.budgetMs;
+      const work = run(req, progress, deadline);
+      try {
+        return await withDeadline(work, deps.budgetMs, `${deps.provider} ${req.action}`);
+      } catch (err) {
+        if (!(err instanceof StoreTimeoutError) && !isStoreUnavailable(err)) throw err;
+        // The work goes on and lands later (every write is keyed); the flow goes on now.
+        work.catch((late: unknown) => deps.logger.warn({ err: late, action: req.action }, 'flow step finished failing after its answer'));
+        deps.logger.warn({ action: req.action, reason: err instanceof Error ? err.name : 'error' }, 'flow step answered degraded');
+        return late(req, progress);
+      }
+    },
+  };
+}
+
+function storedRoute(data: Record<string, string>): FlowRoute {
+  return { queue: data.queue ?? '', queueArn: data.queueArn || null, priority: Number(data.priority ?? 0), callbackOffered: data.callbackOffered === 'true' };
+}
+

@@ -1,0 +1,105 @@
+import type { CallEventStore } from '../calls/call-events.js';
+import type { CallRecord } from '../calls/types.js';
+import type { Logger } from '../logger.js';
+import type { AgentHub } from '../realtime/agent-hub.js';
+import type { ConnectedPopStore } from './connected-pop-store.js';
+import type { PopContext, PopContextCache } from './pop-context.js';
+import type { HistoryItem, ScreenPop, SentimentSummarizer } from './types.js';
+
+const HISTORY_SHOWN = 5;
+
+/**
+ * The pop of a call the provider routed itself (Amazon Connect): no offer and no reservation
+ * of ours, so those parts are null; the agent already has the call when it arrives.
+ */
+export type ConnectedPop = Omit<ScreenPop, 'call' | 'reservation' | 'verification'> & {
+  call: Omit<ScreenPop['call'], 'reservationId'> & { reservationId: null; connectedAt: string };
+  reservation: null;
+  verification: { status: ScreenPop['verification']['status']; method?: 'voice' | 'pin' };
+};
+
+export interface ConnectedPops {
+  /** Pops the call on the agent's softphone once (a repeat sends nothing); false when it was sent before. */
+  send(input: { agentId: string; call: CallRecord; connectedAt: Date; enqueuedAt: Date | null }): Promise<boolean>;
+}
+
+/** The verdict the provider-run IVR reached (its verify and PIN steps), never how. */
+function verificationOf(events: Array<{ key: string; data: Record<string, string> }>): ConnectedPop['verification'] {
+  const final = ['verified', 'failed', 'locked', 'not_enrolled'];
+  const steps = events.filter((e) => e.key === 'flow:verify' || e.key.startsWith('flow:pin:'));
+  const decided = [...steps].reverse().find((e) => final.includes(e.data.verification ?? ''));
+  const last = decided ?? steps[steps.length - 1];
+  if (!last) return { status: 'skipped' };
+  const status = (final.includes(last.data.verification ?? '') ? last.data.verification : 'skipped') as ConnectedPop['verification']['status'];
+  const method = last.data.method === 'voice' || last.data.method === 'pin' ? last.data.method : undefined;
+  return { status, ...(method && status !== 'skipped' ? { method } : {}) };
+}
+
+export function buildConnectedPop(input: { call: CallRecord; connectedAt: Date; enqueuedAt: Date | null }, context: PopContext | undefined, verification: ConnectedPop['verification'], summarize: SentimentSummarizer): ConnectedPop {
+  const { call } = input;
+  const customer = context?.customer;
+  const items = context?.history ?? [];
+  const history: HistoryItem[] = items.map((h) => ({ channel: h.channel, type: h.type, at: h.at.toISOString(), summary: h.summary, sentiment: h.sentimentLabel }));
+  const scores = items.flatMap((h) => (h.sentimentScore === null ? [] : [h.sentimentScore]));
+  const waitedFrom = input.enqueuedAt ?? call.startedAt;
+  return {
+    call: {
+      id: call.id,
+      provider: call.provider,
+      providerCallId: call.providerCallId,
+      from: context?.call.from ?? call.fromE164 ?? '',
+      language: call.language,
+      queue: call.queue ?? '',
+      waitSeconds: Math.max(0, Math.round((input.connectedAt.getTime() - waitedFrom.getTime()) / 1000)),
+      reservationId: null,
+      connectedAt: input.connectedAt.toISOString(),
+    },
+    reservation: null,
+    customer: customer
+      ? { id: customer.id, name: customer.name, tier: customer.tier, known: true, language: customer.language }
+      : { id: null, name: null, tier: null, known: false },
+    accountValue: customer?.accountValue ? { ...customer.accountValue, tier: customer.tier } : null,
+    verification,
+    experience: context?.experience ?? null,
+    sentiment: summarize(scores),
+    lastInteraction: history[0] ?? null,
+    history: history.slice(0, HISTORY_SHOWN),
+    ivr: { path: call.session.path, intent: call.intent, inputs: {} },
+    complete: context !== undefined && (call.customerId === null || customer !== undefined),
+  };
+}
+
+/**
+ * Connected call -> pop on the agent's sockets, through the pop pipeline's own parts: the
+ * context read while the caller was in the provider's IVR (prefetched on this node, else read
+ * from our store — never the CRM), the durable message, the hub.
+ */
+export function createConnectedPops(deps: {
+  store: ConnectedPopStore;
+  context: Pick<PopContextCache, 'get'>;
+  callEvents: Pick<CallEventStore, 'list'>;
+  hub: Pick<AgentHub, 'deliver'>;
+  summarize: SentimentSummarizer;
+  now: () => Date;
+  logger: Logger;
+  /** A pop shows the customer to the agent: the access log notes it. */
+  onCustomerShown?: (customerId: string, agentId: string) => void;
+}): ConnectedPops {
+  return {
+    async send(input) {
+      const [context, events] = await Promise.all([
+        deps.context.get(input.call.id).catch((err: unknown) => {
+          deps.logger.warn({ err, callId: input.call.id }, 'screen pop context unavailable: pop sent incomplete');
+          return undefined;
+        }),
+        deps.callEvents.list(input.call.id, 'flow:'),
+      ]);
+      const pop = buildConnectedPop(input, context, verificationOf(events), deps.summarize);
+      const message = await deps.store.store({ agentId: input.agentId, callId: input.call.id, payload: pop as unknown as Record<string, unknown>, at: deps.now() });
+      if (!message) return false;
+      if (context?.customer) deps.onCustomerShown?.(context.customer.id, input.agentId);
+      await deps.hub.deliver(input.agentId, message);
+      return true;
+    },
+  };
+}
