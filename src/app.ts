@@ -86,6 +86,8 @@ import { customerReadRouter } from './http/customer-read-router.js';
 import { privacyRouter } from './http/privacy-router.js';
 import { createTwilioCallBridge, createTwilioRest } from '../webhooks/twilio/call-control.js';
 import { twilioWebhooks } from '../webhooks/twilio/router.js';
+import { createMediaStreams, MEDIA_STREAM_PATH } from '../webhooks/twilio/media-stream.js';
+import { biometricsWebhooks } from '../webhooks/biometrics/router.js';
 
 export interface AppDeps {
   config: Pick<Config, 'publicBaseUrl' | 'twilio' | 'jwt' | 'crmLookupBudgetMs'> &
@@ -332,8 +334,11 @@ export function buildApp(deps: AppDeps): App {
     [HUB_PATH, hub.handleUpgrade],
     [SUPERVISOR_PATH, supervisors.handleUpgrade],
   ]);
+  // Twilio Media Streams for voice biometrics (audio in memory only, README: "Voice biometrics").
+  const mediaStreams = createMediaStreams({ authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, voice, logger });
+  upgrades.set(MEDIA_STREAM_PATH, mediaStreams.handleUpgrade);
   let socketsClosed: Promise<void> | undefined;
-  const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close()]).then(() => undefined));
+  const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close(), mediaStreams.close()]).then(() => undefined));
   let draining = false;
   const erasureStore = createErasureStore(db);
   const erasure = createCustomerErasure({
@@ -380,6 +385,7 @@ export function buildApp(deps: AppDeps): App {
   app.use(healthRouter({ database: createDbHealthRepo(db), isDraining: () => draining, bus }));
   app.use(metricsRouter({ registry: metrics.registry, token: config.metricsToken }));
   app.use('/webhooks', webhookTimer(metrics.webhookDuration));
+  app.use('/webhooks/biometrics', biometricsWebhooks({ secret: voiceConfig.webhookSecret, voice, now, logger }));
   app.use('/webhooks/twilio', twilioWebhooks({ calls, countFallback: metrics.countFallback, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
   app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
   // The console's charts: Chart.js from node_modules, no build step.
