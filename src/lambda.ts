@@ -4,7 +4,7 @@
 import type { Context, EventBridgeEvent, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { App } from './app.js';
 import type { WebSocketApiEvent, WebSocketApiResult } from './realtime/apigw-socket.js';
-import { bootLambdaApp, type LambdaApp } from './serverless/lambda-app.js';
+import { bootLambdaApp, type LambdaApp, type MaintenanceJob } from './serverless/lambda-app.js';
 
 let booting: Promise<LambdaApp> | undefined;
 
@@ -55,3 +55,6 @@ export const routingTick = (_event: ScheduledEvent): Promise<void> => answer((ap
 
 /** SQS: routing's wake-ups (offer timeouts, escalation steps, wrap-up ends) and softphone greetings. */
 export const routingTimers = (event: SQSEvent): Promise<SQSBatchResponse> => answer((app) => app.timers(event));
+
+/** EventBridge schedules with their job as input: the KPI rollup's tick and sweep, the retention pass. */
+export const maintenance = (event: { job?: MaintenanceJob }): Promise<void> => answer((app) => app.maintenance(event.job as MaintenanceJob));

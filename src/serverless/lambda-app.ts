@@ -14,6 +14,8 @@ import { createInProcessBus, createRedisBus } from '../realtime/event-bus.js';
 import { createSqsTimers, type SqsTimers } from './sqs-timers.js';
 import { consumeTimerMessages } from './timer-consumer.js';
 
+export type MaintenanceJob = 'kpi_rollup' | 'kpi_sweep' | 'retention';
+
 /** The app as the Lambda entries (src/lambda.ts) see it: built once per container. */
 export interface LambdaApp {
   built: App;
@@ -23,6 +25,8 @@ export interface LambdaApp {
   timers(event: SQSEvent): Promise<SQSBatchResponse>;
   /** The scheduled tick (EventBridge, every minute): what no wake-up asked for, and reconciliation. */
   tick(): Promise<void>;
+  /** A scheduled job: the KPI rollup's tick (every minute) and sweep (hourly), the retention pass (hourly). */
+  maintenance(job: MaintenanceJob): Promise<void>;
   /** Waits for work an answer started (a dispatch pass, its pops): a frozen function would finish it only at its next request. */
   settle(): Promise<void>;
   logger: Logger;
@@ -66,6 +70,10 @@ export async function bootLambdaApp(environment: NodeJS.ProcessEnv, opts: { sqs?
     // Lambda's only writable disk: kept writes survive as long as the container.
     spoolDir: path.join(os.tmpdir(), 'cc-spool'),
     spoolMaxBytes: config.spoolMaxBytes,
+    // As server.ts, less the timers: the retention pass and the KPI rollup run on schedules (maintenance()).
+    privacy: { retention: config.retention, agentAccessHours: config.agentAccessHours },
+    analytics: { ...config.kpi, zone: config.businessTimeZone },
+    supervisor: { policy: config.alerts },
   });
   const { softphones, services } = built;
   const socket = createApiGatewaySocket({
@@ -84,6 +92,12 @@ export async function bootLambdaApp(environment: NodeJS.ProcessEnv, opts: { sqs?
     socket,
     timers: (event) => consumeTimerMessages({ tick: services.routing.tick, timers: timers ?? { wakeAt: async () => {} }, greet: socket.greet, now, logger }, event),
     tick: services.routing.tick,
+    async maintenance(job) {
+      if (job === 'kpi_rollup') await services.analytics.rollup.tick();
+      else if (job === 'kpi_sweep') await services.analytics.rollup.sweep();
+      else if (job === 'retention') logger.info({ report: await services.privacy.runRetention(now()) }, 'retention pass');
+      else throw new Error(`unknown maintenance job '${String(job)}'`);
+    },
     settle,
     logger,
     async close() {

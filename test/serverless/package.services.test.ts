@@ -38,7 +38,7 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 const fn = (logicalId: string) => resources[logicalId]!.Properties;
 
 describe('serverless package (osls 3, offline)', () => {
-  it('packages six functions, each pointing at an export of the bundle in the zip', async () => {
+  it('packages seven functions, each pointing at an export of the bundle in the zip', async () => {
     const functions = Object.fromEntries(ofType('AWS::Lambda::Function').map(([id, r]) => [id, r.Properties.Handler as string]));
     expect(functions).toEqual({
       HttpLambdaFunction: 'dist/lambda/index.http',
@@ -47,6 +47,7 @@ describe('serverless package (osls 3, offline)', () => {
       AgentSocketLambdaFunction: 'dist/lambda/index.agentSocket',
       RoutingTickLambdaFunction: 'dist/lambda/index.routingTick',
       RoutingTimersLambdaFunction: 'dist/lambda/index.routingTimers',
+      MaintenanceLambdaFunction: 'dist/lambda/index.maintenance',
     });
     // The zip holds the bundle and nothing else (no node_modules: everything is in it).
     const { stdout: listing } = await run('unzip', ['-Z1', zipPath]);
@@ -73,10 +74,19 @@ describe('serverless package (osls 3, offline)', () => {
     expect(apis).toEqual(['HTTP', 'WEBSOCKET']);
   });
 
-  it('subscribes contact events on EventBridge, ticks routing every minute and consumes the timer queue per message', () => {
+  it('subscribes contact events on EventBridge, runs routing, the KPI rollup and retention on schedules, and consumes the timer queue per message', () => {
     const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
     expect(rules.find((r) => r.EventPattern)?.EventPattern).toEqual({ source: ['aws.connect'], 'detail-type': ['Amazon Connect Contact Event'] });
-    expect(rules.find((r) => r.ScheduleExpression)?.ScheduleExpression).toBe('rate(1 minute)');
+    const schedules = rules
+      .filter((r) => r.ScheduleExpression)
+      .map((r) => ({ rate: r.ScheduleExpression, target: r.Targets[0].Arn['Fn::GetAtt'][0], input: r.Targets[0].Input && JSON.parse(r.Targets[0].Input) }))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    expect(schedules).toEqual([
+      { rate: 'rate(1 hour)', target: 'MaintenanceLambdaFunction', input: { job: 'kpi_sweep' } },
+      { rate: 'rate(1 hour)', target: 'MaintenanceLambdaFunction', input: { job: 'retention' } },
+      { rate: 'rate(1 minute)', target: 'MaintenanceLambdaFunction', input: { job: 'kpi_rollup' } },
+      { rate: 'rate(1 minute)', target: 'RoutingTickLambdaFunction', input: undefined },
+    ]);
     const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping') as [[string, Resource]];
     expect(mapping.Properties).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], EventSourceArn: { 'Fn::GetAtt': ['TimerQueue', 'Arn'] } });
     expect(fn('HttpLambdaFunction').Environment.Variables.TIMER_QUEUE_URL).toEqual({ Ref: 'TimerQueue' });
@@ -85,7 +95,7 @@ describe('serverless package (osls 3, offline)', () => {
   it('gives each function its own role, with no wildcard action and no resource-wide grant', () => {
     const roleOf = (id: string) => (fn(id).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const actions = (roleId: string) =>
-      (resources[roleId]!.Properties.Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } }>)
+      ((resources[roleId]!.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } }>)
         .flatMap((p) => p.PolicyDocument.Statement)
         .flatMap((s) => {
           expect(s.Resource).not.toBe('*');
@@ -95,6 +105,7 @@ describe('serverless package (osls 3, offline)', () => {
     expect(actions(roleOf('AgentSocketLambdaFunction'))).toEqual(['connect:StartOutboundVoiceContact', 'execute-api:ManageConnections', 'sqs:SendMessage']);
     expect(actions(roleOf('ConnectFlowLambdaFunction'))).toEqual(['connect:UpdateContactAttributes', 'sqs:SendMessage']);
     expect(actions(roleOf('RoutingTimersLambdaFunction'))).toEqual(['execute-api:ManageConnections', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
+    expect(actions(roleOf('MaintenanceLambdaFunction'))).toEqual([]);
     for (const [id] of ofType('AWS::IAM::Role')) for (const a of actions(id)) expect(a).not.toMatch(/\*/);
   });
 });
