@@ -10,9 +10,11 @@ import type { CallRepo } from './call-repo.js';
 import type { CallerMemo } from './caller-memo.js';
 import { continueIvr } from './continue-ivr.js';
 import { endCall } from './end-call.js';
+import { HANG_UP } from './fallback.js';
 import { createKeptWrites, endIsPending, type KeptWrites } from './kept-writes.js';
+import { continueSurvey, startSurvey, type SurveyAnswer, type SurveyDeps } from './post-call-survey.js';
 import { startInboundCall } from './start-call.js';
-import type { IvrAnswer, Provider } from './types.js';
+import type { CallRecord, IvrAnswer, Provider } from './types.js';
 
 /** The call use cases with their collaborators bound; what the provider adapters call. */
 export interface CallService {
@@ -37,6 +39,13 @@ export interface CallService {
   waiting(input: { provider: Provider; providerCallId: string }): Promise<{ language: string; position: number; estimatedWaitSeconds: number; offerCallback: boolean } | undefined>;
   /** The caller chose to be called back: they keep their place, as a callback to their number. */
   requestCallback(input: { provider: Provider; providerCallId: string }): Promise<{ language: string; accepted: boolean }>;
+  /**
+   * The agent's leg of the call ended (the caller may still be on the line): the agent goes
+   * to wrap-up, and the caller hears the post-call survey or is hung up on.
+   */
+  agentLegEnded(input: { provider: Provider; providerCallId: string; talked: boolean; callerGone: boolean }): Promise<SurveyAnswer>;
+  /** The caller answered a survey question (step `seq` of the survey). */
+  continueSurvey(input: { provider: Provider; providerCallId: string; seq: number; input: Input }): Promise<SurveyAnswer>;
   /** Writes kept through a store outage and not applied yet. */
   kept: Pick<KeptWrites, 'depth' | 'bytes' | 'drained'>;
   stop(): Promise<void>;
@@ -61,11 +70,19 @@ export function createCallService(deps: {
   spool: FileSpool;
   /** Told of each new call once it is recorded (the screen pop starts its reads here). */
   onCallStarted?: (call: { id: string; provider: string; providerCallId: string; from: string }, caller: LookupResult) => void;
+  /** The customer's experience score, for routing rules on `customer.experienceScore`. */
+  experienceScore?: (customerId: string) => Promise<number | undefined>;
+  /** Told of each call once its end is recorded (the experience score is recomputed). */
+  onCallEnded?: (call: CallRecord) => void;
+  /** The post-call survey's collaborators; without them every caller is hung up on after the agent. */
+  surveys?: Omit<SurveyDeps, 'calls' | 'flows' | 'now' | 'logger'>;
 }): CallService {
   const ended = async (input: { provider: Provider; providerCallId: string; endStatus: string; durationSeconds: number | null; endedAt: Date; from: string; to: string | null }) => {
     const call = await endCall(deps, input);
     if (call && deps.routing) await deps.routing.callEnded(call.id);
+    if (call) deps.onCallEnded?.(call);
   };
+  const surveys: SurveyDeps | undefined = deps.surveys && { ...deps.surveys, calls: deps.calls, flows: deps.flows, now: deps.now, logger: deps.logger };
   const kept = createKeptWrites({
     spool: deps.spool,
     logger: deps.logger,
@@ -110,6 +127,16 @@ export function createCallService(deps: {
       // Only a real number can be called back; a withheld caller keeps waiting.
       const entry = call.fromE164 && deps.routing ? await deps.routing.requestCallback(call.id, call.fromE164) : undefined;
       return { language: call.language, accepted: Boolean(entry) };
+    },
+    async agentLegEnded(input) {
+      // The agent's part is over whatever the caller does next: wrap-up starts now, not after the survey.
+      const call = await deps.calls.find(input.provider, input.providerCallId);
+      if (call && deps.routing) await deps.routing.callEnded(call.id);
+      return surveys ? startSurvey(surveys, input) : { actions: HANG_UP, nextSeq: 1, surveying: false };
+    },
+    async continueSurvey(input) {
+      if (!surveys) throw new AppError('NOT_FOUND', 'no survey on this call');
+      return continueSurvey(surveys, input);
     },
     kept,
     stop: () => kept.stop(),

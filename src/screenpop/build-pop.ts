@@ -45,6 +45,7 @@ export function buildScreenPop(offer: PopOffer, context: PopContext | undefined,
     accountValue: customer?.accountValue ? { ...customer.accountValue, tier: customer.tier } : null,
     // Voice biometrics and PIN verification are not wired into the IVR yet: say so plainly.
     verification: { status: 'skipped' },
+    experience: context?.experience ?? null,
     sentiment: summarize(scores),
     lastInteraction: history[0] ?? null,
     history: history.slice(0, HISTORY_SHOWN),

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { CustomerRepo, RecentInteraction } from '../crm/customer-repo.js';
 import type { LookupResult } from '../crm/lookup.js';
 import type { Customer } from '../crm/schemas.js';
+import type { ExperienceView } from '../analytics/experience/experience-service.js';
 import type { PopContextRepo } from './pop-context-repo.js';
 
 export interface PopContext {
@@ -9,6 +10,8 @@ export interface PopContext {
   customer?: Customer;
   /** Newest first, excluding the call being popped. */
   history: Array<Omit<RecentInteraction, 'status'>>;
+  /** The customer's experience score with its parts; absent when it could not be read. */
+  experience?: ExperienceView;
 }
 
 export interface PopContextCache {
@@ -24,23 +27,26 @@ export interface PopContextCache {
  * The reads a pop needs, started when the call arrives so that nothing waits on them
  * when an agent is offered the call. Per node and bounded; a miss just reads again.
  */
-export function createPopContextCache(deps: { reads: PopContextRepo; customers: CustomerRepo; ttlMs?: number; max?: number }): PopContextCache {
+export function createPopContextCache(deps: { reads: PopContextRepo; customers: CustomerRepo; experience?: { current(customerId: string): Promise<ExperienceView> }; ttlMs?: number; max?: number }): PopContextCache {
   const entries = new LRUCache<string, Promise<PopContext>>({ max: deps.max ?? 10_000, ttl: deps.ttlMs ?? 15 * 60_000 });
   // Whose each prefetched context is, so an erasure can find them without awaiting every entry.
   const customerOf = new LRUCache<string, string>({ max: deps.max ?? 10_000, ttl: deps.ttlMs ?? 15 * 60_000 });
   const history = (callId: string, customerId: string) => deps.reads.history(customerId, callId);
+  // A score that cannot be read leaves it out of the pop; the rest of the pop stands.
+  const experience = async (customerId: string) => deps.experience?.current(customerId).catch(() => undefined);
 
   async function prefetched(call: PopContext['call'], callId: string, caller: LookupResult): Promise<PopContext> {
     if (caller.status !== 'found') return { call, history: [] };
-    return { call, customer: caller.customer, history: caller.recent ?? (await history(callId, caller.customer.id)) };
+    const [rows, score] = await Promise.all([caller.recent ?? history(callId, caller.customer.id), experience(caller.customer.id)]);
+    return { call, customer: caller.customer, history: rows, ...(score ? { experience: score } : {}) };
   }
 
   async function load(callId: string): Promise<PopContext> {
     const row = await deps.reads.call(callId);
     const call = { provider: row.provider, providerCallId: row.providerCallId, from: row.from };
     if (!row.customerId) return { call, history: [] };
-    const [customer, rows] = await Promise.all([deps.customers.get(row.customerId), history(callId, row.customerId)]);
-    return { call, customer, history: rows };
+    const [customer, rows, score] = await Promise.all([deps.customers.get(row.customerId), history(callId, row.customerId), experience(row.customerId)]);
+    return { call, customer, history: rows, ...(score ? { experience: score } : {}) };
   }
 
   return {

@@ -6,6 +6,8 @@ export interface ScreenPop {
   accountValue: { amount: number; currency: string; tier: string } | null;
   /** Only the verdict: biometric data never reaches the agent. */
   verification: { status: 'verified' | 'failed' | 'not_enrolled' | 'skipped'; method?: 'voice' | 'pin'; score?: number };
+  /** The customer's experience score (0-100) with its parts; null for unknown callers or when it could not be read. */
+  experience?: { score: number; csat: number | null; nps: number | null; fcr: number | null; openComplaints: number } | null;
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number; trend: 'falling' | 'rising' | 'steady' | 'unknown' } | null;
   lastInteraction: HistoryItem | null;
   history: HistoryItem[];

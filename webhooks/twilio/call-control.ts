@@ -22,22 +22,25 @@ export function createTwilioRest(opts: { accountSid: string; authToken: string; 
   return twilio(opts.accountSid, opts.authToken, { httpClient: new Redirecting() });
 }
 
-/** Rings the agent's softphone, after what the domain wants said first (`before`). */
-function dialAgent(identity: string, before: Action[] = []): string {
+/**
+ * Rings the agent's softphone, after what the domain wants said first (`before`). With
+ * `action`, Twilio asks us what next once the agent's leg ends (the post-call survey).
+ */
+function dialAgent(identity: string, before: Action[] = [], action?: string): string {
   const response = twimlFor(before);
-  response.dial({ answerOnBridge: true }).client(identity);
+  response.dial({ answerOnBridge: true, ...(action ? { action, method: 'POST' } : {}) }).client(identity);
   return response.toString();
 }
 
 /** Bridges calls to agents' Twilio Client identities with the REST API. */
-export function createTwilioCallBridge(opts: { client: twilio.Twilio; callerId: string; statusCallbackUrl: string }): CallBridge {
+export function createTwilioCallBridge(opts: { client: twilio.Twilio; callerId: string; statusCallbackUrl: string; agentLegEndedUrl?: string }): CallBridge {
   function identityOf(agent: { id: string; twilioIdentity: string | null }): string {
     if (!agent.twilioIdentity) throw new Error(`agent ${agent.id} has no Twilio client identity`);
     return agent.twilioIdentity;
   }
   return {
     async connectToAgent(call, agent) {
-      await opts.client.calls(call.providerCallId).update({ twiml: dialAgent(identityOf(agent)) });
+      await opts.client.calls(call.providerCallId).update({ twiml: dialAgent(identityOf(agent), [], opts.agentLegEndedUrl) });
     },
     async callBack(to, agent, language, callId) {
       const created = await opts.client.calls.create({

@@ -10,7 +10,8 @@ import { parseInput } from '../../src/http/validate.js';
 import type { Logger } from '../../src/logger.js';
 import type { FallbackReason } from '../../src/metrics/instruments.js';
 import { renderTwiml } from './render-twiml.js';
-import { ZCallbackWebhook, ZGatherQuery, ZGatherWebhook, ZQueueWaitWebhook, ZStatusQuery, ZStatusWebhook, ZVoiceWebhook } from './schemas.js';
+import { surveyInTime, type SurveyAnswer } from '../../src/calls/post-call-survey.js';
+import { ZAgentLegWebhook, ZCallbackWebhook, ZGatherQuery, ZGatherWebhook, ZQueueWaitWebhook, ZStatusQuery, ZStatusWebhook, ZSurveyQuery, ZVoiceWebhook } from './schemas.js';
 import { requireTwilioSignature } from './signature.js';
 
 export interface TwilioWebhookDeps {
@@ -35,6 +36,12 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
   const gatherUrl = (seq: number) => `${deps.publicBaseUrl}/webhooks/twilio/gather?seq=${seq}`;
   const queueWaitUrl = `${deps.publicBaseUrl}/webhooks/twilio/queue-wait`;
   const waitUrls = { offers: { callback: `${deps.publicBaseUrl}/webhooks/twilio/queue-callback` } };
+  const surveyUrl = (seq: number) => `${deps.publicBaseUrl}/webhooks/twilio/survey?seq=${seq}`;
+
+  async function answerSurvey(res: Response, callSid: string, work: () => Promise<SurveyAnswer>): Promise<void> {
+    const survey = await surveyInTime({ logger: deps.logger, budgetMs }, callSid, work);
+    res.type('text/xml').send(renderTwiml(survey.actions, { gather: surveyUrl(survey.nextSeq) }));
+  }
 
   /** The IVR's answer within the budget, or the domain's fallback, as TwiML. */
   async function answer(res: Response, call: { callSid: string; from: string; to: string | null; seq: number }, work: (signal: AbortSignal) => Promise<IvrAnswer>): Promise<void> {
@@ -74,6 +81,25 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
         signal,
       ),
     );
+  });
+
+  // <Dial action>: the agent's leg ended; the caller, if still there, hears the survey or is hung up on.
+  router.post('/agent-leg-ended', async (req: Request, res: Response) => {
+    const body = parseInput(ZAgentLegWebhook, req.body);
+    const leg = {
+      provider: 'twilio' as const,
+      providerCallId: body.CallSid,
+      talked: body.DialCallStatus === 'completed' || body.DialCallStatus === 'answered',
+      callerGone: body.CallStatus === 'completed' || body.CallStatus === 'canceled',
+    };
+    await answerSurvey(res, body.CallSid, () => deps.calls.agentLegEnded(leg));
+  });
+
+  router.post('/survey', async (req: Request, res: Response) => {
+    const { seq } = parseInput(ZSurveyQuery, req.query, 'query');
+    const body = parseInput(ZGatherWebhook, req.body);
+    const input = { digits: body.Digits, speech: body.SpeechResult, confidence: body.Confidence };
+    await answerSurvey(res, body.CallSid, () => deps.calls.continueSurvey({ provider: 'twilio', providerCallId: body.CallSid, seq, input }));
   });
 
   // Enqueue's waitUrl: Twilio requests it again each time its TwiML has played out.

@@ -44,3 +44,14 @@ export const ZCallbackWebhook = z.object({
   CallSid: ZCallSid,
   Digits: z.string().regex(/^[0-9*#]{0,4}$/, 'must be keypad digits').optional(),
 });
+
+/** `<Dial action>` when the agent's leg ends: how that leg ended, and whether the caller is still there. */
+export const ZAgentLegWebhook = z.object({
+  CallSid: ZCallSid,
+  CallStatus: z.string().max(32).optional(),
+  DialCallStatus: z.enum(['completed', 'answered', 'busy', 'no-answer', 'failed', 'canceled']).optional(),
+  DialCallDuration: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
+});
+
+/** A survey question's answer: the step number comes from our own action URL. */
+export const ZSurveyQuery = z.object({ seq: z.coerce.number().int().min(1).max(100) });

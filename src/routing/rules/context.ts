@@ -8,6 +8,7 @@
  */
 import { Environment } from '@marcbachmann/cel-js';
 import { withLinearMatches } from '../../cel/linear-matches.js';
+import { EXPERIENCE } from '../../analytics/experience/experience-formula.js';
 
 /** What the routing layer knows about the call itself. */
 export interface RoutingCall {
@@ -32,6 +33,8 @@ export interface RoutingCustomer {
   sentiment: number;
   /** Agent who last handled this customer, "" if none. */
   lastAgentId: string;
+  /** The customer's experience score 0-100 (README); the neutral 70 when unknown. */
+  experienceScore: number;
 }
 
 /** What the caller did in the IVR. */
@@ -74,6 +77,7 @@ class CelCustomer {
     readonly openComplaints: bigint,
     readonly sentiment: number,
     readonly lastAgentId: string,
+    readonly experienceScore: number,
   ) {}
 }
 class CelIvr {
@@ -116,6 +120,7 @@ export const routingCelEnvironment = withLinearMatches(
       openComplaints: 'int',
       sentiment: 'double',
       lastAgentId: 'string',
+      experienceScore: 'double',
     },
   })
   .registerType('RoutingIvr', {
@@ -124,9 +129,12 @@ export const routingCelEnvironment = withLinearMatches(
   })
   .registerVariable('call', 'RoutingCall', { description: 'The call: from, language, queue, waitSeconds' })
   .registerVariable('customer', 'RoutingCustomer', {
-    description: 'CRM facts: known, tier, accountValue, openComplaints, sentiment, lastAgentId',
+    description: 'CRM facts: known, tier, accountValue, openComplaints, sentiment, lastAgentId, experienceScore',
   })
   .registerVariable('ivr', 'RoutingIvr', { description: 'IVR outcome: path, intent, inputs' });
+
+/** A caller without a score (unknown, or never computed) is neither happy nor unhappy. */
+export const NEUTRAL_EXPERIENCE_SCORE = EXPERIENCE.neutral;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown, fallback = 0): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
@@ -161,6 +169,7 @@ export function fillContextDefaults(input: unknown): RoutingContext {
       openComplaints: Math.max(0, int(customer.openComplaints)),
       sentiment: Math.min(1, Math.max(-1, num(customer.sentiment))),
       lastAgentId: str(customer.lastAgentId),
+      experienceScore: Math.min(100, Math.max(0, num(customer.experienceScore, NEUTRAL_EXPERIENCE_SCORE))),
     },
     ivr: {
       path: Array.isArray(ivr.path) ? ivr.path.filter((p): p is string => typeof p === 'string') : [],
@@ -185,6 +194,7 @@ export function toCelVariables(ctx: RoutingContext | RoutingContextInput): CelVa
       BigInt(c.customer.openComplaints),
       c.customer.sentiment,
       c.customer.lastAgentId,
+      c.customer.experienceScore,
     ),
     ivr: new CelIvr(c.ivr.path, c.ivr.intent, new Map(Object.entries(c.ivr.inputs))),
   };
