@@ -189,6 +189,11 @@ export interface App {
   shutdown(): Promise<void>;
   /** Flip readiness to 503 so the load balancer stops sending new work before shutdown. */
   drain(): void;
+  /**
+   * Finishes what answers set going (a dispatch pass and its pops, buffered access-log entries):
+   * a Lambda awaits it before answering, since a frozen function finishes nothing.
+   */
+  settle(): Promise<void>;
 }
 
 /** The composition root: every service is built here from explicit collaborators. */
@@ -449,6 +454,10 @@ export function buildApp(deps: AppDeps): App {
     services: { surveys: { settings: surveySettings }, experience, analytics, customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, privacy, supervisor },
     softphones: { tokens, agents, messages, actions: { messages, routing, presence, acknowledge: pipeline.acknowledge, logger } },
     metrics,
+    settle: async () => {
+      await routing.idle();
+      await accessLog.flush();
+    },
     drain: () => {
       draining = true;
     },

@@ -85,7 +85,7 @@ export async function bootLambdaApp(environment: NodeJS.ProcessEnv, opts: { sqs?
     logger,
     now,
   });
-  const settle = () => services.routing.idle();
+  const settle = () => built.settle();
   return {
     built,
     http: serverlessHttp(built.app),
