@@ -86,21 +86,21 @@ import { customerReadRouter } from './http/customer-read-router.js';
 import { privacyRouter } from './http/privacy-router.js';
 import { createTwilioCallBridge, createTwilioRest } from '../webhooks/twilio/call-control.js';
 import { twilioWebhooks } from '../webhooks/twilio/router.js';
-import { createExperienceService, type ExperienceService } from './analytics/experience/experience-service.js';
-import { createExperienceStore } from './analytics/experience/experience-store.js';
-import { createSurveyRecorder } from './analytics/surveys/survey-recorder.js';
-import { createSurveyResponseStore } from './analytics/surveys/survey-response-store.js';
-import { createSurveySettingsStore, type SurveySettingsStore } from './analytics/surveys/survey-settings-store.js';
-import { createSurveySessionStore } from './calls/survey-session-store.js';
-import { surveyRouter } from './http/survey-router.js';
-import { createEntryRevisions } from './timeline/entry-revisions.js';
-import { INTERACTION_RECORDED_CHANNEL, type InteractionRecorded } from './timeline/interaction-events.js';
-import { createMediaStreams, MEDIA_STREAM_PATH } from '../webhooks/twilio/media-stream.js';
-import { biometricsWebhooks } from '../webhooks/biometrics/router.js';
+import type { ConnectClient } from '@aws-sdk/client-connect';
+import { createExternalCallEvents } from './calls/external-events.js';
+import { createExternalFlow } from './calls/external-flow.js';
+import { connectRouter } from './http/connect-router.js';
+import { createProviderResources } from './routing/provider-resources.js';
+import { syncProviderResources } from './routing/provider-sync.js';
+import { createConnectedPops } from './screenpop/connected-pop.js';
+import { createConnectedPopStore } from './screenpop/connected-pop-store.js';
+import { createConnectApi, createConnectClient } from '../webhooks/connect/connect-api.js';
+import { createContactEventHandler } from '../webhooks/connect/contact-events.js';
+import { createConnectFlowHandler } from '../webhooks/connect/flow-handler.js';
 
 export interface AppDeps {
   config: Pick<Config, 'publicBaseUrl' | 'twilio' | 'jwt' | 'crmLookupBudgetMs'> &
-    Partial<Pick<Config, 'offerTimeoutSeconds' | 'metricsToken'>> & {
+    Partial<Pick<Config, 'offerTimeoutSeconds' | 'metricsToken' | 'aws'>> & {
       /** The voice-biometrics vendor; no vendorUrl: no voice verification (defaults as in config.ts). */
       biometrics?: Partial<Config['biometrics']>;
     };
@@ -136,6 +136,8 @@ export interface AppDeps {
   supervisor?: { policy?: Partial<AlertPolicy>; timers?: Timers; minPushIntervalMs?: number; checkIntervalMs?: number };
   /** How messages reach softphones: over the bus to the ws hubs unless given (Lambda: API Gateway's connections). */
   push?: AgentPush;
+  /** Amazon Connect: the flow answer's budget (default 1500 ms; Connect waits 3 s) and the SDK client (tests: a mocked one). */
+  connect?: { answerBudgetMs?: number; client?: ConnectClient };
   /** Lambda: routing's deadlines as platform wake-ups (SQS); server mode's tick needs none. */
   timers?: RoutingTimers;
 }
@@ -152,10 +154,6 @@ export interface Services {
   bus: EventBus;
   /** The consent register (the IVR's consent prompts use it too). */
   consents: ConsentRegister;
-  /** Which queues ask for a post-call survey (PUT /api/queues/:name/survey). */
-  surveys: { settings: SurveySettingsStore };
-  /** Customers' experience scores, kept current as surveys, timeline entries and call ends arrive. */
-  experience: ExperienceService;
   /** KPIs (GET /api/analytics/kpis), live queue and agent stats, and the rollup behind them (server.ts starts its timer). */
   analytics: AnalyticsService;
   /** Live queue and agent numbers and alerts for supervisors (GET /ws/supervisor). */
@@ -183,17 +181,14 @@ export interface App {
   softphones: { tokens: TokenVerifier; agents: Pick<AgentRepo, 'softphoneProfile'>; messages: AgentMessageStore; actions: ClientActionDeps };
   /** This app's Prometheus instruments, served at GET /metrics. */
   metrics: Metrics;
+  /** Amazon Connect's Lambda handlers (serverless.yml wraps them): the contact flow's "Invoke AWS Lambda function" and the contact-event rule's target. */
+  connect: { flow: (event: unknown) => Promise<Record<string, string>>; contactEvent: (event: unknown) => Promise<void> };
   /** Tells every agent socket to reconnect elsewhere (close 1012) and resolves once they are closed. */
   closeSockets(): Promise<void>;
   /** Stops timers and closes sockets (the database belongs to the caller). */
   shutdown(): Promise<void>;
   /** Flip readiness to 503 so the load balancer stops sending new work before shutdown. */
   drain(): void;
-  /**
-   * Finishes what answers set going (a dispatch pass and its pops, buffered access-log entries):
-   * a Lambda awaits it before answering, since a frozen function finishes nothing.
-   */
-  settle(): Promise<void>;
 }
 
 /** The composition root: every service is built here from explicit collaborators. */
@@ -247,8 +242,6 @@ export function buildApp(deps: AppDeps): App {
     },
   });
   const pins = createPinStore(db);
-  const experience = createExperienceService({ store: createExperienceStore(db), now, logger });
-  const surveySettings = createSurveySettingsStore(db);
   const accessLogStore = createAccessLogStore(db);
   const accessLog = createAccessLog({ store: accessLogStore, logger, flushMs: deps.privacy?.accessLogFlushMs });
   const access = createCustomerAccess({ relationships: createRelationshipRepo(db), log: accessLog, now, agentWindowHours: deps.privacy?.agentAccessHours });
@@ -268,11 +261,9 @@ export function buildApp(deps: AppDeps): App {
       client: createTwilioRest(config.twilio),
       callerId: config.twilio.callerId,
       statusCallbackUrl: `${config.publicBaseUrl}/webhooks/twilio/status`,
-      // The agent's leg ending asks us what next: the post-call survey, or a hang-up.
-      agentLegEndedUrl: `${config.publicBaseUrl}/webhooks/twilio/agent-leg-ended`,
     });
   const messages = createAgentMessageStore({ db, now });
-  const popContext = createPopContextCache({ reads: createPopContextRepo(db), customers, experience });
+  const popContext = createPopContextCache({ reads: createPopContextRepo(db), customers });
   const pipeline = createPopPipeline({
     messages,
     callEvents: createCallEventStore(db),
@@ -326,29 +317,70 @@ export function buildApp(deps: AppDeps): App {
     // The pop's CRM and timeline reads run while the caller is in the IVR; setImmediate
     // lets the TwiML answer go out first.
     onCallStarted: (call, caller) => setImmediate(() => popContext.prefetch(call, caller)),
-    onCallEnded: (call) => {
-      if (call.customerId) experience.refresh(call.customerId);
-    },
-    experienceScore: (customerId) => experience.score(customerId),
-    surveys: {
-      sessions: createSurveySessionStore(db),
-      queueWantsSurvey: async (queue) => (await surveySettings.get(queue)).enabled,
-      allowsSurvey: (customerId) => consents.allows(customerId, 'survey'),
-      recorder: createSurveyRecorder({
-        writersIn: (tx) => ({ responses: createSurveyResponseStore(tx), timeline: createInteractionRepo(tx), revisions: createEntryRevisions(tx) }),
-        bus,
-        refreshExperience: experience.refresh,
-        logger,
-      }),
-    },
     spool,
   });
   keptDepth = () => calls.kept.depth();
-  // A new entry on a customer's timeline, from any channel, moves their experience score.
-  const unsubscribeExperience = bus.subscribe(INTERACTION_RECORDED_CHANNEL, (message) => {
-    const customerId = (message as InteractionRecorded).customerId;
-    if (customerId) experience.refresh(customerId);
+  // Amazon Connect (README "Amazon Connect"): its contact flow asks us, its contact events
+  // keep the call's record, timeline entry and pop; its API where Connect holds the state.
+  const connectCallEvents = createCallEventStore(db);
+  const providerResources = createProviderResources(db);
+  const connectApi =
+    config.aws?.connectInstanceId && config.aws.region
+      ? createConnectApi({ client: deps.connect?.client ?? createConnectClient({ region: config.aws.region }), instanceId: config.aws.connectInstanceId })
+      : undefined;
+  const connectFlow = createExternalFlow({
+    provider: 'connect',
+    calls: callRepo,
+    callEvents: connectCallEvents,
+    lookup,
+    callers,
+    customers,
+    interactions,
+    routing,
+    queueRef: async (queue) => (await providerResources.byName('connect', 'queue', queue))?.arn ?? null,
+    consents,
+    verifyPin: biometrics.verifyPin,
+    watchlist: biometrics.watchlist,
+    voice,
+    voiceSpeechSeconds: biometrics.voiceSpeechSeconds.verify,
+    // The pop's reads start while the caller is still in Connect's flow (a degraded lookup is read again later).
+    onCaller: (call, caller) => {
+      if (caller.status !== 'degraded') popContext.prefetch({ id: call.id, provider: call.provider, providerCallId: call.providerCallId, from: call.fromE164 ?? '' }, caller);
+    },
+    budgetMs: deps.connect?.answerBudgetMs ?? 1500,
+    now,
+    logger,
   });
+  const connectedPops = createConnectedPops({
+    store: createConnectedPopStore(db),
+    context: popContext,
+    callEvents: connectCallEvents,
+    hub: deps.push ?? busPush(bus),
+    summarize,
+    now,
+    logger,
+    onCustomerShown: (customerId, agentId) =>
+      accessLog.record({ at: now(), actor: 'system:screenpop', role: 'system', customerId, resource: 'pop', endpoint: 'screen_pop', onBehalfOf: agentId, outcome: 'allowed' }),
+  });
+  const connectEvents = createExternalCallEvents({
+    provider: 'connect',
+    calls: callRepo,
+    callEvents: connectCallEvents,
+    queueName: async (arn) => (await providerResources.byArn('connect', 'queue', arn))?.name ?? null,
+    agentByRef: (arn) => agents.byConnectArn(arn),
+    async onAgentConnected({ agent, call, initialCallId, connectedAt, enqueuedAt }) {
+      await connectedPops.send({ agentId: agent.id, call, connectedAt, enqueuedAt });
+      // The CCP can fetch the pop by our call id; ids only, never a name.
+      await connectApi
+        ?.updateContactAttributes(initialCallId, { ccCallId: call.id, ccCustomerId: call.customerId ?? '' })
+        .catch((err: unknown) => logger.warn({ err, callId: call.id }, 'UpdateContactAttributes failed: the pop went out regardless'));
+    },
+    logger,
+  });
+  const connect = {
+    flow: createConnectFlowHandler({ flow: connectFlow, logger }),
+    contactEvent: createContactEventHandler({ events: connectEvents, logger }),
+  };
   const tokens = createTokenVerifier(config.jwt);
   const hub = createAgentHub({ tokens, agents, messages, routing, presence, bus, logger, acknowledge: pipeline.acknowledge, frameLimits: deps.frameLimits });
   metrics.observe({
@@ -376,11 +408,8 @@ export function buildApp(deps: AppDeps): App {
     [HUB_PATH, hub.handleUpgrade],
     [SUPERVISOR_PATH, supervisors.handleUpgrade],
   ]);
-  // Twilio Media Streams for voice biometrics (audio in memory only, README: "Voice biometrics").
-  const mediaStreams = createMediaStreams({ authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, voice, logger });
-  upgrades.set(MEDIA_STREAM_PATH, mediaStreams.handleUpgrade);
   let socketsClosed: Promise<void> | undefined;
-  const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close(), mediaStreams.close()]).then(() => undefined));
+  const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close()]).then(() => undefined));
   let draining = false;
   const erasureStore = createErasureStore(db);
   const erasure = createCustomerErasure({
@@ -427,7 +456,6 @@ export function buildApp(deps: AppDeps): App {
   app.use(healthRouter({ database: createDbHealthRepo(db), isDraining: () => draining, bus }));
   app.use(metricsRouter({ registry: metrics.registry, token: config.metricsToken }));
   app.use('/webhooks', webhookTimer(metrics.webhookDuration));
-  app.use('/webhooks/biometrics', biometricsWebhooks({ secret: voiceConfig.webhookSecret, voice, now, logger }));
   app.use('/webhooks/twilio', twilioWebhooks({ calls, countFallback: metrics.countFallback, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
   app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
   // The console's charts: Chart.js from node_modules, no build step.
@@ -443,21 +471,26 @@ export function buildApp(deps: AppDeps): App {
   app.use('/api', exportRouter({ tokens, logger, exportCustomer: (id) => exportCustomer({ repo: exportRepo, now }, id), logRead: (p, id) => access.logRead(p, id, 'export', 'GET /api/customers/:id/export') }));
   const simulate = (input: Parameters<typeof simulateRouting>[1]) => simulateRouting({ rules, agentState, agents, now }, input);
   app.use('/api', routingRouter({ tokens, rules, queues, simulate, routing, presence, now }));
-  app.use('/api', surveyRouter({ tokens, settings: surveySettings, queueNames: async () => (await rules.knownNames()).queues, now }));
   app.use('/api', analyticsRouter({ tokens, analytics }));
   app.use('/api', wrapUpRouter({ tokens, wrapUp: (input) => wrapUpCall(wrapUpDeps, input) }));
+  app.use(
+    '/api',
+    connectRouter({
+      tokens,
+      resources: providerResources,
+      sync: connectApi && (() => syncProviderResources({ provider: 'connect', directory: connectApi, resources: providerResources, addQueue: rules.addQueue, agents, now, logger })),
+      stats: connectApi,
+    }),
+  );
   app.use(notFound);
   app.use(errorHandler(logger));
 
   return {
     app,
-    services: { surveys: { settings: surveySettings }, experience, analytics, customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, privacy, supervisor },
+    services: { analytics, customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, privacy, supervisor },
     softphones: { tokens, agents, messages, actions: { messages, routing, presence, acknowledge: pipeline.acknowledge, logger } },
     metrics,
-    settle: async () => {
-      await routing.idle();
-      await accessLog.flush();
-    },
+    connect,
     drain: () => {
       draining = true;
     },
@@ -465,8 +498,6 @@ export function buildApp(deps: AppDeps): App {
     closeSockets,
     shutdown: async () => {
       await routing.stop();
-      unsubscribeExperience();
-      await experience.idle();
       await stopPrivacy();
       await analytics.stop();
       supervisor.close();

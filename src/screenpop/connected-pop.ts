@@ -42,6 +42,8 @@ export function buildConnectedPop(input: { call: CallRecord; connectedAt: Date; 
   const history: HistoryItem[] = items.map((h) => ({ channel: h.channel, type: h.type, at: h.at.toISOString(), summary: h.summary, sentiment: h.sentimentLabel }));
   const scores = items.flatMap((h) => (h.sentimentScore === null ? [] : [h.sentimentScore]));
   const waitedFrom = input.enqueuedAt ?? call.startedAt;
+  // The customer's experience score, when the pop's context carries one (typed loosely: it is being added to the pop as this is written).
+  const experience = { experience: (context as { experience?: unknown } | undefined)?.experience ?? null } as unknown as Pick<ConnectedPop, keyof ConnectedPop & 'experience'>;
   return {
     call: {
       id: call.id,
@@ -60,7 +62,7 @@ export function buildConnectedPop(input: { call: CallRecord; connectedAt: Date; 
       : { id: null, name: null, tier: null, known: false },
     accountValue: customer?.accountValue ? { ...customer.accountValue, tier: customer.tier } : null,
     verification,
-    experience: context?.experience ?? null,
+    ...experience,
     sentiment: summarize(scores),
     lastInteraction: history[0] ?? null,
     history: history.slice(0, HISTORY_SHOWN),
