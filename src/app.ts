@@ -97,6 +97,17 @@ import { createConnectedPopStore } from './screenpop/connected-pop-store.js';
 import { createConnectApi, createConnectClient } from '../webhooks/connect/connect-api.js';
 import { createContactEventHandler } from '../webhooks/connect/contact-events.js';
 import { createConnectFlowHandler } from '../webhooks/connect/flow-handler.js';
+import { createExperienceService, type ExperienceService } from './analytics/experience/experience-service.js';
+import { createExperienceStore } from './analytics/experience/experience-store.js';
+import { createSurveyRecorder } from './analytics/surveys/survey-recorder.js';
+import { createSurveyResponseStore } from './analytics/surveys/survey-response-store.js';
+import { createSurveySettingsStore, type SurveySettingsStore } from './analytics/surveys/survey-settings-store.js';
+import { createSurveySessionStore } from './calls/survey-session-store.js';
+import { surveyRouter } from './http/survey-router.js';
+import { createEntryRevisions } from './timeline/entry-revisions.js';
+import { INTERACTION_RECORDED_CHANNEL, type InteractionRecorded } from './timeline/interaction-events.js';
+import { createMediaStreams, MEDIA_STREAM_PATH } from '../webhooks/twilio/media-stream.js';
+import { biometricsWebhooks } from '../webhooks/biometrics/router.js';
 
 export interface AppDeps {
   config: Pick<Config, 'publicBaseUrl' | 'twilio' | 'jwt' | 'crmLookupBudgetMs'> &
@@ -154,6 +165,10 @@ export interface Services {
   bus: EventBus;
   /** The consent register (the IVR's consent prompts use it too). */
   consents: ConsentRegister;
+  /** Which queues ask for a post-call survey (PUT /api/queues/:name/survey). */
+  surveys: { settings: SurveySettingsStore };
+  /** Customers' experience scores, kept current as surveys, timeline entries and call ends arrive. */
+  experience: ExperienceService;
   /** KPIs (GET /api/analytics/kpis), live queue and agent stats, and the rollup behind them (server.ts starts its timer). */
   analytics: AnalyticsService;
   /** Live queue and agent numbers and alerts for supervisors (GET /ws/supervisor). */
@@ -189,6 +204,11 @@ export interface App {
   shutdown(): Promise<void>;
   /** Flip readiness to 503 so the load balancer stops sending new work before shutdown. */
   drain(): void;
+  /**
+   * Finishes what answers set going (a dispatch pass and its pops, buffered access-log entries):
+   * a Lambda awaits it before answering, since a frozen function finishes nothing.
+   */
+  settle(): Promise<void>;
 }
 
 /** The composition root: every service is built here from explicit collaborators. */
@@ -242,6 +262,8 @@ export function buildApp(deps: AppDeps): App {
     },
   });
   const pins = createPinStore(db);
+  const experience = createExperienceService({ store: createExperienceStore(db), now, logger });
+  const surveySettings = createSurveySettingsStore(db);
   const accessLogStore = createAccessLogStore(db);
   const accessLog = createAccessLog({ store: accessLogStore, logger, flushMs: deps.privacy?.accessLogFlushMs });
   const access = createCustomerAccess({ relationships: createRelationshipRepo(db), log: accessLog, now, agentWindowHours: deps.privacy?.agentAccessHours });
@@ -261,9 +283,11 @@ export function buildApp(deps: AppDeps): App {
       client: createTwilioRest(config.twilio),
       callerId: config.twilio.callerId,
       statusCallbackUrl: `${config.publicBaseUrl}/webhooks/twilio/status`,
+      // The agent's leg ending asks us what next: the post-call survey, or a hang-up.
+      agentLegEndedUrl: `${config.publicBaseUrl}/webhooks/twilio/agent-leg-ended`,
     });
   const messages = createAgentMessageStore({ db, now });
-  const popContext = createPopContextCache({ reads: createPopContextRepo(db), customers });
+  const popContext = createPopContextCache({ reads: createPopContextRepo(db), customers, experience });
   const pipeline = createPopPipeline({
     messages,
     callEvents: createCallEventStore(db),
@@ -317,6 +341,21 @@ export function buildApp(deps: AppDeps): App {
     // The pop's CRM and timeline reads run while the caller is in the IVR; setImmediate
     // lets the TwiML answer go out first.
     onCallStarted: (call, caller) => setImmediate(() => popContext.prefetch(call, caller)),
+    onCallEnded: (call) => {
+      if (call.customerId) experience.refresh(call.customerId);
+    },
+    experienceScore: (customerId) => experience.score(customerId),
+    surveys: {
+      sessions: createSurveySessionStore(db),
+      queueWantsSurvey: async (queue) => (await surveySettings.get(queue)).enabled,
+      allowsSurvey: (customerId) => consents.allows(customerId, 'survey'),
+      recorder: createSurveyRecorder({
+        writersIn: (tx) => ({ responses: createSurveyResponseStore(tx), timeline: createInteractionRepo(tx), revisions: createEntryRevisions(tx) }),
+        bus,
+        refreshExperience: experience.refresh,
+        logger,
+      }),
+    },
     spool,
   });
   keptDepth = () => calls.kept.depth();
@@ -381,6 +420,11 @@ export function buildApp(deps: AppDeps): App {
     flow: createConnectFlowHandler({ flow: connectFlow, logger }),
     contactEvent: createContactEventHandler({ events: connectEvents, logger }),
   };
+  // A new entry on a customer's timeline, from any channel, moves their experience score.
+  const unsubscribeExperience = bus.subscribe(INTERACTION_RECORDED_CHANNEL, (message) => {
+    const customerId = (message as InteractionRecorded).customerId;
+    if (customerId) experience.refresh(customerId);
+  });
   const tokens = createTokenVerifier(config.jwt);
   const hub = createAgentHub({ tokens, agents, messages, routing, presence, bus, logger, acknowledge: pipeline.acknowledge, frameLimits: deps.frameLimits });
   metrics.observe({
@@ -408,8 +452,11 @@ export function buildApp(deps: AppDeps): App {
     [HUB_PATH, hub.handleUpgrade],
     [SUPERVISOR_PATH, supervisors.handleUpgrade],
   ]);
+  // Twilio Media Streams for voice biometrics (audio in memory only, README: "Voice biometrics").
+  const mediaStreams = createMediaStreams({ authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, voice, logger });
+  upgrades.set(MEDIA_STREAM_PATH, mediaStreams.handleUpgrade);
   let socketsClosed: Promise<void> | undefined;
-  const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close()]).then(() => undefined));
+  const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close(), mediaStreams.close()]).then(() => undefined));
   let draining = false;
   const erasureStore = createErasureStore(db);
   const erasure = createCustomerErasure({
@@ -456,6 +503,7 @@ export function buildApp(deps: AppDeps): App {
   app.use(healthRouter({ database: createDbHealthRepo(db), isDraining: () => draining, bus }));
   app.use(metricsRouter({ registry: metrics.registry, token: config.metricsToken }));
   app.use('/webhooks', webhookTimer(metrics.webhookDuration));
+  app.use('/webhooks/biometrics', biometricsWebhooks({ secret: voiceConfig.webhookSecret, voice, now, logger }));
   app.use('/webhooks/twilio', twilioWebhooks({ calls, countFallback: metrics.countFallback, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
   app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
   // The console's charts: Chart.js from node_modules, no build step.
@@ -471,6 +519,7 @@ export function buildApp(deps: AppDeps): App {
   app.use('/api', exportRouter({ tokens, logger, exportCustomer: (id) => exportCustomer({ repo: exportRepo, now }, id), logRead: (p, id) => access.logRead(p, id, 'export', 'GET /api/customers/:id/export') }));
   const simulate = (input: Parameters<typeof simulateRouting>[1]) => simulateRouting({ rules, agentState, agents, now }, input);
   app.use('/api', routingRouter({ tokens, rules, queues, simulate, routing, presence, now }));
+  app.use('/api', surveyRouter({ tokens, settings: surveySettings, queueNames: async () => (await rules.knownNames()).queues, now }));
   app.use('/api', analyticsRouter({ tokens, analytics }));
   app.use('/api', wrapUpRouter({ tokens, wrapUp: (input) => wrapUpCall(wrapUpDeps, input) }));
   app.use(
@@ -487,10 +536,14 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     app,
-    services: { analytics, customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, privacy, supervisor },
+    services: { surveys: { settings: surveySettings }, experience, analytics, customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, privacy, supervisor },
     softphones: { tokens, agents, messages, actions: { messages, routing, presence, acknowledge: pipeline.acknowledge, logger } },
     metrics,
     connect,
+    settle: async () => {
+      await routing.idle();
+      await accessLog.flush();
+    },
     drain: () => {
       draining = true;
     },
@@ -498,6 +551,8 @@ export function buildApp(deps: AppDeps): App {
     closeSockets,
     shutdown: async () => {
       await routing.stop();
+      unsubscribeExperience();
+      await experience.idle();
       await stopPrivacy();
       await analytics.stop();
       supervisor.close();
