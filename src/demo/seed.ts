@@ -1,5 +1,6 @@
 import type { Services } from '../app.js';
 import { demoFlowDefinition } from '../ivr/demo-flow.js';
+import { surveyFlowDefinition } from '../ivr/survey-flow.js';
 import { exampleKnownNames, exampleRuleSet } from '../routing/rules/index.js';
 import { scoreText } from '../sentiment/index.js';
 
@@ -49,5 +50,11 @@ export async function seedDemo(services: Services, now = new Date()): Promise<bo
   // hours with PUT /api/ivr/flows/main (the README shows how).
   const weekly = { sun: ALL_DAY, mon: ALL_DAY, tue: ALL_DAY, wed: ALL_DAY, thu: ALL_DAY, fri: ALL_DAY, sat: ALL_DAY };
   await services.flows.publish('main', { ...demoFlowDefinition, hours: { ...demoFlowDefinition.hours, weekly, holidays: [] } }, { comment: 'demo seed', by: 'seed' });
+  // The post-call survey: billing and support ask for it; Noura and Omar agreed to surveys.
+  await services.flows.publish('survey', surveyFlowDefinition, { comment: 'demo seed', by: 'seed' });
+  for (const q of ['billing', 'support']) await services.surveys.settings.set(q, true, 'seed', now);
+  for (const customerId of ['cust-1001', 'cust-1002']) {
+    await services.consents.recordConsent({ customerId, purpose: 'survey', granted: true, channel: 'web', textVersion: 'v1', by: 'seed' });
+  }
   return true;
 }
