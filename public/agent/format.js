@@ -41,6 +41,11 @@ export function score(score) {
   return new Intl.NumberFormat(locale(), { maximumFractionDigits: 2, signDisplay: 'exceptZero' }).format(score);
 }
 
+/** A mean such as 4.2 (one decimal at most). @param {number} n */
+export function decimal(n) {
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(n);
+}
+
 /** @param {number} n */
 export function integer(n) {
   return new Intl.NumberFormat(locale()).format(n);

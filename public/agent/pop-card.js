@@ -4,7 +4,7 @@
  * the offer moves on (countdown, connected, missed…). Server text only ever goes through
  * textContent, never as HTML.
  */
-import { dateTime, integer, languageName, money, relative, score } from './format.js';
+import { dateTime, decimal, integer, languageName, money, relative, score } from './format.js';
 import { has, t } from './i18n.js';
 
 /**
@@ -16,6 +16,7 @@ import { has, t } from './i18n.js';
  *   accountValue?: { amount?: number, currency?: string } | null,
  *   verification?: { status?: string, method?: string } | null,
  *   sentiment?: { label?: string, score?: number, trend?: string } | null,
+ *   experience?: { score?: number, csat?: number | null, nps?: number | null, fcr?: number | null, openComplaints?: number } | null,
  *   lastInteraction?: Contact | null,
  *   history?: Contact[],
  *   ivr?: { path?: string[], intent?: string | null, inputs?: Record<string, unknown> } | null,
@@ -104,6 +105,22 @@ function fill(card, pop) {
       sentimentEl.append(arrow);
     }
   } else sentimentEl.textContent = '—';
+
+  // The experience score (0-100) and what it is made of; below 40 it is shown as a warning.
+  const x = pop.experience;
+  const experienceEl = $(card, '[data-testid="pop-experience"]');
+  experienceEl.replaceChildren();
+  experienceEl.dataset.level = typeof x?.score === 'number' ? (x.score < 40 ? 'low' : x.score < 70 ? 'mid' : 'high') : '';
+  if (typeof x?.score === 'number') {
+    experienceEl.append(el('bdi', 'experience-score', t('experience.score', { v: integer(x.score), max: integer(100) })));
+    const parts = [
+      typeof x.csat === 'number' ? t('experience.csat', { v: decimal(x.csat) }) : '',
+      typeof x.nps === 'number' ? t('experience.nps', { v: decimal(x.nps) }) : '',
+      typeof x.fcr === 'number' ? t('experience.fcr', { v: integer(Math.round(x.fcr * 100)) }) : '',
+      x.openComplaints ? t('experience.complaints', { n: integer(x.openComplaints) }) : '',
+    ].filter(Boolean);
+    if (parts.length) experienceEl.append(el('span', 'sub', parts.join(' · ')));
+  } else experienceEl.textContent = '—';
 
   const queueEl = $(card, '[data-field="queue"]');
   queueEl.replaceChildren(el('span', '', call.queue ?? '—'));

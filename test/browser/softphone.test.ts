@@ -115,6 +115,9 @@ describe('the agent softphone page', () => {
     expect(await page.getByTestId('pop-name').textContent()).toBe('نورة القحطاني');
     expect(await page.getByTestId('pop-tier').getAttribute('data-tier')).toBe('gold');
     expect(normalised((await page.getByTestId('pop-account-value').textContent()) ?? '')).toContain('182000');
+    // Her experience score (README): the email, the WhatsApp message 7 days later and this call 2 days
+    // after that: two of three contacts were repeats within 7 days, so first-contact resolution is 33%.
+    expect(normalised((await page.getByTestId('pop-experience').textContent()) ?? '')).toBe('33/100الحلمنأولتواصل33٪');
     const ivr = (await page.getByTestId('pop-ivr').textContent()) ?? '';
     expect(ivr).toContain('main');
     expect(ivr).toContain('account');
