@@ -1,5 +1,3 @@
-import type http from 'node:http';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal, TokenVerifier } from '../auth/tokens.js';
 import { AppError } from '../errors.js';
@@ -11,6 +9,7 @@ import type { AgentMessageStore } from './agent-messages.js';
 import { runClientFrame } from './client-actions.js';
 import type { EventBus } from './event-bus.js';
 import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
+import { refuseUpgrade, socketToken } from './socket-auth.js';
 import type { UpgradeHandler } from './upgrade-router.js';
 
 export const AGENT_MESSAGE_CHANNEL = 'agent.message';
@@ -61,19 +60,6 @@ export interface AgentHubDeps {
   heartbeatMs?: number;
   /** Frames per socket and per agent (defaults in DEFAULT_FRAME_LIMITS). */
   frameLimits?: Partial<FrameLimits>;
-}
-
-/** The token rides in Sec-WebSocket-Protocol ("bearer, <jwt>") because browsers cannot set headers on a WebSocket. */
-function tokenOf(req: http.IncomingMessage): string | undefined {
-  const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-  const i = protocols.indexOf('bearer');
-  if (i >= 0 && protocols[i + 1]) return protocols[i + 1];
-  return new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined;
-}
-
-function refuse(socket: Duplex, status: 401 | 403, message: string): void {
-  const body = JSON.stringify({ error: { code: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message } });
-  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /**
@@ -197,18 +183,18 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
   return {
     handleUpgrade(req, socket, head) {
       void (async () => {
-        const token = tokenOf(req);
-        if (!token) return refuse(socket, 401, 'missing token');
+        const token = socketToken(req);
+        if (!token) return refuseUpgrade(socket, 401, 'missing token');
         let principal: Principal;
         try {
           principal = deps.tokens.verify(token);
         } catch (err) {
-          return refuse(socket, 401, err instanceof AppError ? err.message : 'invalid token');
+          return refuseUpgrade(socket, 401, err instanceof AppError ? err.message : 'invalid token');
         }
-        if (principal.role !== 'agent') return refuse(socket, 403, 'only agents have a softphone');
+        if (principal.role !== 'agent') return refuseUpgrade(socket, 403, 'only agents have a softphone');
         // The same read admits the agent and greets them.
         const agent = await deps.agents.softphoneProfile(principal.sub).catch(() => undefined);
-        if (!agent) return refuse(socket, 403, `no agent '${principal.sub}'`);
+        if (!agent) return refuseUpgrade(socket, 403, `no agent '${principal.sub}'`);
         wss.handleUpgrade(req, socket, head, (ws) => {
           onConnection(ws, agent).catch((err: unknown) => {
             deps.logger.error({ err, agentId: principal.sub }, 'socket setup failed');

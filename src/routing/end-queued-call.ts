@@ -1,4 +1,6 @@
+import type { EventBus } from '../realtime/event-bus.js';
 import { reservationEvent, type OnReservation } from './offer-events.js';
+import { QUEUE_CHANNEL, type QueueChange } from './queue-events.js';
 import type { QueueStore } from './queue-store.js';
 
 /**
@@ -13,6 +15,7 @@ export async function endQueuedCall(
     dispatch: (opts?: { agentsChanged?: boolean }) => Promise<void>;
     /** The call's agent has gone to wrap-up (routing asks the platform to wake it when that is over). */
     onWrapUp?: (agentId: string) => Promise<void>;
+    bus?: Pick<EventBus, 'publish'>;
   },
   callId: string,
   opts: { callbackLeg?: boolean } = {},
@@ -21,5 +24,6 @@ export async function endQueuedCall(
   if (!ended) return;
   for (const r of ended.cancelled) await deps.onReservation?.(reservationEvent('cancelled', r, ended.entry));
   if (ended.wrapUpAgent) await deps.onWrapUp?.(ended.wrapUpAgent);
+  void deps.bus?.publish(QUEUE_CHANNEL, { callId, queue: ended.entry.queue, change: 'left' } satisfies QueueChange);
   void deps.dispatch({ agentsChanged: true });
 }
