@@ -2,7 +2,6 @@
 // server.ts (src/app.ts's buildApp), composed for Lambda in src/serverless/lambda-app.ts and
 // built once per container, on its first request.
 import type { Context, EventBridgeEvent, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { App } from './app.js';
 import type { WebSocketApiEvent, WebSocketApiResult } from './realtime/apigw-socket.js';
 import { bootLambdaApp, type LambdaApp, type MaintenanceJob } from './serverless/lambda-app.js';
 
@@ -27,25 +26,14 @@ async function answer<T>(fn: (app: LambdaApp) => Promise<T>): Promise<T> {
   }
 }
 
-/** The Amazon Connect handlers buildApp returns (webhooks/connect/). */
-interface ConnectEntries {
-  flow(event: unknown, context?: unknown): Promise<unknown>;
-  contactEvent(event: unknown, context?: unknown): Promise<unknown>;
-}
-function connectOf(built: App): ConnectEntries {
-  const connect = (built as App & { connect?: ConnectEntries }).connect;
-  if (!connect) throw new Error('this build has no Amazon Connect handlers');
-  return connect;
-}
-
 /** HTTP API (payload 2.0): /webhooks/* (Twilio, the biometrics vendor) and /api/*, through the Express app. */
 export const http = (event: unknown, context: Context): Promise<unknown> => answer((app) => app.http(event as never, context as never));
 
 /** Amazon Connect's "Invoke AWS Lambda function" block: lookup, route, verify, pin, log. */
-export const connectFlow = (event: unknown, context: Context): Promise<unknown> => answer((app) => connectOf(app.built).flow(event, context));
+export const connectFlow = (event: unknown): Promise<Record<string, string>> => answer((app) => app.built.connect.flow(event));
 
 /** EventBridge: source aws.connect, detail-type "Amazon Connect Contact Event". */
-export const contactEvent = (event: EventBridgeEvent<string, unknown>, context: Context): Promise<unknown> => answer((app) => connectOf(app.built).contactEvent(event, context));
+export const contactEvent = (event: EventBridgeEvent<string, unknown>): Promise<void> => answer((app) => app.built.connect.contactEvent(event));
 
 /** API Gateway WebSocket API: $connect (the JWT check), $disconnect, $default (the softphone's messages). */
 export const agentSocket = (event: WebSocketApiEvent): Promise<WebSocketApiResult> => answer((app) => app.socket.handle(event));
