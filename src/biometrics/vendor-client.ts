@@ -6,6 +6,8 @@ import {
   TimeoutStrategy,
   circuitBreaker,
   handleAll,
+  handleWhen,
+  retry,
   timeout,
   wrap,
 } from 'cockatiel';
@@ -78,6 +80,15 @@ async function readCapped(res: Response, max: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * A kept-alive connection the vendor closed just as we reused it: the request never reached
+ * it, so sending it again is safe (and the vendor keys its work by requestId anyway).
+ */
+function isStaleConnection(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
+  return err instanceof TypeError && typeof cause?.code === 'string' && ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(cause.code);
+}
+
 function failureOf(err: unknown): VendorFailure {
   if (err instanceof BrokenCircuitError) return 'circuit_open';
   if (err instanceof TaskCancelledError) return 'timeout';
@@ -99,7 +110,7 @@ export function createVendorClient(opts: VendorClientOptions): VendorClient {
   });
   // Aggressive: the caller gets its answer at the deadline even if the socket hangs on.
   const deadline = timeout(opts.deadlineMs, TimeoutStrategy.Aggressive);
-  const guarded = wrap(breaker, deadline);
+  const guarded = wrap(breaker, deadline, retry(handleWhen(isStaleConnection), { maxAttempts: 1 }));
 
   async function signedFetch(method: 'POST' | 'DELETE', path: string, body: string, signal: AbortSignal): Promise<Response> {
     return fetch(`${base}${path}`, {

@@ -160,10 +160,10 @@ export function createVoiceBiometrics(deps: VoiceBiometricsDeps): VoiceBiometric
     return false;
   }
 
-  async function requestDeletion(customerId: string, reason: DeletionReason): Promise<string[]> {
+  async function requestDeletion(customerId: string, reason: DeletionReason) {
     const at = now();
     const onRequested = timeline(() => `Voiceprint deletion requested (${REASON_TEXT[reason]})`, 'deletion_requested');
-    return store.requestDeletion(customerId, reason, at, new Date(at.getTime() + opts.deletionLeaseMs), onRequested);
+    return store.requestDeletion(customerId, reason, at, new Date(at.getTime() + opts.deletionLeaseMs), onRequested, { retireUnenrolled: !client });
   }
 
   async function tick(): Promise<void> {
@@ -232,15 +232,16 @@ export function createVoiceBiometrics(deps: VoiceBiometricsDeps): VoiceBiometric
     },
 
     async forget(customerId, reason) {
-      const pending = await requestDeletion(customerId, reason);
-      if (pending.length === 0) return { speakerId: null, deleted: true };
+      const { pending, deleted: confirmed } = await requestDeletion(customerId, reason);
+      // Asked again after the vendor confirmed (the deletion loop may have done it): still deleted.
+      if (pending.length === 0) return { speakerId: confirmed, deleted: true };
       let deleted = true;
       for (const speakerId of pending) deleted = (await tryDelete(speakerId)) && deleted;
       return { speakerId: pending[0]!, deleted };
     },
 
     async forgetSoon(customerId, reason) {
-      const pending = await requestDeletion(customerId, reason);
+      const { pending } = await requestDeletion(customerId, reason);
       for (const speakerId of pending) track(tryDelete(speakerId));
     },
 

@@ -57,9 +57,18 @@ export interface VoiceprintStore {
   /**
    * Marks the customer's live speaker for deletion (audited; `onRequested` in the same
    * transaction) and returns every speaker of theirs still awaiting the vendor's
-   * confirmation, newest first. An erasure also removes the customer's verdicts.
+   * confirmation, newest first, and the newest one the vendor already confirmed. With
+   * `retireUnenrolled` (no vendor configured) a speaker never enrolled is retired at once:
+   * no vendor ever held a voiceprint for it. An erasure also removes the customer's verdicts.
    */
-  requestDeletion(customerId: string, reason: DeletionReason, at: Date, leaseUntil: Date, onRequested: Alongside): Promise<string[]>;
+  requestDeletion(
+    customerId: string,
+    reason: DeletionReason,
+    at: Date,
+    leaseUntil: Date,
+    onRequested: Alongside,
+    opts?: { retireUnenrolled?: boolean },
+  ): Promise<{ pending: string[]; deleted: string | null }>;
   /** Claims deletions due by `at` (no other node takes them until `leaseUntil`). */
   claimDueDeletions(at: Date, leaseUntil: Date, limit: number): Promise<string[]>;
   /** The vendor confirmed: deleted, audited, `onDeleted` in the same transaction. False when it was not pending. */
@@ -204,11 +213,16 @@ export function createVoiceprintStore(db: Db): VoiceprintStore {
       });
     },
 
-    async requestDeletion(customerId, reason, at, leaseUntil, onRequested) {
+    async requestDeletion(customerId, reason, at, leaseUntil, onRequested, opts) {
       return db.$transaction(async (tx) => {
         const customerExists = await lockCustomer(tx, customerId);
         const live = await tx.voiceprint.findMany({ where: { customerId, status: { in: ['enrolling', 'enrolled'] } } });
         for (const v of live) {
+          if (opts?.retireUnenrolled && v.enrolledAt === null) {
+            await tx.voiceprint.update({ where: { speakerId: v.speakerId }, data: { status: 'retired', liveFor: null, deleteReason: reason, updatedAt: at } });
+            await audit(tx, { speakerId: v.speakerId, customerId, action: 'retired', reason, at });
+            continue;
+          }
           await tx.voiceprint.update({
             where: { speakerId: v.speakerId },
             data: { status: 'deleting', liveFor: null, deleteReason: reason, nextDeleteAt: leaseUntil, updatedAt: at },
@@ -219,7 +233,8 @@ export function createVoiceprintStore(db: Db): VoiceprintStore {
         // Scores and decisions are about the person too; the voiceprint rows (ids only) stay until the vendor confirms.
         if (reason === 'erasure') await tx.biometricRequest.deleteMany({ where: { customerId } });
         const pending = await tx.voiceprint.findMany({ where: { customerId, status: 'deleting' }, orderBy: { createdAt: 'desc' }, select: { speakerId: true } });
-        return pending.map((p) => p.speakerId);
+        const deleted = await tx.voiceprint.findFirst({ where: { customerId, status: 'deleted' }, orderBy: { deletedAt: 'desc' }, select: { speakerId: true } });
+        return { pending: pending.map((p) => p.speakerId), deleted: deleted?.speakerId ?? null };
       });
     },
 

@@ -1,6 +1,9 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demoSpeech } from '../../scripts/demo-voice-audio.js';
 import { createVendorClient, type VendorClient } from '../../src/biometrics/vendor-client.js';
+import { signBiometricsBody } from '../../src/biometrics/vendor-signature.js';
 import { startFakeBiometricsVendor, type FakeVendor } from '../helpers/fake-biometrics-vendor.js';
 
 const SECRET = 'vendor-shared-secret';
@@ -84,7 +87,7 @@ describe('the vendor client (DESIGN.md contract)', () => {
     expect(await nowhere.submit('verify', { requestId: rid(), speakerId: 'spk_g', audio: audio('genuine', 6) })).toEqual({ status: 'unavailable', reason: 'vendor_error' });
   });
 
-  it('a lying vendor (forged signature, garbage, a result for another request) is a bad_response, never a verdict', async () => {
+  it('a lying vendor (forged signature, garbage) is a bad_response, never a verdict', async () => {
     vendor.mode = 'lying_signature';
     expect(await client.submit('enrol', { requestId: rid(), speakerId: 'spk_h', audio: audio('genuine', 10) })).toEqual({ status: 'unavailable', reason: 'bad_response' });
     vendor.mode = 'lying_garbage';
@@ -112,5 +115,29 @@ describe('the vendor client (DESIGN.md contract)', () => {
     const wrong = newClient({ secret: 'not-the-shared-secret' });
     expect(await wrong.submit('verify', { requestId: rid(), speakerId: 'spk_k', audio: audio('genuine', 6) })).toEqual({ status: 'unavailable', reason: 'vendor_error' });
     expect(vendor.requests.at(-1)!.signatureValid).toBe(false);
+  });
+
+  it('sends again once when the vendor dropped a kept-alive connection under the request', async () => {
+    let seen = 0;
+    const flaky = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        seen += 1;
+        if (seen === 1) return void req.socket.destroy();
+        const { requestId } = JSON.parse(raw) as { requestId: string };
+        const json = JSON.stringify({ requestId, decision: 'match', score: 0.9, spoof: false, fraud: { watchlistHit: false, risk: 0.1 } });
+        res.writeHead(200, { 'content-type': 'application/json', 'X-Biometrics-Signature': signBiometricsBody(SECRET, json, new Date()) }).end(json);
+      });
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = newClient({ vendorUrl: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`, deadlineMs: 5000 });
+      expect(await c.submit('verify', { requestId: rid(), speakerId: 'spk_l', audio: audio('genuine', 6) })).toMatchObject({ status: 'result', result: { decision: 'match' } });
+      expect(seen).toBe(2);
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise((resolve) => flaky.close(resolve));
+    }
   });
 });

@@ -147,6 +147,9 @@ describe('voice biometrics', () => {
       ['deletion_requested', 'consent_withdrawn'],
       ['deleted', 'consent_withdrawn'],
     ]);
+    // Asked again (an erasure after the withdrawal): already deleted, nothing more at the vendor.
+    expect(await voice.forget(customerId, 'erasure')).toEqual({ speakerId, deleted: true });
+    expect(deletes()).toHaveLength(3);
     // The next enrolment is a new speaker; the deleted one is never reused.
     expect((await voice.enrolment(customerId)).speakerId).not.toBe(speakerId);
   });
@@ -224,6 +227,10 @@ describe('voice biometrics without a vendor', () => {
       const v = app.services.biometrics.voice;
       const { requestId } = await v.open({ callId: 'call-nv', customerId: 'cust-novendor', kind: 'verify', speechSeconds: 10, source: { kind: 'media_stream' } });
       expect(await v.outcome(requestId, 60_000)).toEqual({ status: 'unavailable', reason: 'vendor_error' });
+      // No vendor ever held a voiceprint for this speaker: forgetting it is done at once.
+      const { speakerId } = await v.enrolment('cust-novendor');
+      expect(await v.forget('cust-novendor', 'erasure')).toEqual({ speakerId: null, deleted: true });
+      expect(await app.db.prisma.voiceprint.findUniqueOrThrow({ where: { speakerId } })).toMatchObject({ status: 'retired', liveFor: null });
     } finally {
       await app.shutdown();
       await app.close();
