@@ -89,3 +89,14 @@ export function createSurveySessionStore(db: Db): SurveySessionStore {
     },
   };
 }
+
+/**
+ * The survey sessions' part of an erasure, inside its transaction: no link to the customer,
+ * and neither what they keyed nor what the survey said to them (a prompt may name them).
+ */
+export async function eraseSurveySessions(tx: Prisma.TransactionClient, s: { customerId: string; callIds: string[] }): Promise<number> {
+  return tx.$executeRaw`
+    UPDATE "SurveySession" SET "customerId" = NULL, "steps" = '{}'::jsonb,
+                               "session" = jsonb_set("session", '{inputs}', '{}'::jsonb)
+    WHERE "customerId" = ${s.customerId} OR "callId" = ANY(${s.callIds}::text[])`;
+}

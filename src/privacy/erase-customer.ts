@@ -1,7 +1,10 @@
+import { eraseExperience } from '../analytics/experience/experience-store.js';
+import { eraseSurveyResponses } from '../analytics/surveys/survey-response-store.js';
 import type { VoiceBiometrics } from '../biometrics/voice-types.js';
 import { erasePin } from '../biometrics/pin-store.js';
 import { eraseCallEvents } from '../calls/call-events.js';
 import { eraseCalls } from '../calls/call-repo.js';
+import { eraseSurveySessions } from '../calls/survey-session-store.js';
 import { customerErasure } from '../crm/customer-repo.js';
 import { AppError } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -100,6 +103,9 @@ export function createCustomerErasure(deps: {
         counts.queueEntries = await eraseQueueEntries(tx, subject);
         counts.consents = await eraseConsents(tx, customerId);
         counts.pin = await erasePin(tx, customerId);
+        counts.surveySessions = await eraseSurveySessions(tx, subject);
+        counts.surveyResponses = await eraseSurveyResponses(tx, subject);
+        counts.experienceScore = await eraseExperience(tx, customerId);
         for (const part of deps.parts ?? []) counts[part.kind] = await part.erase(tx, subject);
         // Last: the consent and PIN rows above would otherwise go by cascade, uncounted.
         const record = await customerErasure.erase(tx, customerId);

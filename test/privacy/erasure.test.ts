@@ -152,6 +152,10 @@ describe('DELETE /api/customers/:id', () => {
         queueEntries: 2,
         consents: 1,
         pin: 1,
+        surveySessions: 0,
+        surveyResponses: 0,
+        // recomputed from her timeline as it grew
+        experienceScore: 1,
       },
       // The vendor has not confirmed yet: retried until it does.
       voiceprint: 'pending',
@@ -195,7 +199,7 @@ describe('DELETE /api/customers/:id', () => {
     expect(await t.db.prisma.consent.count()).toBe(0);
     expect(await t.db.prisma.customerPin.count()).toBe(0);
     // Kareem is whole.
-    expect(await t.db.prisma.interaction.findFirstOrThrow({ where: { idempotencyKey: 'kareem-1' } })).toMatchObject({ customerId: 'c-keep', text: 'Kareem text' });
+    expect(await t.db.prisma.interaction.findFirstOrThrow({ where: { idempotencyKey: 'api:kareem-1' } })).toMatchObject({ customerId: 'c-keep', text: 'Kareem text' });
     expect(await t.services.customers.get('c-keep')).toMatchObject({ name: 'Kareem Kept', phones: ['+966509990000'] });
   });
 
@@ -216,7 +220,7 @@ describe('DELETE /api/customers/:id', () => {
     expect(JSON.parse(before.text).profile.name).toBe('Round Trip');
     const receipt = await api().delete('/api/customers/c-round').set('Authorization', admin()).expect(200);
     // Never enrolled: nothing to ask the vendor to delete.
-    expect(receipt.body).toMatchObject({ voiceprint: 'none', pending: [], erased: { profile: 1, phones: 1, calls: 0 } });
+    expect(receipt.body).toMatchObject({ voiceprint: 'none', pending: [], erased: { profile: 1, phones: 1, calls: 0, surveyResponses: 0 } });
     const after = await api().get('/api/customers/c-round/export').set('Authorization', admin());
     expect(after.status).toBe(404);
     expect(after.text).not.toContain('Round Trip');

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { EXPERIENCE, type Experience, type ExperienceFacts } from './experience-formula.js';
 
 /** The score as stored, with when it was computed. */
@@ -74,4 +75,9 @@ export function createExperienceStore(db: Db): ExperienceStore {
       };
     },
   };
+}
+
+/** The score's part of an erasure (src/privacy/erase-customer.ts), inside its transaction: the score is the person's. */
+export async function eraseExperience(tx: Prisma.TransactionClient, customerId: string): Promise<number> {
+  return (await tx.customerExperience.deleteMany({ where: { customerId } })).count;
 }

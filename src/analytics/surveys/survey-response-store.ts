@@ -46,3 +46,8 @@ export function createSurveyResponseStore(db: Db | Prisma.TransactionClient): Su
     },
   };
 }
+
+/** The answers' part of an erasure, inside its transaction: each answer stays for CSAT and NPS, anonymous. */
+export async function eraseSurveyResponses(tx: Prisma.TransactionClient, s: { customerId: string; callIds: string[] }): Promise<number> {
+  return (await tx.surveyResponse.updateMany({ where: { OR: [{ customerId: s.customerId }, { callId: { in: s.callIds } }] }, data: { customerId: null } })).count;
+}
