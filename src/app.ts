@@ -408,9 +408,10 @@ export function buildApp(deps: AppDeps): App {
     queueName: async (arn) => (await providerResources.byArn('connect', 'queue', arn))?.name ?? null,
     agentByRef: (arn) => agents.byConnectArn(arn),
     async onAgentConnected({ agent, call, initialCallId, connectedAt, enqueuedAt }) {
-      await connectedPops.send({ agentId: agent.id, call, connectedAt, enqueuedAt });
-      // The CCP can fetch the pop by our call id; ids only, never a name.
-      await connectApi
+      const sent = await connectedPops.send({ agentId: agent.id, call, connectedAt, enqueuedAt });
+      // The CCP can fetch the pop by our call id; ids only, never a name. Once, with the pop.
+      if (sent)
+        await connectApi
         ?.updateContactAttributes(initialCallId, { ccCallId: call.id, ccCustomerId: call.customerId ?? '' })
         .catch((err: unknown) => logger.warn({ err, callId: call.id }, 'UpdateContactAttributes failed: the pop went out regardless'));
     },
