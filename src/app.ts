@@ -319,6 +319,7 @@ export function buildApp(deps: AppDeps): App {
     options: { offerTimeoutMs: (config.offerTimeoutSeconds ?? 15) * 1000, ...deps.routingOptions },
     holdOffers: () => keptDepth() > 0,
     timers: deps.timers,
+    experienceScore: (customerId) => experience.score(customerId),
   });
   const lookup = createCallerLookup({ customers, interactions, budgetMs: config.crmLookupBudgetMs, logger });
   const callRepo = createCallRepo(db, now);
@@ -344,7 +345,6 @@ export function buildApp(deps: AppDeps): App {
     onCallEnded: (call) => {
       if (call.customerId) experience.refresh(call.customerId);
     },
-    experienceScore: (customerId) => experience.score(customerId),
     surveys: {
       sessions: createSurveySessionStore(db),
       queueWantsSurvey: async (queue) => (await surveySettings.get(queue)).enabled,

@@ -70,8 +70,6 @@ export function createCallService(deps: {
   spool: FileSpool;
   /** Told of each new call once it is recorded (the screen pop starts its reads here). */
   onCallStarted?: (call: { id: string; provider: string; providerCallId: string; from: string }, caller: LookupResult) => void;
-  /** The customer's experience score, for routing rules on `customer.experienceScore`. */
-  experienceScore?: (customerId: string) => Promise<number | undefined>;
   /** Told of each call once its end is recorded (the experience score is recomputed). */
   onCallEnded?: (call: CallRecord) => void;
   /** The post-call survey's collaborators; without them every caller is hung up on after the agent. */

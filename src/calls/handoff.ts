@@ -7,8 +7,6 @@ import { requirementsAt, type Decision, type RoutingContextInput } from '../rout
 export interface HandoffDeps {
   routing?: RoutingService;
   logger: Logger;
-  /** The customer's stored experience score, for rules on `customer.experienceScore`. */
-  experienceScore?: (customerId: string) => Promise<number | undefined>;
 }
 
 export interface PlannedHandoff {
@@ -25,7 +23,6 @@ export async function planHandoff(deps: HandoffDeps, input: { step: Step; lookup
   const { step } = input;
   if (step.outcome?.type !== 'queue' || !deps.routing) return { step };
   const customer = input.lookup.status === 'found' ? input.lookup.customer : undefined;
-  const experienceScore = customer ? await readExperience(deps, customer.id) : undefined;
   const context: RoutingContextInput = {
     call: { from: input.from, language: step.session.language, queue: step.outcome.queue, waitSeconds: 0 },
     customer: customer
@@ -34,7 +31,6 @@ export async function planHandoff(deps: HandoffDeps, input: { step: Step; lookup
           tier: customer.tier,
           accountValue: customer.accountValue?.amount ?? 0,
           openComplaints: input.lookup.status === 'found' && input.lookup.openComplaint ? 1 : 0,
-          ...(experienceScore !== undefined ? { experienceScore } : {}),
         }
       : { known: false },
     ivr: { path: step.session.path, intent: step.session.intent ?? '', inputs: step.session.inputs },
@@ -47,16 +43,6 @@ export async function planHandoff(deps: HandoffDeps, input: { step: Step; lookup
   } catch (err) {
     deps.logger.error({ err }, 'routing decision failed: call waits in the IVR queue');
     return { step };
-  }
-}
-
-/** Without a score (or when it cannot be read) the rules see the neutral default: the call still routes. */
-async function readExperience(deps: HandoffDeps, customerId: string): Promise<number | undefined> {
-  try {
-    return await deps.experienceScore?.(customerId);
-  } catch (err) {
-    deps.logger.warn({ err }, 'experience score unavailable for routing');
-    return undefined;
   }
 }
 

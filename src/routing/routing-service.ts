@@ -78,6 +78,8 @@ export function createRoutingService(deps: {
   holdOffers?: DispatchDeps['holdOffers'];
   /** Lambda: each deadline asks the platform for a tick (server mode's own tick covers them). */
   timers?: RoutingTimers;
+  /** The customer's stored experience score, for rules naming `customer.experienceScore`. */
+  experienceScore?: (customerId: string) => Promise<number | undefined>;
 }): RoutingService {
   const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, agentsTtlMs: 1000, reconcileMs: 10_000, ...deps.options };
   const timers = deps.timers;

@@ -34,6 +34,8 @@ export interface CompiledRuleSet {
    * condition naming customer.lastAgentId): when none can, routing skips that lookup.
    */
   readonly usesLastAgent: boolean;
+  /** Whether any enabled rule's condition names customer.experienceScore: when none does, routing skips reading it. */
+  readonly usesExperienceScore: boolean;
 }
 
 // Published versions never change, so one compilation per version suffices. Bounded
@@ -66,6 +68,7 @@ export function compileRuleSet(ruleSet: TRuleSet, version: number): CompiledRule
     rules: Object.freeze(source.rules.map(compileRule)),
     default: source.default,
     usesLastAgent: source.rules.some((r) => r.enabled && (r.preferLastAgent !== undefined || r.when.includes('lastAgentId'))),
+    usesExperienceScore: source.rules.some((r) => r.enabled && r.when.includes('experienceScore')),
   });
   cache.delete(version);
   cache.set(version, { input: ruleSet, compiled });

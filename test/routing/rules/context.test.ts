@@ -5,9 +5,17 @@ describe('fillContextDefaults', () => {
   it('describes an unknown caller when nothing is given', () => {
     expect(fillContextDefaults(undefined)).toEqual({
       call: { from: '', language: '', queue: '', waitSeconds: 0 },
-      customer: { known: false, tier: '', accountValue: 0, openComplaints: 0, sentiment: 0, lastAgentId: '' },
+      // Neither happy nor unhappy: the experience score's neutral 70.
+      customer: { known: false, tier: '', accountValue: 0, openComplaints: 0, sentiment: 0, lastAgentId: '', experienceScore: 70 },
       ivr: { path: [], intent: '', inputs: {} },
     });
+  });
+
+  it('keeps an experience score within 0-100 and ignores one that is not a number', () => {
+    expect(fillContextDefaults({ customer: { experienceScore: 35.5 } }).customer.experienceScore).toBe(35.5);
+    expect(fillContextDefaults({ customer: { experienceScore: 140 } }).customer.experienceScore).toBe(100);
+    expect(fillContextDefaults({ customer: { experienceScore: -3 } }).customer.experienceScore).toBe(0);
+    expect(fillContextDefaults({ customer: { experienceScore: 'low' } }).customer.experienceScore).toBe(70);
   });
 
   it('keeps given fields and fills the rest', () => {
