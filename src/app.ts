@@ -174,7 +174,12 @@ export interface Services {
   /** Live queue and agent numbers and alerts for supervisors (GET /ws/supervisor). */
   supervisor: LiveView;
   /** Erasure (DELETE /api/customers/:id) and the retention job (run on an interval in server mode, by a schedule under serverless). */
-  privacy: { erasure: CustomerErasure; runRetention(now: Date): Promise<RetentionReport> };
+  privacy: {
+    erasure: CustomerErasure;
+    runRetention(now: Date): Promise<RetentionReport>;
+    /** Writes the access log's buffered entries now (a Lambda handler, before its container may be frozen). */
+    flushAccessLog(): Promise<void>;
+  };
   /** PIN fallback and the fraud watchlist (the IVR's verification uses them). */
   biometrics: {
     setPin: SetPin;
@@ -471,6 +476,7 @@ export function buildApp(deps: AppDeps): App {
   const retention = createRetention({ targets: retentionTargets(db, { accessLog: accessLogStore, erasures: erasureStore, spool }), policy: deps.privacy?.retention, logger });
   const privacy = {
     erasure,
+    flushAccessLog: () => accessLog.flush(),
     // Past retention, and the voiceprint deletions the vendor has not confirmed yet.
     async runRetention(at: Date) {
       const report = await retention.runRetention(at);
