@@ -19,7 +19,7 @@ import { consentRouter } from './http/consent-router.js';
 import { exportRouter } from './http/export-router.js';
 import { analyticsRouter } from './http/analytics-router.js';
 import { wrapUpRouter } from './http/wrapup-router.js';
-import { createAnalyticsService, type AnalyticsService, type AnalyticsSettings } from './analytics/analytics-service.js';
+import { createAnalyticsService, DEFAULT_ANALYTICS, type AnalyticsService, type AnalyticsSettings } from './analytics/analytics-service.js';
 import { createKpiSources } from './analytics/kpi-sources.js';
 import { createKpiStore } from './analytics/kpi-store.js';
 import { createWrapUpReads, wrapUpCall } from './calls/wrap-up.js';
@@ -452,7 +452,15 @@ export function buildApp(deps: AppDeps): App {
     minPushIntervalMs: deps.supervisor?.minPushIntervalMs,
     checkIntervalMs: deps.supervisor?.checkIntervalMs,
   });
-  const supervisors = createSupervisorHub({ tokens, view: supervisor, policy: supervisorPolicy, logger, now, frameLimits: deps.frameLimits });
+  const supervisors = createSupervisorHub({
+    tokens,
+    view: supervisor,
+    policy: supervisorPolicy,
+    timeZone: deps.analytics?.zone ?? DEFAULT_ANALYTICS.zone,
+    logger,
+    now,
+    frameLimits: deps.frameLimits,
+  });
   // WebSocket endpoints by path; one upgrade listener dispatches them.
   const upgrades = new Map<string, UpgradeHandler>([
     [HUB_PATH, hub.handleUpgrade],

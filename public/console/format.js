@@ -5,6 +5,9 @@ import { locale } from './i18n.js';
 export const clock = {
   /** Server time − local time, from the last stats message. */
   offset: 0,
+  /** The business time zone (the socket's hello): times of day are shown on it, whatever the PC's zone. */
+  /** @type {string | undefined} */
+  zone: undefined,
   /** @param {unknown} at the `at` of a message just received */
   observe(at) {
     const ms = typeof at === 'string' ? Date.parse(at) : NaN;
@@ -45,13 +48,13 @@ export function secondsSince(iso) {
 /** @param {string} iso */
 export function timeOfDay(iso) {
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? '' : new Intl.DateTimeFormat(locale(), { timeStyle: 'short' }).format(ms);
+  return Number.isNaN(ms) ? '' : new Intl.DateTimeFormat(locale(), { timeStyle: 'short', timeZone: clock.zone }).format(ms);
 }
 
 /** @param {string} iso */
 export function dateTime(iso) {
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? '' : new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+  return Number.isNaN(ms) ? '' : new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: clock.zone }).format(ms);
 }
 
 /** @param {number} amount @param {string} currency */

@@ -61,6 +61,9 @@ export function createWallboard(root) {
   const agentsBody = el(root, '[data-testid="agents-table"] tbody');
   const feed = el(root, '[data-testid="alert-feed"]');
 
+  /** A queue's display name from the latest numbers (alerts and calls carry only its key). @param {string} queue */
+  const named = (queue) => queueName(stats?.queues.find((/** @type {any} */ q) => q.queue === queue) ?? { queue });
+
   /** @param {HTMLElement} target @param {number | null} value @param {string} text */
   function show(target, value, text) {
     target.dataset.value = value === null ? '' : String(value);
@@ -147,7 +150,7 @@ export function createWallboard(root) {
         if (a.call) {
           current.dataset.callId = a.call.callId;
           current.dataset.callSince = a.call.since;
-          current.textContent = t('onCall', { queue: queueName({ queue: a.call.queue }), duration: duration(secondsSince(a.call.since)) });
+          current.textContent = t('onCall', { queue: named(a.call.queue), duration: duration(secondsSince(a.call.since)) });
         } else current.textContent = '—';
         tr.append(name, state, since, current);
         return tr;
@@ -157,7 +160,7 @@ export function createWallboard(root) {
 
   /** @param {Record<string, any>} a */
   function alertText(a) {
-    const queue = a.queue ? queueName({ queue: a.queue }) : '';
+    const queue = a.queue ? named(a.queue) : '';
     const since = a.enqueuedAt ? timeOfDay(a.enqueuedAt) : '';
     switch (a.kind) {
       case 'service_level':
@@ -283,7 +286,7 @@ export function createWallboard(root) {
     }
     for (const n of root.querySelectorAll('td.call[data-call-since]')) {
       const a = stats.agents.list.find((/** @type {any} */ x) => x.call?.callId === n.getAttribute('data-call-id'));
-      if (a?.call) n.textContent = t('onCall', { queue: queueName({ queue: a.call.queue }), duration: duration(secondsSince(a.call.since)) });
+      if (a?.call) n.textContent = t('onCall', { queue: named(a.call.queue), duration: duration(secondsSince(a.call.since)) });
     }
   }, 1000);
   const kpiPoll = setInterval(() => void loadKpis(), KPI_INTERVAL_MS);
@@ -298,6 +301,13 @@ export function createWallboard(root) {
         case 'hello':
           policy = m.policy ?? {};
           clock.observe(m.serverTime);
+          // An unknown zone name would make every Intl call throw: keep the PC's then.
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: m.timeZone });
+            clock.zone = m.timeZone;
+          } catch {
+            clock.zone = undefined;
+          }
           void loadKpis();
           return;
         case 'stats': {

@@ -28,6 +28,8 @@ export interface SupervisorHubDeps {
   view: LiveView;
   /** Sent in the greeting, so the page can say what each alert means. */
   policy: AlertPolicy;
+  /** The business time zone (TZ_BUSINESS): the page shows times on it, as the KPIs count days and hours. */
+  timeZone: string;
   logger: Logger;
   now: () => Date;
   heartbeatMs?: number;
@@ -102,7 +104,7 @@ export function createSupervisorHub(deps: SupervisorHubDeps): SupervisorHub {
         .catch((err: unknown) => deps.logger.error({ err }, 'supervisor frame failed'));
     });
 
-    send(ws, { type: 'hello', user: { id: principal.sub, role: principal.role }, serverTime: deps.now().toISOString(), policy: deps.policy });
+    send(ws, { type: 'hello', user: { id: principal.sub, role: principal.role }, serverTime: deps.now().toISOString(), timeZone: deps.timeZone, policy: deps.policy });
     const { stats, alerts } = deps.view.current();
     send(ws, { type: 'alerts', items: alerts });
     if (stats) send(ws, stats);

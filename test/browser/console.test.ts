@@ -148,7 +148,18 @@ describe('the supervisor wallboard', () => {
     const alert = page.locator('[data-testid="alert-feed"] li[data-kind="long_wait"]');
     await alert.waitFor({ state: 'visible', timeout: 10_000 });
     expect(await alert.locator('.alert-title').textContent()).toBe('متصل ينتظر طويلاً');
+    // An alert another module raises on the bus: voice biometrics' fraud verdict.
+    await t.services.bus.publish('supervisor.alert', { type: 'fraud_suspected', at: t.clock.now.toISOString(), callId: 'call-x', queue: 'billing', reason: 'watchlist hit' });
+    const fraud = page.locator('[data-testid="alert-feed"] li[data-kind="fraud_suspected"]');
+    await fraud.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await fraud.locator('.alert-text').textContent()).toBe('الفواتير · watchlist hit');
     await page.screenshot({ path: '/tmp/console-alerts-ar.png', fullPage: true });
+    await page.getByTestId('lang-toggle').click();
+    await expect.poll(() => page.locator('html').getAttribute('dir')).toBe('ltr');
+    expect(await fraud.locator('.alert-title').textContent()).toBe('Fraud suspected');
+    // Times of day on the business clock (Riyadh, UTC+3), whatever the zone of the PC showing the page.
+    expect(await fraud.locator('time').textContent()).toBe(new Intl.DateTimeFormat('en-GB', { timeStyle: 'short', timeZone: 'Asia/Riyadh' }).format(t.clock.now));
+    await page.locator('.alerts').screenshot({ path: '/tmp/console-alerts-en.png' });
   });
 });
 

@@ -67,7 +67,7 @@ describe('GET /ws/supervisor: who may connect', () => {
     expect(await refused('not-a-jwt')).toBe(401);
     expect(await refused(t.token('agent', 'sara'))).toBe(403);
     const admin = await connectAgent(server.url, '', `/ws/supervisor?token=${encodeURIComponent(t.token('admin', 'root'))}`);
-    expect(await admin.next((m) => m.type === 'hello')).toMatchObject({ user: { id: 'root', role: 'admin' }, policy: { longWaitSeconds: 120 } });
+    expect(await admin.next((m) => m.type === 'hello')).toMatchObject({ user: { id: 'root', role: 'admin' }, timeZone: 'Asia/Riyadh', policy: { longWaitSeconds: 120 } });
     await admin.close();
     // The hub's path is another's: the supervisor's token does not open an agent's softphone.
     expect(await refused(t.token('supervisor'), '/ws/agent')).toBe(403);
