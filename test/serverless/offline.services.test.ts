@@ -151,7 +151,8 @@ describe('the Lambda handlers under serverless-offline', () => {
     expect(pop.customer).toMatchObject({ name: 'Omar Haddad', known: true });
     const reservationId = pop.call.reservationId as string;
     // The offer's deadline as an SQS delay message (OFFER_TIMEOUT_SECONDS, 15 s by default).
-    const timeout = sqs.sent.map((m) => ({ ...m, body: JSON.parse(m.MessageBody) })).find((m) => m.body.kind === 'wake' && m.body.reason === 'offer_timeout');
+    // (sent once the pop is out: the HTTP function waits for it before answering, the socket does not)
+    const timeout = await until(() => sqs.sent.map((m) => ({ ...m, body: JSON.parse(m.MessageBody) })).find((m) => m.body.kind === 'wake' && m.body.reason === 'offer_timeout'), 'the offer timeout SendMessage');
     expect(timeout).toMatchObject({ QueueUrl: sqs.queueUrl, DelaySeconds: 15, body: { ref: reservationId } });
 
     // The ack through $default lands on the call's record, as on the ws hub.
