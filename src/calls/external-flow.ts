@@ -118,35 +118,33 @@ export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
 
   async function findCaller(req: FlowRequest, progress: Progress): Promise<{ call: CallRecord; caller: LookupResult }> {
     const e164 = req.from ? (normalizePhone(req.from) ?? null) : null;
+    // Who is calling is remembered per contact on this node; otherwise the CRM is asked (within
+    // its budget) while the call is read, so a slow call table still leaves the caller known.
+    const memoKey = `${deps.provider}:${req.providerCallId}`;
+    const remembered = deps.callers.get(memoKey);
+    if (remembered) progress.caller = remembered;
+    const asked = remembered ? undefined : deps.lookup.lookup(e164 ?? undefined).then((r) => (progress.caller = r));
     const existing = await deps.calls.find(deps.provider, req.providerCallId);
-    if (existing) {
-      const remembered = deps.callers.get(existing.id);
-      if (remembered) return { call: existing, caller: (progress.caller = remembered) };
-      if (existing.customerId) {
-        const customer = await deps.customers.get(existing.customerId);
-        if (customer) return { call: existing, caller: (progress.caller = { status: 'found', customer, openComplaint: false }) };
-      } else if (await deps.callEvents.find(existing.id, key('lookup'))) {
-        return { call: existing, caller: (progress.caller = { status: 'unknown' }) };
-      }
-    }
-    // First word of this call (or only contact events came before): ask the CRM, within its budget.
-    const caller = (progress.caller = await deps.lookup.lookup(e164 ?? undefined));
+    const caller = remembered ?? (await asked!);
     const customer = caller.status === 'found' ? caller.customer : undefined;
-    const call = await deps.calls.recordExternal({
-      provider: deps.provider,
-      providerCallId: req.providerCallId,
-      fromRaw: req.from ?? '',
-      fromE164: e164,
-      to: req.to,
-      customerId: customer?.id ?? null,
-      language: customer?.language ?? req.language ?? 'ar',
-      startedAt: deps.now(),
-    });
-    deps.callers.remember(call.id, caller);
-    if (caller.status !== 'degraded') {
-      await deps.callEvents.add({ callId: call.id, key: key('lookup'), type: 'flow_lookup', at: deps.now(), data: { known: String(Boolean(customer)) } });
+    // A call first heard of through a contact event learns its customer here.
+    const call =
+      existing && (existing.customerId || !customer)
+        ? existing
+        : await deps.calls.recordExternal({
+            provider: deps.provider,
+            providerCallId: req.providerCallId,
+            fromRaw: req.from ?? '',
+            fromE164: e164,
+            to: req.to,
+            customerId: customer?.id ?? null,
+            language: customer?.language ?? req.language ?? 'ar',
+            startedAt: deps.now(),
+          });
+    deps.callers.remember(memoKey, caller);
+    if (caller.status !== 'degraded' && (await deps.callEvents.add({ callId: call.id, key: key('lookup'), type: 'flow_lookup', at: deps.now(), data: { known: String(Boolean(customer)) } }))) {
+      deps.onCaller?.(call, caller);
     }
-    deps.onCaller?.(call, caller);
     return { call, caller };
   }
 

@@ -150,7 +150,7 @@ describe('Connect contact events', () => {
 
   it('a malformed or non-voice event is acknowledged and writes nothing', async () => {
     const before = { calls: await t.db.prisma.call.count(), events: await t.db.prisma.callEvent.count() };
-    const good = contactEvent('QUEUED', newContactId());
+    const good = contactEvent('QUEUED', newContactId()) as ReturnType<typeof contactEvent> & { detail: Record<string, unknown> };
     for (const bad of [
       'hello',
       null,
