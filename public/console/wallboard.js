@@ -249,7 +249,9 @@ export function createWallboard(root) {
         existing.update('none');
       } else {
         existing?.destroy();
-        charts[name] = new Chart(canvas, { type: spec.type, data: { labels, datasets: spec.datasets }, options: base });
+        // Calls are whole numbers: no 0.5 calls on the axis.
+        const options = name === 'calls' ? { ...base, scales: { ...base.scales, y: { ...base.scales.y, ticks: { precision: 0 } } } } : base;
+        charts[name] = new Chart(canvas, { type: spec.type, data: { labels, datasets: spec.datasets }, options });
       }
     }
   }
