@@ -58,6 +58,8 @@ import { createSetPin, type SetPin } from './biometrics/set-pin.js';
 import { createVerifyPin, type PinPolicy, type VerifyPin } from './biometrics/verify-pin.js';
 import { createWatchlist, type Watchlist } from './biometrics/watchlist.js';
 import { createWatchlistStore } from './biometrics/watchlist-store.js';
+import { createReadPinState } from './biometrics/pin-state.js';
+import { createVerifyCaller } from './calls/verify-caller.js';
 import { createVendorClient } from './biometrics/vendor-client.js';
 import { createVoiceBiometrics, type VoiceBiometricsOptions } from './biometrics/voice-biometrics.js';
 import type { VoiceBiometrics } from './biometrics/voice-types.js';
@@ -347,6 +349,23 @@ export function buildApp(deps: AppDeps): App {
     // The pop's CRM and timeline reads run while the caller is in the IVR; setImmediate
     // lets the TwiML answer go out first.
     onCallStarted: (call, caller) => setImmediate(() => popContext.prefetch(call, caller)),
+    // The IVR's verify step (consent, voice, PIN, enrolment) and its consent-withdrawal option.
+    ivrServices: {
+      consents,
+      verify: createVerifyCaller({
+        // Without a vendor nobody is asked for biometric consent: callers go to the PIN.
+        voice: voice.configured ? biometrics.voice : undefined,
+        consents,
+        verifyPin: biometrics.verifyPin,
+        pinState: createReadPinState({ pins, now }),
+        watchlist: biometrics.watchlist,
+        timeline: interactions,
+        bus,
+        logger,
+        now,
+        speechSeconds: biometrics.voiceSpeechSeconds,
+      }),
+    },
     onCallEnded: (call) => {
       if (call.customerId) experience.refresh(call.customerId);
     },

@@ -35,6 +35,8 @@ export interface DatabaseOptions {
   timeoutMs?: number;
   /** PostgreSQL: an idle pooled connection broke (the database restarted, the network dropped). */
   onConnectionError?: (err: Error) => void;
+  /** PostgreSQL: connections in the pool (default 20; a Lambda container serves one request at a time and needs few). */
+  poolMax?: number;
 }
 
 /** Opens the database the configuration names: node-postgres when a URL is given, else embedded PGlite. */
@@ -83,11 +85,11 @@ function preparedStatementName(cap = 500): (query: { sql: string }) => string {
   };
 }
 
-async function openPostgres(url: string, schema: string | undefined, opts: Pick<DatabaseOptions, 'timeoutMs' | 'onConnectionError'>): Promise<Database> {
+async function openPostgres(url: string, schema: string | undefined, opts: Pick<DatabaseOptions, 'timeoutMs' | 'onConnectionError' | 'poolMax'>): Promise<Database> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const pool = new pg.Pool({
     connectionString: url,
-    max: 20,
+    max: opts.poolMax ?? 20,
     // Connections stay open once made: a new one is a new PostgreSQL backend whose first
     // statements re-read the catalog and re-plan, a visible stall for the calls waiting on it.
     idleTimeoutMillis: 0,

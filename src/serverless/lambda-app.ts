@@ -14,6 +14,9 @@ import { createInProcessBus, createRedisBus } from '../realtime/event-bus.js';
 import { createSqsTimers, type SqsTimers } from './sqs-timers.js';
 import { consumeTimerMessages } from './timer-consumer.js';
 
+/** Connections per container. */
+const LAMBDA_POOL_MAX = 4;
+
 export type MaintenanceJob = 'kpi_rollup' | 'kpi_sweep' | 'retention';
 
 /** The app as the Lambda entries (src/lambda.ts) see it: built once per container. */
@@ -52,6 +55,8 @@ export async function bootLambdaApp(environment: NodeJS.ProcessEnv, opts: { sqs?
     schema: config.databaseSchema,
     timeoutMs: config.dbTimeoutMs,
     onConnectionError: (err) => logger.warn({ err }, 'database connection lost'),
+    // One request at a time per container (its reads may overlap): containers × 20 would exhaust the database.
+    poolMax: LAMBDA_POOL_MAX,
   });
   const bus = config.redisUrl ? createRedisBus(config.redisUrl, logger) : createInProcessBus();
   const connections = createAgentConnectionStore(db.prisma);
