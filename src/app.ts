@@ -99,6 +99,8 @@ import { createConnectedPopStore } from './screenpop/connected-pop-store.js';
 import { createConnectApi, createConnectClient } from '../webhooks/connect/connect-api.js';
 import { createContactEventHandler } from '../webhooks/connect/contact-events.js';
 import { createConnectFlowHandler } from '../webhooks/connect/flow-handler.js';
+import { createMediaStreams, MEDIA_STREAM_PATH } from '../webhooks/twilio/media-stream.js';
+import { biometricsWebhooks } from '../webhooks/biometrics/router.js';
 import { createExperienceService, type ExperienceService } from './analytics/experience/experience-service.js';
 import { createExperienceStore } from './analytics/experience/experience-store.js';
 import { createSurveyRecorder } from './analytics/surveys/survey-recorder.js';
@@ -108,8 +110,6 @@ import { createSurveySessionStore } from './calls/survey-session-store.js';
 import { surveyRouter } from './http/survey-router.js';
 import { createEntryRevisions } from './timeline/entry-revisions.js';
 import { INTERACTION_RECORDED_CHANNEL, type InteractionRecorded } from './timeline/interaction-events.js';
-import { createMediaStreams, MEDIA_STREAM_PATH } from '../webhooks/twilio/media-stream.js';
-import { biometricsWebhooks } from '../webhooks/biometrics/router.js';
 
 export interface AppDeps {
   config: Pick<Config, 'publicBaseUrl' | 'twilio' | 'jwt' | 'crmLookupBudgetMs'> &
@@ -139,20 +139,20 @@ export interface AppDeps {
   metrics?: Metrics;
   /** PIN attempts before a lock-out and its length (defaults: 3, 15 minutes). */
   pinPolicy?: Partial<PinPolicy>;
+  /** KPI thresholds, the business time zone and the rollup's tick (defaults in analytics-service.ts). */
+  analytics?: Partial<AnalyticsSettings>;
   /** Data protection (README): retention per kind, the job's interval (server.ts; unset: no interval), agents' read window, further erasure parts. */
   privacy?: { retention?: Partial<RetentionPolicy>; retentionIntervalMs?: number; agentAccessHours?: number; accessLogFlushMs?: number; erasureParts?: ErasurePart[] };
   /** Voice biometrics' polling, deletion retries and circuit breaker (defaults in voice-biometrics.ts, vendor-client.ts). */
   voiceOptions?: Partial<VoiceBiometricsOptions> & { breakerFailures?: number; breakerHalfOpenMs?: number };
-  /** KPI thresholds, the business time zone and the rollup's tick (defaults in analytics-service.ts). */
-  analytics?: Partial<AnalyticsSettings>;
-  /** The supervisors' live view: alert thresholds (config ALERT_*) and its clock (tests pass a manual one). */
-  supervisor?: { policy?: Partial<AlertPolicy>; timers?: Timers; minPushIntervalMs?: number; checkIntervalMs?: number };
   /** How messages reach softphones: over the bus to the ws hubs unless given (Lambda: API Gateway's connections). */
   push?: AgentPush;
   /** Amazon Connect: the flow answer's budget (default 1500 ms; Connect waits 3 s) and the SDK client (tests: a mocked one). */
   connect?: { answerBudgetMs?: number; client?: ConnectClient };
   /** Lambda: routing's deadlines as platform wake-ups (SQS); server mode's tick needs none. */
   timers?: RoutingTimers;
+  /** The supervisors' live view: alert thresholds (config ALERT_*) and its clock (tests pass a manual one). */
+  supervisor?: { policy?: Partial<AlertPolicy>; timers?: Timers; minPushIntervalMs?: number; checkIntervalMs?: number };
 }
 
 export interface Services {
@@ -587,8 +587,8 @@ export function buildApp(deps: AppDeps): App {
       await routing.stop();
       unsubscribeExperience();
       await experience.idle();
-      await stopPrivacy();
       await analytics.stop();
+      await stopPrivacy();
       supervisor.close();
       await closeSockets();
       // Verdicts being fetched are stored; pending voiceprint deletions wait in the database.

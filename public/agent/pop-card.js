@@ -14,7 +14,7 @@ import { has, t } from './i18n.js';
  *   call?: { from?: string, language?: string, queue?: string, waitSeconds?: number },
  *   customer?: { name?: string, tier?: string, known?: boolean },
  *   accountValue?: { amount?: number, currency?: string } | null,
- *   verification?: { status?: string, method?: string } | null,
+ *   verification?: { status?: string, method?: string, score?: number, risk?: { watchlist?: boolean, spoofSuspected?: boolean } } | null,
  *   sentiment?: { label?: string, score?: number, trend?: string } | null,
  *   experience?: { score?: number, csat?: number | null, nps?: number | null, fcr?: number | null, openComplaints?: number } | null,
  *   lastInteraction?: Contact | null,
@@ -86,6 +86,11 @@ function fill(card, pop) {
   verifyEl.hidden = !v?.status;
   verifyEl.dataset.status = v?.status ?? '';
   verifyEl.textContent = v?.status ? [labelOr('verify', v.status), v.method ? labelOr('method', v.method) : ''].filter(Boolean).join(' · ') : '';
+  // A fraud warning stands apart from the verdict: the agent must see it even on a failed check.
+  const riskEl = $(card, '[data-testid="pop-risk"]');
+  const risks = [v?.risk?.watchlist ? t('risk.watchlist') : '', v?.risk?.spoofSuspected ? t('risk.spoof') : ''].filter(Boolean);
+  riskEl.hidden = risks.length === 0;
+  riskEl.textContent = risks.join(' · ');
 
   const av = pop.accountValue;
   $(card, '[data-testid="pop-account-value"]').textContent = av && typeof av.amount === 'number' && av.currency ? money(av.amount, av.currency) : '—';

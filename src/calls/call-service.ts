@@ -10,6 +10,7 @@ import type { CallRepo } from './call-repo.js';
 import type { CallerMemo } from './caller-memo.js';
 import { continueIvr } from './continue-ivr.js';
 import { endCall } from './end-call.js';
+import type { IvrServices } from './ivr-services.js';
 import { HANG_UP } from './fallback.js';
 import { createKeptWrites, endIsPending, type KeptWrites } from './kept-writes.js';
 import { continueSurvey, startSurvey, type SurveyAnswer, type SurveyDeps } from './post-call-survey.js';
@@ -68,6 +69,8 @@ export function createCallService(deps: {
   callers?: CallerMemo;
   /** Durable spool for writes a store outage would otherwise lose. */
   spool: FileSpool;
+  /** Service nodes' collaborators: caller verification (voice, PIN, consent), consent withdrawal. */
+  ivrServices?: IvrServices;
   /** Told of each new call once it is recorded (the screen pop starts its reads here). */
   onCallStarted?: (call: { id: string; provider: string; providerCallId: string; from: string }, caller: LookupResult) => void;
   /** Told of each call once its end is recorded (the experience score is recomputed). */

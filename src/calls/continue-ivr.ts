@@ -8,6 +8,7 @@ import type { CallerMemo } from './caller-memo.js';
 import { commitHandoff, planHandoff, type HandoffDeps } from './handoff.js';
 import { callerContext } from './caller-context.js';
 import { HANG_UP } from './fallback.js';
+import { isServiceNode, runParked, settleServices, type IvrServices } from './ivr-services.js';
 import { replay } from './start-call.js';
 import { toStepRecord } from './step-record.js';
 import type { IvrAnswer, Provider } from './types.js';
@@ -18,6 +19,8 @@ export interface ContinueIvrDeps extends HandoffDeps {
   flows: FlowStore;
   lookup: CallerLookup;
   now: () => Date;
+  /** What service nodes (verify, consent withdrawal) need; without it they settle as "nothing checked". */
+  ivrServices?: IvrServices;
 }
 
 /**
@@ -42,7 +45,16 @@ export async function continueIvr(
   const lookup = deps.callers?.get(call.id) ?? (await deps.lookup.lookup(call.fromE164 ?? undefined));
   deps.callers?.remember(call.id, lookup);
   const caller = callerContext(lookup);
-  const plan = await planHandoff(deps, { step: advance(active.flow, call.session, input.input, caller, { from: call.fromE164 ?? '' }, deps.now()), lookup, from: call.fromE164 ?? '' });
+  const now = deps.now();
+  const info = { from: call.fromE164 ?? '' };
+  const services = deps.ivrServices ?? {};
+  const here = { callId: call.id, customerId: call.customerId, from: call.fromE164, flow: active.flow, caller };
+  // Parked on a service node (a verify step in progress): the answer is its, not the engine's.
+  const raw = isServiceNode(here, call.session.nodeId)
+    ? await runParked(here, call.session, info, now, services, call.session.verify ? input.input : undefined)
+    : advance(active.flow, call.session, input.input, caller, info, now);
+  const settled = await settleServices(services, here, info, now, raw);
+  const plan = await planHandoff(deps, { step: settled, lookup, from: call.fromE164 ?? '' });
   const { step } = plan;
   const record = toStepRecord(input.seq, call.session.nodeId, step);
   // Answered without us already (the fallback): that answer is what gets recorded.

@@ -39,7 +39,9 @@ export async function planHandoff(deps: HandoffDeps, input: { step: Step; lookup
     const decision = await deps.routing.route(context, { customerId: customer?.id });
     const queue = requirementsAt(decision, 0).queue;
     const actions = step.actions.map((a) => (a.type === 'enqueue' ? { ...a, queue } : a));
-    return { step: { ...step, actions, outcome: { type: 'queue', queue } }, decision, context };
+    // The verdict travels with the call in the entry's context: the pop is built from it.
+    const saved = step.session.verification ? { ...context, verification: step.session.verification } : context;
+    return { step: { ...step, actions, outcome: { type: 'queue', queue } }, decision, context: saved };
   } catch (err) {
     deps.logger.error({ err }, 'routing decision failed: call waits in the IVR queue');
     return { step };

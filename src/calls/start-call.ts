@@ -8,6 +8,7 @@ import type { CallerMemo } from './caller-memo.js';
 import { commitHandoff, planHandoff, type HandoffDeps } from './handoff.js';
 import { callerContext } from './caller-context.js';
 import { HANG_UP } from './fallback.js';
+import { settleServices, type IvrServices } from './ivr-services.js';
 import { toStepRecord } from './step-record.js';
 import type { IvrAnswer, Provider } from './types.js';
 
@@ -18,6 +19,8 @@ export interface StartCallDeps extends HandoffDeps {
   lookup: CallerLookup;
   flowName: string;
   now: () => Date;
+  /** What service nodes (verify, consent withdrawal) need; without it they settle as "nothing checked". */
+  ivrServices?: IvrServices;
 }
 
 /**
@@ -45,7 +48,10 @@ export async function startInboundCall(
 
   const caller = callerContext(lookup);
   const now = deps.now();
-  const plan = await planHandoff(deps, { step: startIvr(active.flow, caller, { from: fromE164 ?? input.from }, now), lookup, from: fromE164 ?? input.from });
+  const info = { from: fromE164 ?? input.from };
+  // The call has no id until it is stored: a service node met here runs on the next webhook.
+  const first = await settleServices(deps.ivrServices ?? {}, { callId: null, customerId: null, from: fromE164, flow: active.flow, caller }, info, now, startIvr(active.flow, caller, info, now));
+  const plan = await planHandoff(deps, { step: first, lookup, from: fromE164 ?? input.from });
   const { step } = plan;
   const record = toStepRecord(0, active.flow.start, step);
   // Answered without us already (the fallback): that answer is what gets recorded.

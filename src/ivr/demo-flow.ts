@@ -68,14 +68,16 @@ export const demoFlowDefinition = {
     main: {
       type: 'menu',
       prompt: {
-        ar: 'للفواتير اضغط 1، وللدعم الفني اضغط 2، وللمبيعات اضغط 3، وللتحدث مع أحد الموظفين اضغط 0. ويمكنك أيضاً أن تخبرنا بما تحتاج إليه.',
-        en: 'For billing, press 1. For technical support, press 2. For sales, press 3. To speak to an agent, press 0. You can also tell us what you need.',
+        ar: 'للفواتير اضغط 1، وللدعم الفني اضغط 2، وللمبيعات اضغط 3، ولمعرفة رصيدك اضغط 4، وللتحدث مع أحد الموظفين اضغط 0، ولإيقاف التحقق من هويتك بالصوت اضغط 8. ويمكنك أيضاً أن تخبرنا بما تحتاج إليه.',
+        en: 'For billing, press 1. For technical support, press 2. For sales, press 3. For your balance, press 4. To speak to an agent, press 0. To stop using your voice to confirm who you are, press 8. You can also tell us what you need.',
       },
       options: [
         { digit: '1', next: 'account', intent: 'billing', speech: ['فاتورة', 'فواتير', 'سداد', 'دفع', 'billing', 'bill', 'invoice', 'payment'] },
         { digit: '2', next: 'q_support', intent: 'support', speech: ['دعم', 'الدعم الفني', 'انترنت', 'عطل', 'support', 'technical', 'internet'] },
         { digit: '3', next: 'q_sales', intent: 'sales', speech: ['مبيعات', 'شراء', 'اشتراك', 'sales', 'buy', 'subscribe'] },
+        { digit: '4', next: 'verify_balance', intent: 'balance', speech: ['رصيد', 'رصيدي', 'balance'] },
         { digit: '0', next: 'q_general', intent: 'agent', speech: ['موظف', 'خدمة العملاء', 'agent', 'representative', 'operator'] },
+        { digit: '8', next: 'voice_optout', intent: 'voice_optout' },
       ],
       hints: ['billing', 'support', 'sales', 'agent', 'فاتورة', 'دعم فني', 'مبيعات', 'موظف'],
       noInputPrompt: { ar: 'عذراً، لم نتلقَّ أي اختيار.', en: "Sorry, we didn't receive a choice." },
@@ -99,6 +101,28 @@ export const demoFlowDefinition = {
       // An agent can still take the account number verbally.
       fallback: 'q_billing',
     },
+    // Sensitive self-service only after verification: voice (with consent), else the PIN.
+    verify_balance: { type: 'verify', verified: 'balance', failed: 'not_verified', unverified: 'not_verified', locked: 'pin_locked' },
+    balance: {
+      type: 'say',
+      prompt: {
+        ar: 'شكراً، تم التحقق من هويتك. سنحوّلك إلى قسم الفواتير لمراجعة رصيدك.',
+        en: 'Thank you, you are verified. Connecting you to billing to go through your balance.',
+      },
+      next: 'q_billing',
+    },
+    // Never why: a fraud suspicion sounds like any other failed check.
+    not_verified: {
+      type: 'say',
+      prompt: { ar: 'لم نتمكن من إتمام التحقق من هويتك.', en: 'We could not complete the check of who you are.' },
+      next: 'q_general',
+    },
+    pin_locked: {
+      type: 'say',
+      prompt: { ar: 'تم إيقاف رمزك السري مؤقتاً بعد عدة محاولات خاطئة.', en: 'Your PIN is locked for now after several wrong attempts.' },
+      next: 'q_general',
+    },
+    voice_optout: { type: 'consent_withdraw', next: 'main' },
     q_complaints: {
       type: 'queue',
       queue: 'complaints',

@@ -59,7 +59,7 @@ export type PinReason = 'consent_declined' | 'not_enrolled' | 'no_match' | 'not_
  * never digits or audio.
  */
 export type VerifyProgress =
-  | { phase: 'consent'; attempts: number; enrolled: boolean }
+  | { phase: 'consent'; attempts: number }
   | { phase: 'speak'; requestId: string }
   | { phase: 'verdict'; requestId: string; until: string }
   | { phase: 'pin'; attempts: number; reason: PinReason; enrolAfter: boolean };

@@ -1,6 +1,7 @@
 import type { QueueEntryRecord } from '../routing/queue-store.js';
 import { fillContextDefaults, type RoutingContextInput } from '../routing/rules/index.js';
 import type { PopContext } from './pop-context.js';
+import { popVerification } from './verification.js';
 import type { HistoryItem, ScreenPop, SentimentSummarizer } from './types.js';
 
 const HISTORY_SHOWN = 5;
@@ -43,8 +44,8 @@ export function buildScreenPop(offer: PopOffer, context: PopContext | undefined,
       ? { id: customer.id, name: customer.name, tier: customer.tier, known: true, language: customer.language }
       : { id: null, name: null, tier: null, known: false },
     accountValue: customer?.accountValue ? { ...customer.accountValue, tier: customer.tier } : null,
-    // Voice biometrics and PIN verification are not wired into the IVR yet: say so plainly.
-    verification: { status: 'skipped' },
+    // The IVR's verdict as routing saved it with the entry (skipped when the flow had no verify step).
+    verification: popVerification(entry.context),
     experience: context?.experience ?? null,
     sentiment: summarize(scores),
     lastInteraction: history[0] ?? null,

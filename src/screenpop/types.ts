@@ -5,7 +5,15 @@ export interface ScreenPop {
   customer: { id: string | null; name: string | null; tier: string | null; known: boolean; language?: string };
   accountValue: { amount: number; currency: string; tier: string } | null;
   /** Only the verdict: biometric data never reaches the agent. */
-  verification: { status: 'verified' | 'failed' | 'not_enrolled' | 'skipped'; method?: 'voice' | 'pin'; score?: number };
+  verification: {
+    status: 'verified' | 'failed' | 'not_enrolled' | 'locked' | 'skipped';
+    /** What settled it: absent when nothing ran (an unknown caller, a watchlisted number). */
+    method?: 'voice' | 'pin';
+    /** The vendor's score, for a voice verdict only. */
+    score?: number;
+    /** Fraud flags: a watchlist hit (ours or the vendor's), a suspected spoof or deepfake. */
+    risk: { watchlist: boolean; spoofSuspected: boolean };
+  };
   /** The customer's experience score (0-100) with its parts; null for unknown callers or when it could not be read. */
   experience?: { score: number; csat: number | null; nps: number | null; fcr: number | null; openComplaints: number } | null;
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number; trend: 'falling' | 'rising' | 'steady' | 'unknown' } | null;

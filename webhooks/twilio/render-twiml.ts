@@ -13,6 +13,8 @@ export interface TwimlUrls {
   queueWait?: string;
   /** The key pressed at each offer made outside the flow. */
   offers?: Partial<Record<OfferKind, string>>;
+  /** Media Streams' endpoint (wss://<PUBLIC_BASE_URL host>/webhooks/twilio/media): no query string, ids go as <Parameter>s. */
+  media?: string;
 }
 
 function sayOrPlay(parent: SayParent, a: SayAction | PlayAction): void {
@@ -40,6 +42,9 @@ export function twimlFor(actions: Action[], urls: TwimlUrls = {}): Response {
         response.pause({ length: a.seconds });
         break;
       case 'gather': {
+        // A sensitive gather (a PIN) arrives keypad-only from the domain: no speech recognition
+        // hears it. Twilio has no per-<Gather> masking flag; the account's PCI Mode redacts
+        // keyed digits on Twilio's side, and ours never stores or logs them.
         const gather = response.gather({
           action: required(urls.gather, 'the IVR gather'),
           method: 'POST',
@@ -52,6 +57,7 @@ export function twimlFor(actions: Action[], urls: TwimlUrls = {}): Response {
           ...(a.finishOnKey ? { finishOnKey: a.finishOnKey } : {}),
           ...(a.hints && a.hints.length > 0 ? { hints: a.hints.join(',') } : {}),
           ...(a.input.includes('speech') ? { speechTimeout: 'auto' } : {}),
+          ...(a.maxSpeechSeconds ? { maxSpeechTime: a.maxSpeechSeconds } : {}),
         });
         for (const p of a.prompt) sayOrPlay(gather, p);
         break;
@@ -62,6 +68,20 @@ export function twimlFor(actions: Action[], urls: TwimlUrls = {}): Response {
         for (const p of a.prompt) sayOrPlay(gather, p);
         break;
       }
+      case 'stream_start': {
+        // Named by the request so that <Stop> can end this stream and no other (an enrolment may run beside it).
+        const stream = response.start().stream({ name: a.requestId, url: required(urls.media, 'the media stream'), track: 'inbound_track' });
+        stream.parameter({ name: 'requestId', value: a.requestId });
+        stream.parameter({ name: 'purpose', value: a.purpose });
+        break;
+      }
+      case 'stream_stop':
+        response.stop().stream({ name: a.requestId });
+        break;
+      case 'redirect':
+        // Back to the IVR for its next step (a verdict awaited): the same URL a gather answers to.
+        response.redirect({ method: 'POST' }, required(urls.gather, 'the IVR redirect'));
+        break;
       case 'enqueue':
         response.enqueue(urls.queueWait ? { waitUrl: urls.queueWait, method: 'POST' } : {}, a.queue);
         break;

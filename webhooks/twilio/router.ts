@@ -35,6 +35,8 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
 
   const gatherUrl = (seq: number) => `${deps.publicBaseUrl}/webhooks/twilio/gather?seq=${seq}`;
   const queueWaitUrl = `${deps.publicBaseUrl}/webhooks/twilio/queue-wait`;
+  // Twilio opens the stream to this URL and signs it as written (wss for an https base).
+  const mediaUrl = `${deps.publicBaseUrl.replace(/\/+$/, '').replace(/^http/, 'ws')}/webhooks/twilio/media`;
   const waitUrls = { offers: { callback: `${deps.publicBaseUrl}/webhooks/twilio/queue-callback` } };
   const surveyUrl = (seq: number) => `${deps.publicBaseUrl}/webhooks/twilio/survey?seq=${seq}`;
 
@@ -52,7 +54,7 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
     );
     res.type('text/xml').send(
       timely.kind === 'ivr'
-        ? renderTwiml(timely.answer.actions, { gather: gatherUrl(timely.answer.nextSeq), queueWait: queueWaitUrl })
+        ? renderTwiml(timely.answer.actions, { gather: gatherUrl(timely.answer.nextSeq), queueWait: queueWaitUrl, media: mediaUrl })
         : // Fallback callers wait like anyone else: thanked while the store is away, told their place once it is back.
           renderTwiml(timely.actions, { queueWait: queueWaitUrl }),
     );

@@ -1,0 +1,80 @@
+/**
+ * Service nodes: IVR nodes that need the world (a verdict, a consent record). The engine
+ * parks on them (`Step.service`); this module runs them and walks on with `resume`, so one
+ * webhook can pass several of them and still answer with one set of actions.
+ */
+import { resume } from '../ivr/engine.js';
+import type { CallInfo, Input, Session, Step } from '../ivr/types.js';
+import type { ConsentRegister } from '../privacy/consent-register.js';
+import { verdict } from '../biometrics/verify-policy.js';
+import type { ServiceCall, VerifyAnswer, VerifyCaller } from './verify-caller.js';
+
+export interface IvrServices {
+  verify?: VerifyCaller;
+  consents?: Pick<ConsentRegister, 'recordConsent'>;
+}
+
+/** Service nodes passed in one webhook at most (validated flows cannot loop through them alone). */
+const MAX_HOPS = 8;
+
+export function isServiceNode(call: Pick<ServiceCall, 'flow'>, nodeId: string): boolean {
+  const type = call.flow.nodes[nodeId]?.type;
+  return type === 'verify' || type === 'consent_withdraw';
+}
+
+function merge(before: Step, after: Pick<Step, 'session' | 'actions' | 'events' | 'outcome' | 'service'>): Step {
+  return {
+    session: after.session,
+    actions: [...before.actions, ...after.actions],
+    events: [...before.events, ...after.events],
+    ...(after.outcome ? { outcome: after.outcome } : {}),
+    ...(after.service ? { service: after.service } : {}),
+  };
+}
+
+/**
+ * Runs the service nodes `step` stopped at until the flow asks the caller something or
+ * ends. Without a call id yet (the call's first webhook) the caller is sent straight back,
+ * and the next webhook runs the node.
+ */
+export async function settleServices(
+  services: IvrServices,
+  call: Omit<ServiceCall, 'callId'> & { callId: string | null },
+  info: CallInfo,
+  now: Date,
+  first: Step,
+): Promise<Step> {
+  let step = first;
+  for (let hop = 0; step.service && hop < MAX_HOPS; hop++) {
+    if (!call.callId) return { ...step, actions: [...step.actions, { type: 'redirect' }] };
+    step = merge(step, await runParked({ ...call, callId: call.callId }, step.session, info, now, services, undefined));
+  }
+  return step;
+}
+
+/**
+ * The caller's input for the service node the session is parked on (or, with no input,
+ * its first run), as the next step.
+ */
+export async function runParked(call: ServiceCall, session: Session, info: CallInfo, now: Date, services: IvrServices, input: Input | undefined): Promise<Step> {
+  const node = call.flow.nodes[session.nodeId];
+  if (node?.type === 'consent_withdraw') {
+    let recorded = false;
+    if (call.customerId && services.consents) {
+      await services.consents.recordConsent({ customerId: call.customerId, purpose: 'voice_biometrics', granted: false, channel: 'ivr', textVersion: node.textVersion, by: `ivr:${call.callId}` });
+      recorded = true;
+    }
+    return resume(call.flow, session, { type: 'consent_withdraw', recorded }, call.caller, info, now);
+  }
+  const answer: VerifyAnswer = services.verify
+    ? input && session.verify
+      ? await services.verify.answer(call, session, input)
+      : await services.verify.enter(call, session)
+    : // No verification configured: nothing is checked, and the flow says what that means.
+      { kind: 'done', verification: verdict('skipped'), actions: [], events: [] };
+  if (answer.kind === 'ask') {
+    return { session: { ...session, verify: answer.progress }, actions: answer.actions, events: answer.events };
+  }
+  const resumed = resume(call.flow, session, { type: 'verify', verification: answer.verification }, call.caller, info, now);
+  return merge({ session, actions: answer.actions, events: answer.events }, resumed);
+}
