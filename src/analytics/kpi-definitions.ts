@@ -38,7 +38,11 @@ export const SUM_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof KpiSums>;
 
 export function emptySums(): KpiSums {
-  return Object.fromEntries(SUM_FIELDS.map((f) => [f, 0])) as unknown as KpiSums;
+  return {
+    offered: 0, answered: 0, abandoned: 0, shortAbandoned: 0, slMeasured: 0, slAnswered: 0, asaCount: 0, asaSeconds: 0, handled: 0, handleSeconds: 0,
+    talkSeconds: 0, holdSeconds: 0, wrapSeconds: 0, staffedSeconds: 0, occupiedSeconds: 0, fcrContacts: 0, fcrResolved: 0, csatCount: 0,
+    csatSatisfied: 0, npsCount: 0, npsPromoters: 0, npsDetractors: 0,
+  };
 }
 
 export function addSums(into: KpiSums, more: Partial<KpiSums>): KpiSums {
@@ -258,14 +262,25 @@ export function agentTime(
 
 /**
  * How the agent's wrap-up after a conversation that ended at `endedAt` went, from their
- * state changes: wrap-up is the stretch in `wrap_up` entered at the end of the call (the
+ * state changes (in time order): wrap-up is the stretch in `wrap_up` entered at the end of the call (the
  * first change at or after it); 'none' when the agent did not go to wrap-up (another call
  * was still open), 'ongoing' while they are in it.
  */
 export function wrapUpAfter(changes: readonly StateChange[], endedAt: Date): { endedAt: Date } | 'none' | 'ongoing' {
-  const after = changes.filter((c) => c.at.getTime() >= endedAt.getTime()).sort((a, b) => a.at.getTime() - b.at.getTime());
-  const entered = after[0];
+  // `changes` are in time order (as read): binary search, as every contact of the agent asks.
+  const t = endedAt.getTime();
+  let lo = 0;
+  let hi = changes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (changes[mid]!.at.getTime() < t) lo = mid + 1;
+    else hi = mid;
+  }
+  const entered = changes[lo];
   if (!entered || entered.state !== 'wrap_up') return entered ? 'none' : 'ongoing';
-  const left = after.find((c) => c.at.getTime() > entered.at.getTime() || (c !== entered && c.state !== 'wrap_up'));
-  return left ? { endedAt: left.at } : 'ongoing';
+  for (let i = lo + 1; i < changes.length; i++) {
+    const c = changes[i]!;
+    if (c.at.getTime() > entered.at.getTime() || c.state !== 'wrap_up') return { endedAt: c.at };
+  }
+  return 'ongoing';
 }
