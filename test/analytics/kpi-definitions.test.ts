@@ -206,3 +206,13 @@ describe('intervals', () => {
     expect(intervalStart(m.queuedAt, '1d', ZONE).toISODate()).toBe('2026-11-29');
   });
 });
+
+describe('quarter-hour buckets', () => {
+  it('match luxon on the local clock, in Riyadh and in zones with odd offsets or daylight saving', () => {
+    for (const zone of ['Asia/Riyadh', 'Asia/Kathmandu', 'America/New_York', 'Australia/Lord_Howe']) {
+      for (let ms = Date.parse('2026-03-07T00:00:00Z'); ms < Date.parse('2026-03-10T00:00:00Z'); ms += 7 * 60_000 + 13_000) {
+        expect(bucketOf(new Date(ms), zone).getTime()).toBe(intervalStart(new Date(ms), '15m', zone).toMillis());
+      }
+    }
+  });
+});
