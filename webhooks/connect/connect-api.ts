@@ -39,10 +39,11 @@ export function createConnectClient(opts: { region: string }): ConnectClient {
   return new ConnectClient({ region: opts.region, maxAttempts: 1 });
 }
 
-export function createConnectApi(opts: { client: ConnectClient; instanceId: string; retry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number } }): ConnectApi {
+export function createConnectApi(opts: { client: ConnectClient; instanceId: string; retry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number } }): ConnectApi {
   const { client, instanceId } = opts;
   const policy = retry(handleWhen(isThrottled), {
-    maxAttempts: opts.retry?.maxAttempts ?? 5,
+    // Retries after the first try: five tries in all.
+    maxAttempts: opts.retry?.retries ?? 4,
     backoff: new ExponentialBackoff({ initialDelay: opts.retry?.initialDelayMs ?? 200, maxDelay: opts.retry?.maxDelayMs ?? 5000 }),
   });
   const call = <T>(fn: () => Promise<T>) => policy.execute(fn);
