@@ -1,6 +1,7 @@
 import type { LiveStats, WaitingCaller } from './live-stats.js';
 
-export const ALERT_KINDS = ['service_level', 'long_wait', 'crisis_waiting', 'fraud_suspected', 'negative_sentiment'] as const;
+/** DESIGN.md's five, and the post-call survey's follow-up (a CSAT of 1–2 or an NPS detractor), which arrives on the bus. */
+export const ALERT_KINDS = ['service_level', 'long_wait', 'crisis_waiting', 'fraud_suspected', 'negative_sentiment', 'survey_follow_up'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /**
@@ -24,6 +25,11 @@ export interface Alert {
   target?: number;
   /** fraud_suspected (and other producers'): why, in the producer's words. */
   reason?: string;
+  /** survey_follow_up: the follow-up opened, the agent of the call, the scores. */
+  followUpId?: string;
+  agentId?: string;
+  csat?: number | null;
+  nps?: number | null;
   /** negative_sentiment: what was recorded and who it is. */
   channel?: string;
   sentimentScore?: number;

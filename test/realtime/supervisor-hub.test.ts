@@ -198,6 +198,18 @@ describe('alerts', () => {
     await s.close();
   });
 
+  it('passes a survey follow-up from the bus on, once per follow-up', async () => {
+    const s = await supervisor();
+    await s.next((m) => m.type === 'alerts');
+    const followUp = { type: 'survey_follow_up', at: '2026-11-29T07:10:00.000Z', callId: 'call-s1', followUpId: 'fu-1', queue: 'billing', agentId: 'sara', csat: 1, nps: null, reason: 'CSAT 1' };
+    await t.services.bus.publish(SUPERVISOR_ALERT_CHANNEL, followUp);
+    await t.services.bus.publish(SUPERVISOR_ALERT_CHANNEL, followUp);
+    expect(await s.next((m) => m.type === 'alert' && m.kind === 'survey_follow_up')).toMatchObject({ id: 'survey_follow_up:fu-1', callId: 'call-s1', queue: 'billing', agentId: 'sara', csat: 1, nps: null });
+    await settle();
+    expect(s.received.filter((m) => m.kind === 'survey_follow_up')).toHaveLength(1);
+    await s.close();
+  });
+
   it('raises negative_sentiment when a high-value customer has a negative interaction, not for others, once per customer', async () => {
     const s = await supervisor();
     await s.next((m) => m.type === 'alerts');
