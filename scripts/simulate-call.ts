@@ -1,10 +1,13 @@
 // npm run simulate -- --from +966501234567 --digits 1,12345678#  [--speech "billing"] [--url http://localhost:3000]
+// npm run simulate -- --voice [--from +966551112233] [--pin 2468] [--speaker genuine|impostor|spoof] [--decline]: voice verification (scripts/simulate-voice.ts)
 // Plays a caller through the running server with correctly signed Twilio webhooks and
 // prints each TwiML answer: what the caller hears and what the IVR asks for next.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import twilio from 'twilio';
 import { loadConfig } from '../src/config.js';
+import type { DemoVoice } from './demo-voice-audio.js';
+import { simulateVoice } from './simulate-voice.js';
 
 const { values } = parseArgs({
   options: {
@@ -14,10 +17,20 @@ const { values } = parseArgs({
     speech: { type: 'string', multiple: true, default: [] },
     url: { type: 'string' },
     hangup: { type: 'boolean', default: true },
+    voice: { type: 'boolean', default: false },
+    pin: { type: 'string', default: '2468' },
+    speaker: { type: 'string', default: 'genuine' },
+    decline: { type: 'boolean', default: false },
   },
 });
 const config = loadConfig(process.env);
 const base = (values.url ?? config.publicBaseUrl).replace(/\/+$/, '');
+if (values.voice) {
+  if (!['genuine', 'impostor', 'spoof'].includes(values.speaker)) throw new Error('--speaker must be genuine, impostor or spoof');
+  const from = process.argv.includes('--from') ? values.from : '+966551112233';
+  await simulateVoice({ config, base, from, to: values.to, pin: values.pin, speaker: values.speaker as DemoVoice, decline: values.decline });
+  process.exit(0);
+}
 const callSid = `CA${randomBytes(16).toString('hex')}`;
 // Each answer the caller gives, in order: keypad entries first, then spoken ones.
 const answers: Array<Record<string, string>> = [
