@@ -454,7 +454,8 @@ export function buildApp(deps: AppDeps): App {
   const hub = createAgentHub({ tokens, agents, messages, routing, presence, bus, logger, acknowledge: pipeline.acknowledge, frameLimits: deps.frameLimits });
   metrics.observe({
     queueStats: () => queues.queueStats(),
-    sockets: { agent: () => hub.connectionCount() },
+    // The supervisor hub is built below; this is only read when /metrics is scraped.
+    sockets: { agent: () => hub.connectionCount(), supervisor: () => supervisors.connectionCount() },
     busHealthy: () => bus.health() === 'ok',
     now,
     onError: (source, err) => logger.warn({ source, err }, 'metrics source failed'),

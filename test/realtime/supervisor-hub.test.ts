@@ -68,6 +68,8 @@ describe('GET /ws/supervisor: who may connect', () => {
     expect(await refused(t.token('agent', 'sara'))).toBe(403);
     const admin = await connectAgent(server.url, '', `/ws/supervisor?token=${encodeURIComponent(t.token('admin', 'root'))}`);
     expect(await admin.next((m) => m.type === 'hello')).toMatchObject({ user: { id: 'root', role: 'admin' }, timeZone: 'Asia/Riyadh', policy: { longWaitSeconds: 120 } });
+    const metrics = await request(t.app).get('/metrics').expect(200);
+    expect(metrics.text).toContain('cc_websocket_connections{kind="supervisor"} 1');
     await admin.close();
     // The hub's path is another's: the supervisor's token does not open an agent's softphone.
     expect(await refused(t.token('supervisor'), '/ws/agent')).toBe(403);
