@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../realtime/event-bus.js';
@@ -6,7 +7,10 @@ import type { VendorClient } from './vendor-client.js';
 import type { Alongside, DeletionReason, RecordOutcome, StoredRequest, VoiceprintStore } from './voiceprint-store.js';
 import type { VendorResult, VoiceBiometrics, VoiceOutcome } from './voice-types.js';
 
-/** On the bus: a request's verdict (or failure) is in the database; waiters on any node read it. */
+/**
+ * On the bus: a request's verdict (or failure) was just stored, and what it is, so a waiting
+ * outcome() on any node answers without reading it back. Never audio: the verdict only.
+ */
 export const VOICE_RESULT_CHANNEL = 'biometrics.result';
 
 export interface VoiceBiometricsOptions {
@@ -81,12 +85,18 @@ function toOutcome(r: StoredRequest): VoiceOutcome {
 export function createVoiceBiometrics(deps: VoiceBiometricsDeps): VoiceBiometricsService {
   const { store, client, bus, logger, now } = deps;
   const opts = { ...DEFAULT_VOICE_OPTIONS, ...deps.options };
-  const waiters = new Map<string, Set<() => void>>();
+  const waiters = new Map<string, Set<(outcome: VoiceOutcome | undefined) => void>>();
   const unsubscribe = bus.subscribe(VOICE_RESULT_CHANNEL, (m) => {
-    const id = (m as { requestId?: unknown }).requestId;
-    if (typeof id === 'string') for (const wake of waiters.get(id) ?? []) wake();
+    const { requestId, outcome } = m as { requestId?: unknown; outcome?: VoiceOutcome };
+    if (typeof requestId !== 'string') return;
+    // A message without a settled outcome (another version's) only wakes the waiter to read the database.
+    const settled = outcome?.status === 'result' || outcome?.status === 'unavailable' ? outcome : undefined;
+    for (const wake of waiters.get(requestId) ?? []) wake(settled);
   });
   const inFlight = new Set<Promise<unknown>>();
+  // Requests a stream on this node is collecting audio for (read at its start): sending the
+  // audio needs no second read. Bounded: a stream cut off by garbage never sends.
+  const streaming = new LRUCache<string, StoredRequest>({ max: 10_000, ttl: 15 * 60_000 });
   let loop: NodeJS.Timeout | undefined;
   let ticking = false;
 
@@ -96,7 +106,7 @@ export function createVoiceBiometrics(deps: VoiceBiometricsDeps): VoiceBiometric
     inFlight.add(tracked);
   }
 
-  const announce = (requestId: string) => bus.publish(VOICE_RESULT_CHANNEL, { requestId });
+  const announce = (requestId: string, outcome: VoiceOutcome) => bus.publish(VOICE_RESULT_CHANNEL, { requestId, outcome });
 
   const timeline =
     (summary: (speakerId: string) => string, key: string): Alongside =>
@@ -118,12 +128,12 @@ export function createVoiceBiometrics(deps: VoiceBiometricsDeps): VoiceBiometric
 
   async function receiveResult(result: VendorResult): Promise<RecordOutcome> {
     const outcome = await store.recordResult(result, now(), enrolmentSucceeded(result), onEnrolled);
-    if (outcome === 'recorded') await announce(result.requestId);
+    if (outcome === 'recorded') await announce(result.requestId, { status: 'result', result });
     return outcome;
   }
 
   async function fail(requestId: string, reason: Parameters<VoiceprintStore['fail']>[1]): Promise<void> {
-    if (await store.fail(requestId, reason, now())) await announce(requestId);
+    if (await store.fail(requestId, reason, now())) await announce(requestId, { status: 'unavailable', reason });
   }
 
   async function send(request: StoredRequest, audio: Parameters<VendorClient['submit']>[1]['audio']): Promise<void> {
@@ -201,18 +211,25 @@ export function createVoiceBiometrics(deps: VoiceBiometricsDeps): VoiceBiometric
     async outcome(requestId, waitMs) {
       if (!client) return { status: 'unavailable', reason: 'vendor_error' };
       const until = Date.now() + Math.max(0, waitMs);
+      // Set by the bus (even while we read the database): the stored verdict, as announced.
+      let heard: VoiceOutcome | undefined;
       let wake = () => {};
-      const onMessage = () => wake();
+      const onMessage = (outcome: VoiceOutcome | undefined) => {
+        heard ??= outcome;
+        wake();
+      };
       let set = waiters.get(requestId);
       if (!set) waiters.set(requestId, (set = new Set()));
       set.add(onMessage);
       try {
         for (;;) {
+          if (heard) return heard;
           const request = await store.request(requestId);
           // An id the IVR never opened (or an erased customer's): no verdict will come.
           if (!request) return { status: 'unavailable', reason: 'vendor_error' };
           const outcome = toOutcome(request);
           if (outcome.status !== 'pending') return outcome;
+          if (heard) return heard;
           // Audio not yet sent and the vendor known to be down: no point waiting for it.
           if (request.status === 'open' && client.breakerOpen()) return { status: 'unavailable', reason: 'circuit_open' };
           const left = until - Date.now();
@@ -224,6 +241,7 @@ export function createVoiceBiometrics(deps: VoiceBiometricsDeps): VoiceBiometric
               resolve();
             };
           });
+          wake = () => {};
         }
       } finally {
         set.delete(onMessage);
@@ -248,13 +266,16 @@ export function createVoiceBiometrics(deps: VoiceBiometricsDeps): VoiceBiometric
     async streamTarget(requestId) {
       const request = await store.request(requestId);
       if (!request || request.source !== 'media_stream' || request.status !== 'open') return undefined;
+      streaming.set(requestId, request);
       return { speechSeconds: request.speechSeconds, kind: request.kind };
     },
 
     submitAudio(requestId, mulaw) {
       const work = (async () => {
         try {
-          const request = await store.request(requestId);
+          // A verdict stored meanwhile (another stream of the same request) stays: the first one wins.
+          const request = streaming.get(requestId) ?? (await store.request(requestId));
+          streaming.delete(requestId);
           if (!request || request.status !== 'open') return;
           await send(request, { kind: 'mulaw', bytes: mulaw });
         } finally {
@@ -267,7 +288,10 @@ export function createVoiceBiometrics(deps: VoiceBiometricsDeps): VoiceBiometric
       return work;
     },
 
-    noAudio: (requestId) => fail(requestId, 'no_audio'),
+    noAudio: (requestId) => {
+      streaming.delete(requestId);
+      return fail(requestId, 'no_audio');
+    },
 
     receiveResult,
 

@@ -180,10 +180,12 @@ export function createVoiceprintStore(db: Db): VoiceprintStore {
 
     async recordResult(result, at, enrolled, onEnrolled) {
       return db.$transaction(async (tx) => {
-        const found = await tx.biometricRequest.findUnique({ where: { id: result.requestId }, select: { customerId: true } });
+        const found = await tx.biometricRequest.findUnique({ where: { id: result.requestId }, select: { kind: true, customerId: true, speakerId: true } });
         if (!found) return 'unknown' as const;
-        // The customer first, as every transaction here takes it: an erasure and a verdict never deadlock.
-        const customerExists = await lockCustomer(tx, found.customerId);
+        const enrolling = found.kind === 'enrol' && enrolled;
+        // An enrolment also writes the voiceprint and the timeline: the customer first, as every
+        // transaction here takes it, so an erasure and an enrolment never deadlock.
+        const customerExists = enrolling ? await lockCustomer(tx, found.customerId) : false;
         // A late verdict after a timeout still counts (the vendor did decide); a second one never does.
         const { count } = await tx.biometricRequest.updateMany({
           where: { id: result.requestId, decision: null },
@@ -198,15 +200,17 @@ export function createVoiceprintStore(db: Db): VoiceprintStore {
             resultAt: at,
           },
         });
-        const row = await tx.biometricRequest.findUnique({ where: { id: result.requestId } });
-        // Erased between our read and our lock.
-        if (!row) return 'unknown' as const;
-        if (count === 0) return sameResult(toRequest(row).result!, result) ? ('same' as const) : ('different' as const);
-        if (row.kind === 'enrol' && enrolled) {
-          const marked = await tx.voiceprint.updateMany({ where: { speakerId: row.speakerId, status: 'enrolling' }, data: { status: 'enrolled', enrolledAt: at, updatedAt: at } });
+        if (count === 0) {
+          const row = await tx.biometricRequest.findUnique({ where: { id: result.requestId } });
+          // Erased between our read and our update.
+          if (!row) return 'unknown' as const;
+          return sameResult(toRequest(row).result!, result) ? ('same' as const) : ('different' as const);
+        }
+        if (enrolling) {
+          const marked = await tx.voiceprint.updateMany({ where: { speakerId: found.speakerId, status: 'enrolling' }, data: { status: 'enrolled', enrolledAt: at, updatedAt: at } });
           if (marked.count > 0) {
-            await audit(tx, { speakerId: row.speakerId, customerId: row.customerId, action: 'enrolled', at });
-            await onEnrolled(tx, { customerId: row.customerId, speakerId: row.speakerId, customerExists });
+            await audit(tx, { speakerId: found.speakerId, customerId: found.customerId, action: 'enrolled', at });
+            await onEnrolled(tx, { customerId: found.customerId, speakerId: found.speakerId, customerExists });
           }
         }
         return 'recorded' as const;

@@ -77,7 +77,15 @@ export function decideDemo(vendor: Pick<FakeVendor, 'enrolled' | 'watchlist' | '
   return voice === enrolledVoice ? result('match', 0.95) : result('no_match', 0.18);
 }
 
-export async function startFakeBiometricsVendor(opts: { secret: string; now?: () => Date; mode?: VendorMode; port?: number; host?: string }): Promise<FakeVendor> {
+export async function startFakeBiometricsVendor(opts: {
+  secret: string;
+  now?: () => Date;
+  mode?: VendorMode;
+  port?: number;
+  host?: string;
+  /** Told of every request (the demo prints them): never the audio. */
+  onRequest?: (e: { method: string; path: string; signatureValid: boolean; requestId?: string; result?: VendorResult; status?: number }) => void;
+}): Promise<FakeVendor> {
   const now = opts.now ?? (() => new Date());
   const pendingCallbacks = new Set<Promise<void>>();
 
@@ -111,6 +119,7 @@ export async function startFakeBiometricsVendor(opts: { secret: string; now?: ()
       }
     }
     vendor.requests.push({ method: req.method ?? '', path, headers: req.headers, body, signatureValid });
+    res.on('finish', () => opts.onRequest?.({ method: req.method ?? '', path, signatureValid, requestId: (body as { requestId?: string } | undefined)?.requestId, status: res.statusCode }));
     if (!signatureValid) return void sendSigned(res, 401, JSON.stringify({ error: 'bad signature' }));
 
     const speaker = /^\/speakers\/([^/]+)$/.exec(path);
@@ -152,7 +161,9 @@ export async function startFakeBiometricsVendor(opts: { secret: string; now?: ()
         if (vendor.latencyMs > 0) await sleep(vendor.latencyMs);
         break;
     }
-    const json = JSON.stringify(decideDemo(vendor, kind, request));
+    const decided = decideDemo(vendor, kind, request);
+    opts.onRequest?.({ method: 'decision', path, signatureValid, requestId: request.requestId, result: decided });
+    const json = JSON.stringify(decided);
     if (res.destroyed) return;
     if (vendor.signAnswers) sendSigned(res, 200, json);
     else res.writeHead(200, { 'content-type': 'application/json' }).end(json);
