@@ -1,5 +1,5 @@
 /**
- * npm run bench:kpis [-- --calls N] [--days D] [--iterations I] [--keep]
+ * npm run bench:kpis [-- --calls N] [--days D] [--iterations I] [--keep] [--reuse SCHEMA]
  *
  * KPIs at scale, on PostgreSQL (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test)
  * in a fresh schema: seeds N calls (default 1M) over D days (90) with generate_series —
@@ -23,7 +23,7 @@ import { signToken } from '../../src/auth/tokens.js';
 import { openDatabase } from '../../src/db/client.js';
 
 const { values: args } = parseArgs({
-  options: { calls: { type: 'string', default: '1000000' }, days: { type: 'string', default: '90' }, iterations: { type: 'string', default: '200' }, keep: { type: 'boolean', default: false } },
+  options: { calls: { type: 'string', default: '1000000' }, days: { type: 'string', default: '90' }, iterations: { type: 'string', default: '200' }, keep: { type: 'boolean', default: false }, reuse: { type: 'string' } },
 });
 const CALLS = Number(args.calls);
 const DAYS = Number(args.days);
@@ -31,7 +31,8 @@ const ITERATIONS = Number(args.iterations);
 const ZONE = 'Asia/Riyadh';
 const TARGET_MONTH_P99_MS = 200;
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `bench_kpis_${randomBytes(4).toString('hex')}`;
+// --reuse: a schema a --keep run seeded with the same --calls and --days (seeding is most of a run).
+const schema = args.reuse ?? `bench_kpis_${randomBytes(4).toString('hex')}`;
 const root = path.resolve(import.meta.dirname, '../..');
 const JWT = 'bench-jwt-secret-long-enough-0123456789';
 
@@ -47,9 +48,14 @@ try {
   const startAt = new Date(endAt.getTime() - DAYS * 86_400_000);
 
   let t0 = performance.now();
-  await seed(startAt);
+  if (args.reuse) {
+    const { rows: [span] } = await sql.query<{ lo: Date }>(`SELECT min("enqueuedAt") AS lo FROM "QueueEntry"`);
+    // Seeded today: its calls start where a fresh seed's would.
+    if (Math.abs(span!.lo.getTime() - startAt.getTime()) > 3600_000) throw new Error('--reuse: the schema was seeded on another day; seed afresh');
+    await sql.query('TRUNCATE "KpiBucket", "KpiDirty"');
+  } else await seed(startAt);
   const seedSeconds = (performance.now() - t0) / 1000;
-  console.log(`seeded ${CALLS.toLocaleString('en')} calls over ${DAYS} days in ${seedSeconds.toFixed(0)} s`);
+  console.log(`${args.reuse ? 'reused' : 'seeded'} ${CALLS.toLocaleString('en')} calls over ${DAYS} days in ${seedSeconds.toFixed(0)} s`);
 
   const now = () => new Date(endAt.getTime() + 3600_000);
   const built = buildApp({
@@ -170,7 +176,7 @@ async function seed(start: Date): Promise<void> {
       SELECT 'a' || g, 'Agent ' || g, ARRAY['ar'], ARRAY['q' || (1 + g % 8), 'q' || (1 + (g + 1) % 8)], now() FROM generate_series(1, 60) g;
     INSERT INTO "Customer" ("id", "name", "updatedAt") SELECT 'c' || g, 'Customer ' || g, now() FROM generate_series(0, 149999) g;
     CREATE UNLOGGED TABLE bench_calls AS
-      SELECT i, 'k' || i AS id, ts AS started, ts + interval '30 seconds' AS enq, 'q' || (1 + i % 8) AS queue, 'a' || (1 + (i * 7919) % 60) AS agent,
+      SELECT i, 'k' || i AS id, ts AS started, ts + interval '30 seconds' AS enq, 'q' || (1 + i % 8) AS queue, 'a' || (1 + (i::bigint * 7919) % 60) AS agent,
              CASE WHEN r4 < 0.6 THEN 'c' || (i % 150000) END AS customer,
              CASE WHEN r1 < 0.05 THEN 'short' WHEN r1 < 0.12 THEN 'abandoned' WHEN r1 < 0.15 THEN 'callback' ELSE 'answered' END AS fate,
              r2, r3, r4

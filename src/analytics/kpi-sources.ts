@@ -71,7 +71,7 @@ export interface KpiSources {
 }
 
 /** Timeline types that are not the customer contacting us. */
-export const NOT_CONTACTS = ['consent', 'survey', 'survey_response'];
+export const NOT_CONTACTS = ['consent', 'survey', 'follow_up'];
 const KPI_EVENT_TYPES = ['accepted', 'wrapup', 'hold', 'unhold'];
 
 export function createKpiSources(db: Db): KpiSources {
