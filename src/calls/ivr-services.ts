@@ -72,9 +72,10 @@ export async function runParked(call: ServiceCall, session: Session, info: CallI
       : await services.verify.enter(call, session)
     : // No verification configured: nothing is checked, and the flow says what that means.
       { kind: 'done', verification: verdict('skipped'), actions: [], events: [] };
+  const said = answer.intent ? { ...session, intent: answer.intent } : session;
   if (answer.kind === 'ask') {
-    return { session: { ...session, verify: answer.progress }, actions: answer.actions, events: answer.events };
+    return { session: { ...said, verify: answer.progress }, actions: answer.actions, events: answer.events };
   }
-  const resumed = resume(call.flow, session, { type: 'verify', verification: answer.verification }, call.caller, info, now);
+  const resumed = resume(call.flow, said, { type: 'verify', verification: answer.verification }, call.caller, info, now);
   return merge({ session, actions: answer.actions, events: answer.events }, resumed);
 }

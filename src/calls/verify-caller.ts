@@ -12,6 +12,7 @@ import type { VoiceBiometrics, VoiceOutcome } from '../biometrics/voice-types.js
 import type { Watchlist } from '../biometrics/watchlist.js';
 import { toAsciiDigits } from '../crm/phone.js';
 import type { TFlow, TVerifyNode } from '../ivr/flow-schema.js';
+import { matchesAny } from '../ivr/speech.js';
 import type { Action, CallerContext, Input, IvrEvent, IvrEventResult, PinReason, Session, Verification, VerifyProgress } from '../ivr/types.js';
 import { awaitVerdict, consentAnswerPrompt, consentQuestion, pinQuestion, pinRetry, speakPrompt, type VerifyView } from '../ivr/verify-actions.js';
 import { CONSENT_KEYS } from '../ivr/verify-prompts.js';
@@ -58,9 +59,13 @@ export interface ServiceCall {
   caller: CallerContext;
 }
 
-export type VerifyAnswer =
+export type VerifyAnswer = (
   | { kind: 'ask'; actions: Action[]; events: IvrEvent[]; progress: VerifyProgress }
-  | { kind: 'done'; verification: Verification; actions: Action[]; events: IvrEvent[] };
+  | { kind: 'done'; verification: Verification; actions: Action[]; events: IvrEvent[] }
+) & {
+  /** What the caller's spoken answer says they call about (the node's `intents`). */
+  intent?: string;
+};
 
 export const DEFAULT_VERDICT_SLICE_MS = 600;
 const PURPOSE = 'voice_biometrics' as const;
@@ -203,6 +208,18 @@ export function createVerifyCaller(deps: VerifyCallerDeps) {
     return act(call, v, next, before, events, next.next === 'pin' ? next.reason : undefined);
   }
 
+  /** The caller has spoken: stop their stream and take the verdict, or wait for it. */
+  async function afterSpeech(call: ServiceCall, v: VerifyView & { node: TVerifyNode }, requestId: string, input: Input): Promise<VerifyAnswer> {
+    const o = await outcome(requestId, slice);
+    const stop: Action = { type: 'stream_stop', requestId };
+    const events = [ev(v, 'speak', 'matched', input.speech ? 'speech' : undefined)];
+    if (o.status === 'pending') {
+      const until = new Date(deps.now().getTime() + v.node.verdictWaitSeconds * 1000).toISOString();
+      return { kind: 'ask', actions: [stop, ...awaitVerdict(v, { firstTime: true })], events: [...events, ev(v, 'verdict', 'pending')], progress: { phase: 'verdict', requestId, until } };
+    }
+    return onOutcome(call, v, o, [stop], events);
+  }
+
   return {
     /** The caller just reached the verify node. */
     async enter(call: ServiceCall, session: Session): Promise<VerifyAnswer> {
@@ -237,14 +254,10 @@ export function createVerifyCaller(deps: VerifyCallerDeps) {
           return act(call, v, next, [], events, 'no_consent_answer');
         }
         case 'speak': {
-          const o = await outcome(p.requestId, slice);
-          const stop: Action = { type: 'stream_stop', requestId: p.requestId };
-          const events = [ev(v, 'speak', 'matched', input.speech ? 'speech' : undefined)];
-          if (o.status === 'pending') {
-            const until = new Date(deps.now().getTime() + v.node.verdictWaitSeconds * 1000).toISOString();
-            return { kind: 'ask', actions: [stop, ...awaitVerdict(v, { firstTime: true })], events: [...events, ev(v, 'verdict', 'pending')], progress: { phase: 'verdict', requestId: p.requestId, until } };
-          }
-          return onOutcome(call, v, o, [stop], events);
+          // The transcript is the provider's speech recognition of the natural prompt; the audio went to the vendor only.
+          const intent = input.speech ? v.node.intents?.find((i) => matchesAny(input.speech!, i.speech))?.intent : undefined;
+          const answered = await afterSpeech(call, v, p.requestId, input);
+          return intent ? { ...answered, intent } : answered;
         }
         case 'verdict': {
           const left = Date.parse(p.until) - deps.now().getTime();

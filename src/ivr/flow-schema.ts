@@ -189,6 +189,8 @@ export const ZVerifyNode = z.strictObject({
   /** Start enrolment from the live call once a caller who consented proved themselves by PIN. */
   enrol: z.boolean().default(true),
   holdPrompt: ZPrompt.default(DEFAULT_VERIFY_PROMPTS.hold),
+  /** What the caller's spoken answer may say about why they call: the first match becomes the call's intent. */
+  intents: z.array(z.strictObject({ intent: z.string().min(1).max(64), speech: ZKeywords.min(1) })).max(20).optional(),
   consent: z
     .strictObject({
       prompt: ZPrompt,

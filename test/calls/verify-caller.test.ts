@@ -97,6 +97,18 @@ describe('waiting for the vendor without holding the caller', () => {
   });
 });
 
+describe('the natural prompt', () => {
+  it("takes the call's intent from what the caller said, when the node lists intents", async () => {
+    const withIntents = validateFlow({ ...flow, nodes: { ...flow.nodes, verify: { type: 'verify', verified: 'q', failed: 'q', unverified: 'q', intents: [{ intent: 'card_block', speech: ['block my card', 'ايقاف البطاقة'] }, { intent: 'balance', speech: ['balance', 'رصيد'] }] } } });
+    if (!withIntents.ok) throw new Error(JSON.stringify(withIntents.errors));
+    const match = { status: 'result' as const, result: { requestId: 'req-1', decision: 'match' as const, score: 0.97, spoof: false, fraud: { watchlistHit: false, risk: 0 } } };
+    const { verify } = setup([match, match]);
+    const here = { ...call, flow: withIntents.flow };
+    expect(await verify.answer(here, session({ phase: 'speak', requestId: 'req-1' }), { speech: 'I need to check my Balance please' })).toMatchObject({ kind: 'done', intent: 'balance', verification: { status: 'verified' } });
+    expect((await verify.answer(here, session({ phase: 'speak', requestId: 'req-1' }), { speech: 'hello there' })).intent).toBeUndefined();
+  });
+});
+
 describe('a flow that starts with a verify step', () => {
   it('sends the first webhook straight back: the call has no id to open a request with yet', async () => {
     const step = startCall(flow, caller, { from: call.from }, new Date());
