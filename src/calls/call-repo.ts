@@ -299,6 +299,7 @@ export function createCallRepo(db: Db, now: () => Date = () => new Date()): Call
       await setSummary(f.provider, f.providerCallId, record);
       return record;
     },
+
     async recordExternal(call) {
       const session: Session = { flow: EXTERNAL_FLOW, nodeId: EXTERNAL_FLOW, language: call.language as Session['language'], attempts: 0, path: [], inputs: {} };
       const draft: CallRecord = {
