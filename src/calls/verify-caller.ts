@@ -19,11 +19,10 @@ import { CONSENT_KEYS } from '../ivr/verify-prompts.js';
 import type { Logger } from '../logger.js';
 import type { ConsentRegister } from '../privacy/consent-register.js';
 import type { EventBus } from '../realtime/event-bus.js';
+import { SUPERVISOR_ALERT_CHANNEL } from '../supervisor/alert-events.js';
 import type { InteractionRepo } from '../timeline/interaction-repo.js';
 
-/** The bus channel supervisors' alerts travel on. */
-export const SUPERVISOR_ALERT_CHANNEL = 'supervisor.alert';
-
+/** On `supervisor.alert`: no number, no name — the supervisor opens the call to see who. */
 export interface FraudAlert {
   type: 'fraud_suspected';
   at: string;
