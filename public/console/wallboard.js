@@ -173,6 +173,10 @@ export function createWallboard(root) {
         return t('alertText.fraud_suspected', { queue, reason: a.reason ? `${queue ? ' · ' : ''}${a.reason}` : '' });
       case 'negative_sentiment':
         return t('alertText.negative_sentiment', { customer: a.customerId ?? '', channel: a.channel ?? '', value: a.accountValue ? money(a.accountValue.amount, a.accountValue.currency) : (a.tier ?? '') });
+      case 'survey_follow_up': {
+        const scores = [a.csat != null ? `CSAT ${integer(a.csat)}` : '', a.nps != null ? `NPS ${integer(a.nps)}` : ''].filter(Boolean).join(' · ');
+        return t('alertText.survey_follow_up', { queue, agent: a.agentId ?? '', scores: scores || (a.reason ?? '') });
+      }
       default:
         return a.reason ?? '';
     }
