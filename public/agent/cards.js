@@ -2,7 +2,9 @@
 /**
  * The open offers and the active call, keyed by reservation id: what the pops, the
  * reservation updates and the agent's state do to them, the countdown tick, and the
- * flashing tab title while an offer waits.
+ * flashing tab title while an offer waits. A pop without a reservation is a call the
+ * provider (Amazon Connect) already connected in its own softphone: keyed by call, no
+ * offer, closed by the agent or by the next pop, never by our agent state (the CCP keeps that).
  */
 import { clock } from './format.js';
 import { t } from './i18n.js';
@@ -35,7 +37,7 @@ export function createCards(deps) {
   function persist() {
     const open = [...cards.values()]
       .map((c) => c.model)
-      .filter((m) => ['pending', 'connecting', 'connected', 'wrap_up'].includes(m.status))
+      .filter((m) => ['pending', 'connecting', 'connected', 'wrap_up', 'provider_connected'].includes(m.status))
       .map((m) => ({ ...m, status: m.status === 'connecting' ? 'pending' : m.status, error: undefined }));
     session.setCards(deps.agent, open);
   }
@@ -102,15 +104,28 @@ export function createCards(deps) {
     setStatus(rid, 'connecting');
   }
 
+  /** The next pop came: a provider-connected call shown before it is over for this desk. @param {string} keep */
+  function closeProviderConnected(keep) {
+    for (const [rid, c] of [...cards]) if (rid !== keep && c.model.status === 'provider_connected') remove(rid);
+  }
+
   /** @param {Record<string, any>} pop */
   function onPop(pop) {
-    const rid = String(pop.reservation?.id ?? pop.call?.reservationId ?? pop.id);
+    const offer = pop.reservation?.id ?? pop.call?.reservationId;
+    const rid = offer ? String(offer) : `call:${pop.call?.id ?? pop.id}`;
     const existing = cards.get(rid);
     if (existing) {
       // Re-sent (refresh, second tab): newer data, same offer, same deadline.
       existing.model.pop = pop;
       refill(existing.el, existing.model);
       render(rid);
+      persist();
+      return;
+    }
+    closeProviderConnected(rid);
+    if (!offer) {
+      // Nothing to accept: the agent is already talking in the provider's softphone, so no focus grab either.
+      mount({ rid, pop, status: 'provider_connected', deadline: Date.now(), timeoutMs: 0 }, false);
       persist();
       return;
     }

@@ -1,17 +1,19 @@
 // @ts-check
 /**
  * The screen-pop card: built once from the pop (who is calling and why), then updated as
- * the offer moves on (countdown, connected, missed…). Server text only ever goes through
- * textContent, never as HTML.
+ * the offer moves on (countdown, connected, missed…). A call the provider connected itself
+ * (Amazon Connect: no reservation of ours) is `provider_connected` from the start: nothing to
+ * accept, only to read and dismiss. Server text only ever goes through textContent, never as HTML.
  */
 import { dateTime, decimal, integer, languageName, money, relative, score } from './format.js';
 import { has, t } from './i18n.js';
 
 /**
- * @typedef {'pending' | 'connecting' | 'connected' | 'wrap_up' | 'cancelled' | 'timeout' | 'rejected'} CardStatus
+ * @typedef {'pending' | 'connecting' | 'connected' | 'wrap_up' | 'cancelled' | 'timeout' | 'rejected' | 'provider_connected'} CardStatus
  * @typedef {{ channel?: string, at?: string, summary?: string, sentiment?: string | null }} Contact
  * @typedef {{
- *   call?: { from?: string, language?: string, queue?: string, waitSeconds?: number },
+ *   call?: { id?: string, provider?: string, providerCallId?: string, from?: string, language?: string, queue?: string, waitSeconds?: number, reservationId?: string | null },
+ *   reservation?: { id?: string, timeoutSeconds?: number, expiresAt?: string } | null,
  *   customer?: { name?: string, tier?: string, known?: boolean },
  *   accountValue?: { amount?: number, currency?: string } | null,
  *   verification?: { status?: string, method?: string, score?: number, risk?: { watchlist?: boolean, spoofSuspected?: boolean } } | null,
@@ -74,6 +76,12 @@ function fill(card, pop) {
   const known = customer.known !== false && !!customer.name;
   $(card, '[data-testid="pop-name"]').textContent = known ? String(customer.name) : t('unknownCaller');
   $(card, '[data-field="number"]').textContent = call.from ?? '';
+  card.dataset.provider = call.provider ?? '';
+  const ref = $(card, '[data-testid="pop-provider-call-id"]');
+  ref.hidden = !call.providerCallId;
+  ref.textContent = call.providerCallId ?? '';
+  ref.title = t('providerCallId');
+  ref.setAttribute('aria-label', `${t('providerCallId')}: ${call.providerCallId ?? ''}`);
 
   const tier = customer.tier ?? '';
   const tierEl = $(card, '[data-testid="pop-tier"]');
@@ -227,7 +235,7 @@ export function update(card, model, ctx) {
   const reject = /** @type {HTMLButtonElement} */ ($(card, '[data-testid="pop-reject"]'));
   accept.hidden = reject.hidden = !offered;
   accept.disabled = reject.disabled = status !== 'pending' || !ctx.online;
-  $(card, '[data-field="dismiss"]').hidden = !(status === 'expired' || status === 'cancelled' || status === 'timeout' || status === 'rejected');
+  $(card, '[data-field="dismiss"]').hidden = !['expired', 'cancelled', 'timeout', 'rejected', 'provider_connected'].includes(status);
 
   const error = $(card, '[data-field="error"]');
   error.hidden = !model.error;

@@ -129,6 +129,8 @@ describe('the agent softphone page', () => {
     // The agent can answer with Enter: Accept has the focus.
     expect(await page.getByTestId('pop-accept').evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await pop.screenshot({ path: '/tmp/softphone-pop.png' });
+    // The CallSid, quietly: it matches the pop with the leg ringing in the browser's Twilio client.
+    expect(await page.getByTestId('pop-provider-call-id').textContent()).toBe(firstSid);
 
     await page.getByTestId('pop-accept').click();
     const bridgePath = `/2010-04-01/Accounts/${ACCOUNT}/Calls/${firstSid}.json`;
