@@ -5,6 +5,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import { callEntrySql } from '../timeline/call-entry-sql.js';
 import type { Action, IvrEvent, Session } from '../ivr/types.js';
 import { moveCall, statusesLeadingTo } from './call-lifecycle.js';
+import { insertCallEventSql } from './call-events.js';
 import { summarizeCall } from './call-summary.js';
 import { FALLBACK_QUEUE, fallbackActions, fallbackSession } from './fallback.js';
 import { callInteractionKey, type CallRecord, type CallStepRecord, type Provider } from './types.js';
@@ -72,8 +73,21 @@ export interface CallRepo {
    * by later ones (a customer, a number, an earlier start), never created twice.
    */
   recordExternal(call: ExternalCall): Promise<CallRecord>;
+  /**
+   * As `recordExternal`, with an event of the call stored in the same statement (keyed per
+   * call, so a repeat stores nothing): `eventAdded` says whether this call stored it. One
+   * round trip where a new call and its first event would otherwise take two in a row.
+   */
+  recordExternal(call: ExternalCall, event: ExternalCallEvent): Promise<CallRecord & { eventAdded: boolean }>;
   /** The provider put the external call in line (`queue` when we know its name); a later or ended call keeps its status. */
   queueExternal(provider: Provider, providerCallId: string, queue: string | null): Promise<CallRecord | undefined>;
+}
+
+export interface ExternalCallEvent {
+  key: string;
+  type: string;
+  at: Date;
+  data: Record<string, string>;
 }
 
 export interface ExternalCall {
@@ -300,7 +314,7 @@ export function createCallRepo(db: Db, now: () => Date = () => new Date()): Call
       return record;
     },
 
-    async recordExternal(call) {
+    async recordExternal(call: ExternalCall, event?: ExternalCallEvent): Promise<CallRecord & { eventAdded: boolean }> {
       const session: Session = { flow: EXTERNAL_FLOW, nodeId: EXTERNAL_FLOW, language: call.language as Session['language'], attempts: 0, path: [], inputs: {} };
       const draft: CallRecord = {
         id: randomUUID(), provider: call.provider, providerCallId: call.providerCallId, fromE164: call.fromE164, customerId: call.customerId, flowName: EXTERNAL_FLOW,
@@ -312,7 +326,7 @@ export function createCallRepo(db: Db, now: () => Date = () => new Date()): Call
       const writtenAt = sqlTime(now());
       // One statement: the call and its timeline entry. A repeat (or a later event) fills in
       // what the first writer did not know and keeps everything else.
-      const rows = await db.$queryRaw<CallRow[]>`
+      const rows = await db.$queryRaw<Array<CallRow & { eventAdded: boolean }>>`
         WITH c AS (
           INSERT INTO "Call" ("id", "provider", "providerCallId", "fromE164", "fromRaw", "to", "customerId", "flowName",
                               "flowVersion", "language", "session", "status", "startedAt")
@@ -335,15 +349,27 @@ export function createCallRepo(db: Db, now: () => Date = () => new Date()): Call
           writtenAt,
           from: Prisma.sql`c`,
           onRepeat: 'link',
-        })})
-        SELECT ${CALL_COLUMNS} FROM c`;
+        })}), e AS (${
+          event
+            ? Prisma.sql`${insertCallEventSql({
+                callId: Prisma.sql`c."id"`,
+                key: Prisma.sql`${event.key}`,
+                type: event.type,
+                at: sqlTime(event.at),
+                data: Prisma.sql`${JSON.stringify(event.data)}::jsonb`,
+                from: Prisma.sql`c`,
+                when: Prisma.sql`true`,
+              })} RETURNING 1`
+            : Prisma.sql`SELECT 1 WHERE false`
+        })
+        SELECT ${CALL_COLUMNS}, EXISTS (SELECT 1 FROM e) AS "eventAdded" FROM c`;
       const record = toRecord(rows[0]!);
       if (record.id !== draft.id) {
         // The entry keeps the earliest start the call is known by, and says how the call stands.
         await db.$executeRaw`${callEntrySql.moveStart({ key: callInteractionKey(call.provider, call.providerCallId), at: sqlTime(record.startedAt), writtenAt })}`;
         await setSummary(call.provider, call.providerCallId, record);
       }
-      return record;
+      return event ? { ...record, eventAdded: rows[0]!.eventAdded } : (record as CallRecord & { eventAdded: boolean });
     },
 
     async queueExternal(provider, providerCallId, queue) {

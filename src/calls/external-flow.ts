@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { verdict, afterConsent, onEntry, onVoiceOutcome, type EntryFacts, type Next } from '../biometrics/verify-policy.js';
 import type { VerifyPin } from '../biometrics/verify-pin.js';
 import type { VoiceBiometrics } from '../biometrics/voice-types.js';
@@ -116,35 +117,56 @@ interface Progress {
 export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
   const key = (action: string) => `flow:${action}`;
 
+  // The call as this node's lookup left it, per contact, once the lookup's event is stored:
+  // what later steps read of it (id, number, language, customer) does not change in a call,
+  // so a route on this node neither reads the call again nor stores that event a second time.
+  // Used only beside the remembered caller, which an erasure forgets; a miss reads as before.
+  const lookedUp = new LRUCache<string, CallRecord>({ max: 20_000, ttl: 30 * 60_000 });
+
   async function findCaller(req: FlowRequest, progress: Progress): Promise<{ call: CallRecord; caller: LookupResult }> {
     const e164 = req.from ? (normalizePhone(req.from) ?? null) : null;
     // Who is calling is remembered per contact on this node; otherwise the CRM is asked (within
     // its budget) while the call is read, so a slow call table still leaves the caller known.
     const memoKey = `${deps.provider}:${req.providerCallId}`;
     const remembered = deps.callers.get(memoKey);
-    if (remembered) progress.caller = remembered;
+    if (remembered) {
+      progress.caller = remembered;
+      const call = lookedUp.get(memoKey);
+      if (call) return { call, caller: remembered };
+    }
     const asked = remembered ? undefined : deps.lookup.lookup(e164 ?? undefined).then((r) => (progress.caller = r));
     const existing = await deps.calls.find(deps.provider, req.providerCallId);
     const caller = remembered ?? (await asked!);
     const customer = caller.status === 'found' ? caller.customer : undefined;
-    // A call first heard of through a contact event learns its customer here.
-    const call =
-      existing && (existing.customerId || !customer)
-        ? existing
-        : await deps.calls.recordExternal({
-            provider: deps.provider,
-            providerCallId: req.providerCallId,
-            fromRaw: req.from ?? '',
-            fromE164: e164,
-            to: req.to,
-            customerId: customer?.id ?? null,
-            language: customer?.language ?? req.language ?? 'ar',
-            startedAt: deps.now(),
-          });
-    deps.callers.remember(memoKey, caller);
-    if (caller.status !== 'degraded' && (await deps.callEvents.add({ callId: call.id, key: key('lookup'), type: 'flow_lookup', at: deps.now(), data: { known: String(Boolean(customer)) } }))) {
-      deps.onCaller?.(call, caller);
+    // A degraded lookup stores no event: the next step looks the caller up again.
+    const event = caller.status === 'degraded' ? undefined : { key: key('lookup'), type: 'flow_lookup', at: deps.now(), data: { known: String(Boolean(customer)) } };
+    let call: CallRecord;
+    let added = false;
+    if (existing && (existing.customerId || !customer)) {
+      call = existing;
+      if (event) added = await deps.callEvents.add({ callId: call.id, ...event });
+    } else {
+      // A call first heard of through a contact event learns its customer here; a new call
+      // and its lookup event go in one statement.
+      const draft = {
+        provider: deps.provider,
+        providerCallId: req.providerCallId,
+        fromRaw: req.from ?? '',
+        fromE164: e164,
+        to: req.to,
+        customerId: customer?.id ?? null,
+        language: customer?.language ?? req.language ?? 'ar',
+        startedAt: deps.now(),
+      };
+      if (event) {
+        const { eventAdded, ...recorded } = await deps.calls.recordExternal(draft, event);
+        call = recorded;
+        added = eventAdded;
+      } else call = await deps.calls.recordExternal(draft);
     }
+    deps.callers.remember(memoKey, caller);
+    if (event) lookedUp.set(memoKey, call);
+    if (added) deps.onCaller?.(call, caller);
     return { call, caller };
   }
 
@@ -161,8 +183,6 @@ export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
   }
 
   async function route(req: FlowRequest, call: CallRecord, caller: LookupResult): Promise<{ route: FlowRoute; degraded: boolean }> {
-    const stored = await deps.callEvents.find(call.id, key('route'));
-    if (stored) return { route: storedRoute(stored.data), degraded: false };
     const customer = caller.status === 'found' ? caller.customer : undefined;
     const context: RoutingContextInput = {
       call: { from: call.fromE164 ?? req.from ?? '', language: customer?.language ?? req.language ?? call.language, queue: req.queue ?? '', waitSeconds: 0 },
@@ -171,24 +191,36 @@ export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
         : { known: false },
       ivr: { path: [], intent: req.intent ?? '', inputs: {} },
     };
-    const decision = await deps.routing.route(context, { customerId: customer?.id });
-    const now = requirementsAt(decision, 0);
-    const result: FlowRoute = {
-      queue: now.queue,
-      queueArn: await deps.queueRef(now.queue),
-      priority: now.priority,
-      // Connect runs the wait itself: a rule that offers callbacks at any step lets its queue flow offer one.
-      callbackOffered: decision.steps.some((s) => s.offerCallback === true),
-    };
+    // The decision's reads (last agent, experience, the queue's ARN) go out while the stored
+    // answer is looked for: a retry is rare, and then the fresh decision is dropped unread.
+    const fresh = (async () => {
+      const decision = await deps.routing.route(context, { customerId: customer?.id });
+      const now = requirementsAt(decision, 0);
+      const result: FlowRoute = {
+        queue: now.queue,
+        queueArn: await deps.queueRef(now.queue),
+        priority: now.priority,
+        // Connect runs the wait itself: a rule that offers callbacks at any step lets its queue flow offer one.
+        callbackOffered: decision.steps.some((s) => s.offerCallback === true),
+      };
+      return { decision, result };
+    })();
+    fresh.catch(() => {}); // a retry answered from the store does not need it
+    const stored = await deps.callEvents.find(call.id, key('route'));
+    if (stored) return { route: storedRoute(stored.data), degraded: false };
+    const { decision, result } = await fresh;
     if (caller.status === 'degraded') return { route: result, degraded: true };
-    await deps.callEvents.add({
-      callId: call.id,
-      key: key('route'),
-      type: 'flow_route',
-      at: deps.now(),
-      data: { queue: result.queue, queueArn: result.queueArn ?? '', priority: String(result.priority), callbackOffered: String(result.callbackOffered), rule: decision.rule },
-    });
-    await deps.calls.queueExternal(deps.provider, req.providerCallId, result.queue);
+    // Two writes that need nothing of each other: what a retry answers, and the call's queue.
+    await Promise.all([
+      deps.callEvents.add({
+        callId: call.id,
+        key: key('route'),
+        type: 'flow_route',
+        at: deps.now(),
+        data: { queue: result.queue, queueArn: result.queueArn ?? '', priority: String(result.priority), callbackOffered: String(result.callbackOffered), rule: decision.rule },
+      }),
+      deps.calls.queueExternal(deps.provider, req.providerCallId, result.queue),
+    ]);
     return { route: result, degraded: false };
   }
 
