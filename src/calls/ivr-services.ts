@@ -5,13 +5,14 @@
  */
 import { resume } from '../ivr/engine.js';
 import type { CallInfo, Input, Session, Step } from '../ivr/types.js';
-import type { ConsentRegister } from '../privacy/consent-register.js';
 import { verdict } from '../biometrics/verify-policy.js';
 import type { ServiceCall, VerifyAnswer, VerifyCaller } from './verify-caller.js';
+import { answerConsent, enterConsent, type ConsentRegisterForIvr } from './ask-consent.js';
 
 export interface IvrServices {
   verify?: VerifyCaller;
-  consents?: Pick<ConsentRegister, 'recordConsent'>;
+  /** Consent withdrawal writes it; `consent` nodes read the standing answer and write the caller's. */
+  consents?: ConsentRegisterForIvr;
 }
 
 /** Service nodes passed in one webhook at most (validated flows cannot loop through them alone). */
@@ -19,7 +20,7 @@ const MAX_HOPS = 8;
 
 export function isServiceNode(call: Pick<ServiceCall, 'flow'>, nodeId: string): boolean {
   const type = call.flow.nodes[nodeId]?.type;
-  return type === 'verify' || type === 'consent_withdraw';
+  return type === 'verify' || type === 'consent_withdraw' || type === 'consent';
 }
 
 function merge(before: Step, after: Pick<Step, 'session' | 'actions' | 'events' | 'outcome' | 'service'>): Step {
@@ -65,6 +66,12 @@ export async function runParked(call: ServiceCall, session: Session, info: CallI
       recorded = true;
     }
     return resume(call.flow, session, { type: 'consent_withdraw', recorded }, call.caller, info, now);
+  }
+  if (node?.type === 'consent') {
+    const asked = input && session.verify ? await answerConsent(services.consents, call, session, input) : await enterConsent(services.consents, call, session);
+    if (asked.kind === 'ask') return { session: { ...session, verify: asked.progress }, actions: asked.actions, events: asked.events };
+    const resumed = resume(call.flow, session, { type: 'consent', answer: asked.answer, asked: asked.asked }, call.caller, info, now);
+    return merge({ session, actions: [], events: asked.events }, resumed);
   }
   const answer: VerifyAnswer = services.verify
     ? input && session.verify

@@ -94,6 +94,7 @@ function walk(ctx: Ctx, startId: string): Step {
       }
       case 'verify':
       case 'consent_withdraw':
+      case 'consent':
         // Needs the world (consent register, vendor, PIN store): parked for the call layer,
         // which feeds the result back through `resume`.
         session.nodeId = id;
@@ -228,6 +229,12 @@ export function resume(flow: TFlow, session: Session, result: ServiceResult, cal
     event(ctx, s.nodeId, node.type, 'recorded', result.recorded ? 'withdrawn' : 'unknown_caller');
     ctx.actions.push(sayPrompt(flow, result.recorded ? node.prompt : node.unknownPrompt, s.language, caller));
     return walk(ctx, node.next);
+  }
+  if (node.type === 'consent' && result.type === 'consent') {
+    const r = result.answer;
+    const how = r === 'skipped' ? 'skipped' : r === 'no_answer' ? 'fallback' : result.asked ? 'recorded' : 'matched';
+    event(ctx, s.nodeId, node.type, how, r === 'granted' || r === 'declined' ? r : undefined);
+    return walk(ctx, r === 'granted' ? node.granted : r === 'skipped' ? (node.skip ?? node.declined) : node.declined);
   }
   return hangUp(ctx);
 }

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ZBusinessHours, type TBusinessHours } from '../hours/business-hours.js';
 import { DEFAULT_CONSENT_TEXT_VERSION, DEFAULT_VERIFY_PROMPTS } from './verify-prompts.js';
+import { ZPurpose } from '../privacy/consent-schemas.js';
 
 /** Max characters (Unicode code points, not UTF-16 units) of a prompt text. */
 export const MAX_TEXT_CHARS = 1000;
@@ -233,6 +234,31 @@ export const ZConsentWithdrawNode = z.strictObject({
   next: ZNodeId,
 });
 
+/**
+ * Asks the caller's consent for one purpose of the consent register and branches on it.
+ * A standing answer in the register is not asked again; an unknown caller cannot consent
+ * (`skip`, else `declined`); no answer after the retries records nothing (`declined`).
+ * Run by the call layer (src/calls/ask-consent.ts).
+ */
+export const ZConsentNode = z
+  .strictObject({
+    type: z.literal('consent'),
+    purpose: ZPurpose,
+    /** Should say which keys agree and decline: the caller hears only this. */
+    prompt: ZPrompt,
+    textVersion: ZTextVersion,
+    agreeKey: ZKey.default('1'),
+    declineKey: ZKey.default('2'),
+    timeoutSeconds: ZTimeout,
+    retries: ZRetries,
+    noInputPrompt: ZPrompt.optional(),
+    invalidPrompt: ZPrompt.optional(),
+    granted: ZNodeId,
+    declined: ZNodeId,
+    skip: ZNodeId.optional(),
+  })
+  .refine((n) => n.agreeKey !== n.declineKey, { message: 'declineKey must differ from agreeKey', path: ['declineKey'] });
+
 export const ZNode = z.discriminatedUnion('type', [
   ZSayNode,
   ZPlayNode,
@@ -246,6 +272,7 @@ export const ZNode = z.discriminatedUnion('type', [
   ZHangupNode,
   ZVerifyNode,
   ZConsentWithdrawNode,
+  ZConsentNode,
 ]);
 export type TNode = z.infer<typeof ZNode>;
 export type TNodeType = TNode['type'];
@@ -254,6 +281,7 @@ export type TCollectNode = z.infer<typeof ZCollectNode>;
 export type TLanguageNode = z.infer<typeof ZLanguageNode>;
 export type TVerifyNode = z.infer<typeof ZVerifyNode>;
 export type TConsentWithdrawNode = z.infer<typeof ZConsentWithdrawNode>;
+export type TConsentNode = z.infer<typeof ZConsentNode>;
 export type TRatingNode = z.infer<typeof ZRatingNode>;
 
 export const ZHours = ZBusinessHours;

@@ -8,9 +8,9 @@ import { compileExpr } from './cel.js';
 export type FlowError = { path: string; message: string };
 export type ValidateResult = { ok: true; flow: TFlow } | { ok: false; errors: FlowError[] };
 
-// verify and consent_withdraw may settle without the caller (an unknown caller is not
-// asked anything), so a loop through them alone could spin: treated as non-interactive.
-const NON_INTERACTIVE = new Set(['say', 'play', 'hours', 'branch', 'verify', 'consent_withdraw']);
+// verify, consent_withdraw and consent may settle without the caller (an unknown caller, a
+// standing answer), so a loop through them alone could spin: treated as non-interactive.
+const NON_INTERACTIVE = new Set(['say', 'play', 'hours', 'branch', 'verify', 'consent_withdraw', 'consent']);
 const TERMINAL = new Set(['queue', 'hangup']);
 
 /** Render a zod-style path array as "nodes.main.options[1].next". */
@@ -46,6 +46,8 @@ export function edgesOf(node: TNode): Array<[string, string]> {
       return [['verified', node.verified], ['failed', node.failed], ['unverified', node.unverified], ...(node.locked ? [['locked', node.locked] as [string, string]] : [])];
     case 'consent_withdraw':
       return [['next', node.next]];
+    case 'consent':
+      return [['granted', node.granted], ['declined', node.declined], ...(node.skip ? [['skip', node.skip] as [string, string]] : [])];
     default:
       return [];
   }

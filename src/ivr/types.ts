@@ -32,7 +32,7 @@ export type Session = {
   intent?: string;
   /** The caller's latest verification verdict in this call (a `verify` node's); flows branch on it. */
   verification?: Verification;
-  /** Where the caller is inside the `verify` node the session is parked on (src/calls drives it). */
+  /** Where the caller is inside the `verify` (or `consent`: its consent phase only) node the session is parked on (src/calls drives it). */
   verify?: VerifyProgress;
 };
 
@@ -155,9 +155,11 @@ export type Step = {
   service?: { nodeId: string; type: ServiceNodeType };
 };
 
-export type ServiceNodeType = 'verify' | 'consent_withdraw';
+export type ServiceNodeType = 'verify' | 'consent_withdraw' | 'consent';
 
 /** What the call layer learned at a service node, fed back to the engine. */
 export type ServiceResult =
   | { type: 'verify'; verification: Verification }
-  | { type: 'consent_withdraw'; recorded: boolean };
+  | { type: 'consent_withdraw'; recorded: boolean }
+  /** A `consent` node's answer: `asked` when the caller answered now (and it was recorded), else a standing one; `skipped` for an unknown caller. */
+  | { type: 'consent'; answer: 'granted' | 'declined' | 'skipped' | 'no_answer'; asked: boolean };
