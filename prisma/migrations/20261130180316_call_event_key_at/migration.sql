@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "CallEvent_key_at_idx" ON "CallEvent"("key", "at");
