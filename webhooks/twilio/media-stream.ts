@@ -93,6 +93,8 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
     let targetSeconds = Infinity;
     const meter = createSpeechMeter();
     let chunks: Buffer[] = [];
+    // Net speech after each chunk: audio that came in while the request was looked up is cut at the target.
+    let speechAfter: number[] = [];
     let bytes = 0;
     let endedEarly: 'stop' | 'closed' | 'target' | 'buffer_full' | undefined;
     const maxBytes = limits.maxBufferSeconds * 8000;
@@ -103,6 +105,7 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
     const drop = () => {
       for (const c of chunks) c.fill(0);
       chunks = [];
+      speechAfter = [];
     };
 
     function finish(why: 'target' | 'buffer_full' | 'stop' | 'closed'): void {
@@ -150,9 +153,16 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
           }
           targetSeconds = target.speechSeconds;
           phase = 'collecting';
-          // A stop, or audio enough, may have arrived while we looked the request up.
-          if (endedEarly) finish(endedEarly);
-          else if (meter.seconds() >= targetSeconds) finish('target');
+          // Audio enough, or a stop, may have arrived while we looked the request up: what came
+          // after the target is not the vendor's to hear.
+          const reached = speechAfter.findIndex((s) => s >= targetSeconds);
+          if (reached >= 0) {
+            for (const c of chunks.splice(reached + 1)) {
+              bytes -= c.length;
+              c.fill(0);
+            }
+            finish('target');
+          } else if (endedEarly) finish(endedEarly);
           else if (bytes >= maxBytes) finish('buffer_full');
         })
         .catch((err: unknown) => {
@@ -176,6 +186,7 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
       if (phase !== 'collecting' && bytes + chunk.length > maxBytes) return;
       meter.add(chunk);
       chunks.push(chunk);
+      speechAfter.push(meter.seconds());
       bytes += chunk.length;
       if (phase !== 'collecting') return;
       if (meter.seconds() >= targetSeconds) finish('target');

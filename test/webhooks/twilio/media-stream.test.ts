@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import twilio from 'twilio';
@@ -15,6 +16,7 @@ const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8'
 const frame = (name: string, requestId = '') => JSON.parse(fixture(name).replace('{{requestId}}', requestId)) as Record<string, unknown>;
 /** The stream URL as our TwiML writes it, which is what Twilio signs (no parameters). */
 const STREAM_URL = 'wss://cc.example.test/webhooks/twilio/media';
+const digest = (base64: string) => createHash('sha256').update(base64).digest('hex');
 
 let vendor: FakeVendor;
 let t: TestApp;
@@ -103,12 +105,34 @@ describe('Twilio Media Streams (wss://…/webhooks/twilio/media)', () => {
     const sent = vendor.requests.filter((r) => r.path === '/verifications');
     expect(sent).toHaveLength(1);
     const expected = Buffer.concat([...Array.from({ length: 100 }, () => payloadOf('good/media-silence.json')), ...Array.from({ length: 500 }, () => payloadOf('good/media-genuine.json'))]);
-    expect(sent[0]!.body).toEqual({
-      requestId,
-      speakerId,
-      audio: { encoding: 'audio/x-mulaw', sampleRate: 8000, data: expected.toString('base64') },
-      callbackUrl: 'https://cc.example.test/webhooks/biometrics/result',
+    // Compared by digest: a failing run must not print the audio into the test log.
+    const { audio, ...rest } = sent[0]!.body as { audio: { data: string } };
+    expect(rest).toEqual({ requestId, speakerId, callbackUrl: 'https://cc.example.test/webhooks/biometrics/result' });
+    expect({ ...audio, data: digest(audio.data) }).toEqual({ encoding: 'audio/x-mulaw', sampleRate: 8000, data: digest(expected.toString('base64')) });
+  });
+
+  it('sends only the audio up to the target when the whole stream arrived while its request was still being looked up', async () => {
+    const { requestId } = await openRequest('verify', 10);
+    let release!: () => void;
+    const lookedUp = new Promise<void>((resolve) => (release = resolve));
+    const real = voice.streamTarget.bind(voice);
+    const slow = vi.spyOn(voice, 'streamTarget').mockImplementationOnce(async (id) => {
+      await lookedUp;
+      return real(id);
     });
+    const c = connect();
+    await c.opened;
+    c.send(frame('good/start.json', requestId));
+    mediaFrames('good/media-genuine.json', 650).forEach((f) => c.send(f));
+    // Every frame is in before the lookup answers (a slow database).
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    expect((await c.closed).code).toBe(1000);
+    slow.mockRestore();
+    await voice.outcome(requestId, 10_000);
+    const sent = vendor.requests.filter((r) => r.path === '/verifications');
+    const audio = (sent[0]!.body as { audio: { data: string } }).audio.data;
+    expect(digest(audio)).toBe(digest(Buffer.concat(Array.from({ length: 500 }, () => payloadOf('good/media-genuine.json'))).toString('base64')));
   });
 
   it('on stop sends what arrived; a stream that stopped without audio has no verdict (no_audio) and reaches no vendor', async () => {
