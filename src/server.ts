@@ -65,9 +65,11 @@ async function main(): Promise<void> {
   Status callback       POST ${config.publicBaseUrl}/webhooks/twilio/status
   Health                ${local}/healthz   ${local}/readyz
   Agent softphone       ${local}/agent   (token: npm run token -- --role agent --sub agent-sara)
+  Supervisor console    ${local}/console   (token: npm run token -- --role supervisor, or --role admin to edit rules)
 
   Try a call            npm run simulate -- --from +966501234567 --digits 1,12345678#
                         npm run simulate -- --from 0551112233 --speech "billing please"
+  Voice verification    npm run demo-vendor, restart with BIOMETRICS_VENDOR_URL set as it prints, then npm run simulate -- --voice
   Get an admin token    npm run token -- --role admin
   See the timeline      curl -H "Authorization: Bearer $(npm run -s token -- --role admin)" ${local}/api/customers/cust-1001/timeline
 
