@@ -22,7 +22,8 @@ const TIMELINE_CHANNEL: Record<TConsentChannel, TChannel> = { ivr: 'voice', agen
 
 /** "Consent to voice biometrics granted (ivr, text v3)". */
 export function consentSummary(c: { purpose: TPurpose; granted: boolean; channel: TConsentChannel; textVersion: string }): string {
-  const version = /^v/i.test(c.textVersion) ? c.textVersion : `v${c.textVersion}`;
+  // "3" reads as "v3"; a named version ("vb-ivr-1", "survey-ivr-2") is shown as written.
+  const version = /^\d/.test(c.textVersion) ? `v${c.textVersion}` : c.textVersion;
   return `Consent to ${PURPOSE_LABEL[c.purpose]} ${c.granted ? 'granted' : 'withdrawn'} (${c.channel}, text ${version})`;
 }
 

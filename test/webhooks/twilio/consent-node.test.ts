@@ -34,7 +34,7 @@ const flow = {
       type: 'consent',
       purpose: 'survey',
       prompt: { ar: AR_QUESTION, en: EN_QUESTION },
-      textVersion: 'v2-survey',
+      textVersion: 'survey-ivr-2',
       noInputPrompt: { ar: 'لم نسمع اختيارك.', en: 'We did not hear a choice.' },
       granted: 'thanks',
       declined: 'noted',
@@ -94,11 +94,11 @@ describe('asking a caller for consent in the IVR', () => {
     const answered = await first.next({ Digits: '1' });
     expect(answered).toContain('Thank you, we will ask you after your calls.');
     expect(answered).toMatch(/<Enqueue[^>]*>general<\/Enqueue>/);
-    expect(await consentRows(c.id)).toMatchObject([{ purpose: 'survey', granted: true, channel: 'ivr', textVersion: 'v2-survey' }]);
+    expect(await consentRows(c.id)).toMatchObject([{ purpose: 'survey', granted: true, channel: 'ivr', textVersion: 'survey-ivr-2' }]);
     expect(await t.services.consents.allows(c.id, 'survey')).toBe(true);
-    expect(await consentTimeline(c.id)).toEqual([{ channel: 'voice', summary: 'Consent to surveys granted (ivr, text v2-survey)' }]);
+    expect(await consentTimeline(c.id)).toEqual([{ channel: 'voice', summary: 'Consent to surveys granted (ivr, text survey-ivr-2)' }]);
     const consents = await request(t.app).get(`/api/customers/${c.id}/consents`).set('Authorization', `Bearer ${t.token('admin')}`).expect(200);
-    expect(consents.body.consents).toEqual([{ purpose: 'survey', granted: true, at: expect.any(String), channel: 'ivr', textVersion: 'v2-survey' }]);
+    expect(consents.body.consents).toEqual([{ purpose: 'survey', granted: true, at: expect.any(String), channel: 'ivr', textVersion: 'survey-ivr-2' }]);
 
     const again = await call(c.phone);
     const straight = await again.next({ Digits: '5' });
@@ -114,9 +114,9 @@ describe('asking a caller for consent in the IVR', () => {
     expect(await first.next({ Digits: '5' })).toMatch(oneKeyQuestion(AR_QUESTION));
     const declined = await first.next({ Digits: '2' });
     expect(declined).toContain('حسناً، لن نرسل لك استبيانات.');
-    expect(await consentRows(c.id)).toMatchObject([{ purpose: 'survey', granted: false, channel: 'ivr', textVersion: 'v2-survey' }]);
+    expect(await consentRows(c.id)).toMatchObject([{ purpose: 'survey', granted: false, channel: 'ivr', textVersion: 'survey-ivr-2' }]);
     expect(await t.services.consents.allows(c.id, 'survey')).toBe(false);
-    expect(await consentTimeline(c.id)).toEqual([{ channel: 'voice', summary: 'Consent to surveys withdrawn (ivr, text v2-survey)' }]);
+    expect(await consentTimeline(c.id)).toEqual([{ channel: 'voice', summary: 'Consent to surveys withdrawn (ivr, text survey-ivr-2)' }]);
 
     const again = await call(c.phone);
     const straight = await again.next({ Digits: '5' });
