@@ -22,7 +22,8 @@ export function contactEvents(
   if (callback) events.push({ type: 'callback_requested', at: row.enqueuedAt });
 
   const legs: Array<{ agentId: string; at: Date }> = [];
-  if (row.assignedAt && row.agentId) {
+  // agentId '' (a Connect agent we cannot name) is still an answer: credited to no agent.
+  if (row.assignedAt && row.agentId !== null) {
     // An accept undone (the bridge failed) came before the entry's assignedAt: not a leg.
     const accepted = callEvents
       .filter((e) => e.type === 'accepted' && e.data.agentId && e.at.getTime() >= row.assignedAt!.getTime())

@@ -9,6 +9,7 @@ export interface ContactRow {
   kind: string;
   enqueuedAt: Date;
   outcome: string | null;
+  /** '' when answered by someone we cannot name (a Connect user linked to no agent of ours). */
   agentId: string | null;
   assignedAt: Date | null;
   customerId: string | null;
@@ -55,8 +56,11 @@ export interface KpiSources {
   /** Every agent's presence now, for the live view. */
   presence(): Promise<Array<{ id: string; name: string; state: string; reason: string | null; since: Date }>>;
   agentStates(agentIds: string[], from: Date, to: Date): Promise<AgentStates>;
-  /** Entries still in line or with an agent: their buckets change until they end. */
-  openEntries(): Promise<Date[]>;
+  /**
+   * Entries still in line or with an agent: their buckets change until they end. Connect
+   * contacts are looked for among those queued since `since` (older ones: the sweep's).
+   */
+  openEntries(since: Date): Promise<Date[]>;
   /** When a call joined the line (undefined: it never did). */
   enqueuedAt(callId: string): Promise<Date | undefined>;
   /** When the contacts joined the line whose surveys were answered since `since`. */
@@ -73,25 +77,51 @@ export interface KpiSources {
 /** Timeline types that are not the customer contacting us. */
 export const NOT_CONTACTS = ['consent', 'survey', 'follow_up'];
 const KPI_EVENT_TYPES = ['accepted', 'wrapup', 'hold', 'unhold'];
+/**
+ * Amazon Connect runs its own line: its contacts have no QueueEntry, only the contact events
+ * stored on the call (src/calls/external-events.ts), each once under these keys with the
+ * event's own time. QUEUED is when the contact joined the line; CONNECTED_TO_AGENT when an
+ * agent answered (data.agentId: ours, when their connectAgentArn matched); the call's endedAt
+ * is DISCONNECTED's.
+ */
+const CONNECT_QUEUED = 'connect:QUEUED';
+const CONNECT_ANSWERED = 'connect:CONNECTED_TO_AGENT';
 
 export function createKpiSources(db: Db): KpiSources {
   return {
     async contacts(from, to, days) {
       // The two EXISTS walk the timeline's (customerId, at) index, only for answered calls
       // of known customers (the only ones FCR can judge).
+      // Connect's contacts (no QueueEntry) as entries, from their contact events, through the
+      // (key, at) index: answered ('assigned') once connected to an agent, 'abandoned' when the
+      // call ended first. An agent we cannot name ('') still answered: the contact counts for
+      // its queue and for all, for no agent. A queue we have not synced the name of is skipped.
       const rows = await db.$queryRaw<ContactRow[]>`
-        SELECT e."callId", e."queue", e."kind", e."enqueuedAt", e."outcome", e."agentId", e."assignedAt", e."customerId",
-               c."startedAt", c."endedAt",
+        WITH e AS (
+          SELECT e."callId", e."queue", e."kind", e."enqueuedAt", e."outcome", e."agentId", e."assignedAt", e."customerId",
+                 c."startedAt", c."endedAt"
+          FROM "QueueEntry" e LEFT JOIN "Call" c ON c."id" = e."callId"
+          WHERE e."enqueuedAt" >= ${sqlTime(from)}::timestamp AND e."enqueuedAt" < ${sqlTime(to)}::timestamp
+          UNION ALL
+          SELECT q."callId", COALESCE(c."queue", q."data"->>'queue'), 'call', q."at",
+                 CASE WHEN a."at" IS NOT NULL THEN 'assigned' WHEN c."endedAt" IS NOT NULL THEN 'abandoned' END,
+                 CASE WHEN a."at" IS NOT NULL THEN COALESCE(a."data"->>'agentId', '') END, a."at", c."customerId",
+                 c."startedAt", c."endedAt"
+          FROM "CallEvent" q JOIN "Call" c ON c."id" = q."callId"
+          LEFT JOIN "CallEvent" a ON a."callId" = q."callId" AND a."key" = ${CONNECT_ANSWERED}
+          WHERE q."key" = ${CONNECT_QUEUED} AND q."at" >= ${sqlTime(from)}::timestamp AND q."at" < ${sqlTime(to)}::timestamp
+            AND COALESCE(c."queue", q."data"->>'queue') IS NOT NULL
+        )
+        SELECT e.*,
                CASE WHEN e."assignedAt" IS NOT NULL AND e."customerId" IS NOT NULL THEN EXISTS (
                  SELECT 1 FROM "Interaction" i WHERE i."customerId" = e."customerId"
-                   AND i."at" >= COALESCE(c."startedAt", e."enqueuedAt") - make_interval(days => ${days}) AND i."at" < COALESCE(c."startedAt", e."enqueuedAt")
+                   AND i."at" >= COALESCE(e."startedAt", e."enqueuedAt") - make_interval(days => ${days}) AND i."at" < COALESCE(e."startedAt", e."enqueuedAt")
                    AND i."callId" IS DISTINCT FROM e."callId" AND i."type" <> ALL(${NOT_CONTACTS}::text[])) END AS "priorContact",
                CASE WHEN e."assignedAt" IS NOT NULL AND e."customerId" IS NOT NULL THEN EXISTS (
                  SELECT 1 FROM "Interaction" i WHERE i."customerId" = e."customerId"
-                   AND i."at" > COALESCE(c."startedAt", e."enqueuedAt") AND i."at" <= COALESCE(c."startedAt", e."enqueuedAt") + make_interval(days => ${days})
+                   AND i."at" > COALESCE(e."startedAt", e."enqueuedAt") AND i."at" <= COALESCE(e."startedAt", e."enqueuedAt") + make_interval(days => ${days})
                    AND i."callId" IS DISTINCT FROM e."callId" AND i."type" <> ALL(${NOT_CONTACTS}::text[])) END AS "repeatContact"
-        FROM "QueueEntry" e LEFT JOIN "Call" c ON c."id" = e."callId"
-        WHERE e."enqueuedAt" >= ${sqlTime(from)}::timestamp AND e."enqueuedAt" < ${sqlTime(to)}::timestamp`;
+        FROM e`;
       return rows;
     },
 
@@ -113,6 +143,9 @@ export function createKpiSources(db: Db): KpiSources {
     async surveyedSince(since) {
       const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`
         SELECT e."enqueuedAt" FROM "SurveyResponse" s JOIN "QueueEntry" e ON e."callId" = s."callId"
+        WHERE s."answeredAt" >= ${sqlTime(since)}::timestamp
+        UNION ALL
+        SELECT q."at" FROM "SurveyResponse" s JOIN "CallEvent" q ON q."callId" = s."callId" AND q."key" = ${CONNECT_QUEUED}
         WHERE s."answeredAt" >= ${sqlTime(since)}::timestamp`;
       return rows.map((r) => r.enqueuedAt);
     },
@@ -124,8 +157,17 @@ export function createKpiSources(db: Db): KpiSources {
               WHERE "at" >= ${sqlTime(since)}::timestamp AND "at" <= ${sqlTime(until)}::timestamp AND "customerId" IS NOT NULL
                 AND "type" <> ALL(${NOT_CONTACTS}::text[])
               GROUP BY "customerId") i
-        JOIN "QueueEntry" e ON e."customerId" = i."customerId"
-          AND e."assignedAt" >= i."lo" - make_interval(days => ${days + 1}) AND e."assignedAt" <= i."hi" + make_interval(days => ${days})`;
+        JOIN LATERAL (
+          SELECT e."enqueuedAt" FROM "QueueEntry" e WHERE e."customerId" = i."customerId"
+            AND e."assignedAt" >= i."lo" - make_interval(days => ${days + 1}) AND e."assignedAt" <= i."hi" + make_interval(days => ${days})
+          UNION ALL
+          -- Connect's answered contacts, through the calls' customerId index and the events' (callId, key).
+          SELECT q."at" FROM "Call" c
+          JOIN "CallEvent" a ON a."callId" = c."id" AND a."key" = ${CONNECT_ANSWERED}
+          JOIN "CallEvent" q ON q."callId" = c."id" AND q."key" = ${CONNECT_QUEUED}
+          WHERE c."customerId" = i."customerId" AND c."provider" = 'connect'
+            AND a."at" >= i."lo" - make_interval(days => ${days + 1}) AND a."at" <= i."hi" + make_interval(days => ${days})
+        ) e ON true`;
       return rows.map((r) => r.enqueuedAt);
     },
 
@@ -171,21 +213,36 @@ export function createKpiSources(db: Db): KpiSources {
       return { initial: new Map(before.map((r) => [r.id, r.state])), changes };
     },
 
-    async openEntries() {
+    async openEntries(since) {
       const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`
-        SELECT DISTINCT "enqueuedAt" FROM "QueueEntry" WHERE "status" IN ('waiting', 'offered', 'assigned')`;
+        SELECT "enqueuedAt" FROM "QueueEntry" WHERE "status" IN ('waiting', 'offered', 'assigned')
+        UNION
+        -- Driven by the (key, at) index, the call read by id per contact: a join lets the planner
+        -- scan every call for the few with no end.
+        SELECT q."at" FROM "CallEvent" q
+        WHERE q."key" = ${CONNECT_QUEUED} AND q."at" >= ${sqlTime(since)}::timestamp
+          AND (SELECT c."endedAt" FROM "Call" c WHERE c."id" = q."callId") IS NULL`;
       return rows.map((r) => r.enqueuedAt);
     },
 
     async enqueuedAt(callId) {
-      const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`SELECT "enqueuedAt" FROM "QueueEntry" WHERE "callId" = ${callId}`;
+      const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`
+        SELECT "enqueuedAt" FROM "QueueEntry" WHERE "callId" = ${callId}
+        UNION ALL
+        SELECT "at" FROM "CallEvent" WHERE "callId" = ${callId} AND "key" = ${CONNECT_QUEUED}`;
       return rows[0]?.enqueuedAt;
     },
 
     async answeredContactsOf(customerId, from, to) {
       const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`
         SELECT "enqueuedAt" FROM "QueueEntry"
-        WHERE "customerId" = ${customerId} AND "assignedAt" >= ${sqlTime(from)}::timestamp AND "assignedAt" <= ${sqlTime(to)}::timestamp`;
+        WHERE "customerId" = ${customerId} AND "assignedAt" >= ${sqlTime(from)}::timestamp AND "assignedAt" <= ${sqlTime(to)}::timestamp
+        UNION ALL
+        SELECT q."at" FROM "Call" c
+        JOIN "CallEvent" a ON a."callId" = c."id" AND a."key" = ${CONNECT_ANSWERED}
+        JOIN "CallEvent" q ON q."callId" = c."id" AND q."key" = ${CONNECT_QUEUED}
+        WHERE c."customerId" = ${customerId} AND c."provider" = 'connect'
+          AND a."at" >= ${sqlTime(from)}::timestamp AND a."at" <= ${sqlTime(to)}::timestamp`;
       return rows.map((r) => r.enqueuedAt);
     },
   };

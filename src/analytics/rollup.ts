@@ -136,7 +136,8 @@ export function createKpiRollup(deps: { store: KpiStore; sources: KpiSources; no
         // What changed since the last tick (a minute's overlap for clocks and slow commits).
         const since = new Date((lastTick ?? now).getTime() - (lastTick ? 60_000 : o.hotWindowMs));
         const [open, dirty, surveyed, near] = await Promise.all([
-          sources.openEntries(),
+          // Connect contacts open for over a day are left to the sweep: most lost their DISCONNECTED.
+          sources.openEntries(new Date(now.getTime() - DAY_MS)),
           store.dirty(500),
           sources.surveyedSince(since),
           sources.contactsNear(since, now, o.fcrWindowDays),

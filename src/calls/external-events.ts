@@ -61,13 +61,17 @@ export function createExternalCallEvents(deps: {
         language: 'ar',
         startedAt: e.startedAt ?? e.at,
       });
-      const queue = e.queueRef ? await deps.queueName(e.queueRef) : null;
+      // The agent is named on the stored event (our id, matched by connectAgentArn now): the KPIs credit the answer to them.
+      const [queue, agent] = await Promise.all([
+        e.queueRef ? deps.queueName(e.queueRef) : null,
+        e.type === 'CONNECTED_TO_AGENT' && e.agentRef ? deps.agentByRef(e.agentRef) : undefined,
+      ]);
       const added = await deps.callEvents.add({
         callId: call.id,
         key: `${deps.provider}:${e.type}`,
         type: e.type.toLowerCase(),
         at: e.at,
-        data: { ...(queue ? { queue } : {}) },
+        data: { ...(queue ? { queue } : {}), ...(agent ? { agentId: agent.id } : {}) },
       });
       switch (e.type) {
         case 'QUEUED':
@@ -83,7 +87,6 @@ export function createExternalCallEvents(deps: {
         }
         case 'CONNECTED_TO_AGENT': {
           if (call.endedAt) break; // the caller is gone: a pop now would only mislead
-          const agent = e.agentRef ? await deps.agentByRef(e.agentRef) : undefined;
           if (!agent) {
             // Acknowledged, not retried: no delivery will make an unlinked agent known.
             deps.logger.warn({ provider: deps.provider, callId: call.id, agentKnown: false }, 'contact connected to an agent with no matching connectAgentArn: no pop');
