@@ -60,6 +60,7 @@ import { createWatchlist, type Watchlist } from './biometrics/watchlist.js';
 import { createWatchlistStore } from './biometrics/watchlist-store.js';
 import { createReadPinState } from './biometrics/pin-state.js';
 import { createVerifyCaller } from './calls/verify-caller.js';
+import { createChangePin } from './calls/change-pin.js';
 import { createVendorClient } from './biometrics/vendor-client.js';
 import { createVoiceBiometrics, type VoiceBiometricsOptions } from './biometrics/voice-biometrics.js';
 import type { VoiceBiometrics } from './biometrics/voice-types.js';
@@ -365,6 +366,8 @@ export function buildApp(deps: AppDeps): App {
         now,
         speechSeconds: biometrics.voiceSpeechSeconds,
       }),
+      // A verified caller's new PIN, through the same setPin as PUT /api/customers/:id/pin.
+      changePin: createChangePin({ setPin: biometrics.setPin, timeline: interactions, logger, now }),
     },
     onCallEnded: (call) => {
       if (call.customerId) experience.refresh(call.customerId);

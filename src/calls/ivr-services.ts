@@ -8,11 +8,14 @@ import type { CallInfo, Input, Session, Step } from '../ivr/types.js';
 import { verdict } from '../biometrics/verify-policy.js';
 import type { ServiceCall, VerifyAnswer, VerifyCaller } from './verify-caller.js';
 import { answerConsent, enterConsent, type ConsentRegisterForIvr } from './ask-consent.js';
+import type { ChangePin, ChangePinAnswer } from './change-pin.js';
 
 export interface IvrServices {
   verify?: VerifyCaller;
   /** Consent withdrawal writes it; `consent` nodes read the standing answer and write the caller's. */
   consents?: ConsentRegisterForIvr;
+  /** `set_pin` nodes: a verified caller's new PIN. Without it they settle as not allowed. */
+  changePin?: ChangePin;
 }
 
 /** Service nodes passed in one webhook at most (validated flows cannot loop through them alone). */
@@ -20,7 +23,7 @@ const MAX_HOPS = 8;
 
 export function isServiceNode(call: Pick<ServiceCall, 'flow'>, nodeId: string): boolean {
   const type = call.flow.nodes[nodeId]?.type;
-  return type === 'verify' || type === 'consent_withdraw' || type === 'consent';
+  return type === 'verify' || type === 'consent_withdraw' || type === 'consent' || type === 'set_pin';
 }
 
 function merge(before: Step, after: Pick<Step, 'session' | 'actions' | 'events' | 'outcome' | 'service'>): Step {
@@ -71,6 +74,16 @@ export async function runParked(call: ServiceCall, session: Session, info: CallI
     const asked = input && session.verify ? await answerConsent(services.consents, call, session, input) : await enterConsent(services.consents, call, session);
     if (asked.kind === 'ask') return { session: { ...session, verify: asked.progress }, actions: asked.actions, events: asked.events };
     const resumed = resume(call.flow, session, { type: 'consent', answer: asked.answer, asked: asked.asked }, call.caller, info, now);
+    return merge({ session, actions: [], events: asked.events }, resumed);
+  }
+  if (node?.type === 'set_pin') {
+    const asked: ChangePinAnswer = !services.changePin
+      ? { kind: 'done', result: 'not_allowed', events: [] }
+      : input && session.verify
+        ? await services.changePin.answer(call, session, input)
+        : services.changePin.enter(call, session);
+    if (asked.kind === 'ask') return { session: { ...session, verify: asked.progress }, actions: asked.actions, events: asked.events };
+    const resumed = resume(call.flow, session, { type: 'set_pin', result: asked.result }, call.caller, info, now);
     return merge({ session, actions: [], events: asked.events }, resumed);
   }
   const answer: VerifyAnswer = services.verify

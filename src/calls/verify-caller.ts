@@ -290,6 +290,9 @@ export function createVerifyCaller(deps: VerifyCallerDeps) {
               return retryOrFail('invalid', [ev(v, 'pin', 'invalid', '***')]);
           }
         }
+        default:
+          // Another node's progress (a set_pin's) cannot be this node's: start it afresh.
+          return this.enter(call, session);
       }
     },
   };

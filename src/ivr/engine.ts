@@ -95,6 +95,7 @@ function walk(ctx: Ctx, startId: string): Step {
       case 'verify':
       case 'consent_withdraw':
       case 'consent':
+      case 'set_pin':
         // Needs the world (consent register, vendor, PIN store): parked for the call layer,
         // which feeds the result back through `resume`.
         session.nodeId = id;
@@ -235,6 +236,12 @@ export function resume(flow: TFlow, session: Session, result: ServiceResult, cal
     const how = r === 'skipped' ? 'skipped' : r === 'no_answer' ? 'fallback' : result.asked ? 'recorded' : 'matched';
     event(ctx, s.nodeId, node.type, how, r === 'granted' || r === 'declined' ? r : undefined);
     return walk(ctx, r === 'granted' ? node.granted : r === 'skipped' ? (node.skip ?? node.declined) : node.declined);
+  }
+  if (node.type === 'set_pin' && result.type === 'set_pin') {
+    const r = result.result;
+    event(ctx, s.nodeId, node.type, r === 'changed' ? 'recorded' : r === 'failed' ? 'fallback' : 'skipped', r);
+    if (r === 'changed') ctx.actions.push(sayPrompt(flow, node.changedPrompt, s.language, caller));
+    return walk(ctx, r === 'changed' ? node.done : r === 'failed' ? node.failed : node.notAllowed);
   }
   return hangUp(ctx);
 }

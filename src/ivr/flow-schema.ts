@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ZBusinessHours, type TBusinessHours } from '../hours/business-hours.js';
 import { DEFAULT_CONSENT_TEXT_VERSION, DEFAULT_VERIFY_PROMPTS } from './verify-prompts.js';
 import { ZPurpose } from '../privacy/consent-schemas.js';
+import { DEFAULT_SET_PIN_PROMPTS } from './set-pin-prompts.js';
 
 /** Max characters (Unicode code points, not UTF-16 units) of a prompt text. */
 export const MAX_TEXT_CHARS = 1000;
@@ -259,6 +260,27 @@ export const ZConsentNode = z
   })
   .refine((n) => n.agreeKey !== n.declineKey, { message: 'declineKey must differ from agreeKey', path: ['declineKey'] });
 
+/**
+ * A caller verified in this call (`session.verification.status` is `verified`) sets a new
+ * PIN: keyed twice, 4 to 8 digits as the API has it; `failed` after `retries` misses
+ * (mismatch, wrong length, silence), `notAllowed` without a word for anyone not verified.
+ * Run by the call layer (src/calls/change-pin.ts).
+ */
+export const ZSetPinNode = z.strictObject({
+  type: z.literal('set_pin'),
+  prompt: ZPrompt.default(DEFAULT_SET_PIN_PROMPTS.prompt),
+  confirmPrompt: ZPrompt.default(DEFAULT_SET_PIN_PROMPTS.confirmPrompt),
+  mismatchPrompt: ZPrompt.default(DEFAULT_SET_PIN_PROMPTS.mismatchPrompt),
+  invalidPrompt: ZPrompt.default(DEFAULT_SET_PIN_PROMPTS.invalidPrompt),
+  /** Said once the new PIN is saved, before `done`. */
+  changedPrompt: ZPrompt.default(DEFAULT_SET_PIN_PROMPTS.changedPrompt),
+  timeoutSeconds: z.number().int().min(1).max(60).default(8),
+  retries: ZRetries,
+  done: ZNodeId,
+  failed: ZNodeId,
+  notAllowed: ZNodeId,
+});
+
 export const ZNode = z.discriminatedUnion('type', [
   ZSayNode,
   ZPlayNode,
@@ -273,6 +295,7 @@ export const ZNode = z.discriminatedUnion('type', [
   ZVerifyNode,
   ZConsentWithdrawNode,
   ZConsentNode,
+  ZSetPinNode,
 ]);
 export type TNode = z.infer<typeof ZNode>;
 export type TNodeType = TNode['type'];
@@ -282,6 +305,7 @@ export type TLanguageNode = z.infer<typeof ZLanguageNode>;
 export type TVerifyNode = z.infer<typeof ZVerifyNode>;
 export type TConsentWithdrawNode = z.infer<typeof ZConsentWithdrawNode>;
 export type TConsentNode = z.infer<typeof ZConsentNode>;
+export type TSetPinNode = z.infer<typeof ZSetPinNode>;
 export type TRatingNode = z.infer<typeof ZRatingNode>;
 
 export const ZHours = ZBusinessHours;

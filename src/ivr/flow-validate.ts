@@ -8,9 +8,9 @@ import { compileExpr } from './cel.js';
 export type FlowError = { path: string; message: string };
 export type ValidateResult = { ok: true; flow: TFlow } | { ok: false; errors: FlowError[] };
 
-// verify, consent_withdraw and consent may settle without the caller (an unknown caller, a
-// standing answer), so a loop through them alone could spin: treated as non-interactive.
-const NON_INTERACTIVE = new Set(['say', 'play', 'hours', 'branch', 'verify', 'consent_withdraw', 'consent']);
+// verify, consent_withdraw, consent and set_pin may settle without the caller (an unknown or
+// unverified caller, a standing answer), so a loop through them alone could spin: treated as non-interactive.
+const NON_INTERACTIVE = new Set(['say', 'play', 'hours', 'branch', 'verify', 'consent_withdraw', 'consent', 'set_pin']);
 const TERMINAL = new Set(['queue', 'hangup']);
 
 /** Render a zod-style path array as "nodes.main.options[1].next". */
@@ -48,6 +48,8 @@ export function edgesOf(node: TNode): Array<[string, string]> {
       return [['next', node.next]];
     case 'consent':
       return [['granted', node.granted], ['declined', node.declined], ...(node.skip ? [['skip', node.skip] as [string, string]] : [])];
+    case 'set_pin':
+      return [['done', node.done], ['failed', node.failed], ['notAllowed', node.notAllowed]];
     default:
       return [];
   }
@@ -104,6 +106,10 @@ function checkNode(flow: TFlow, id: string, node: TNode, errors: FlowError[]): v
   if (node.type === 'collect' && node.pattern !== undefined) {
     const compiled = compileLinearPattern(node.pattern);
     if (!compiled.ok) errors.push({ path: `${at}.pattern`, message: compiled.error });
+  }
+  // Only a caller a verify node verified in this call may set a PIN: without one, `done` is unreachable.
+  if (node.type === 'set_pin' && !Object.values(flow.nodes).some((n) => n.type === 'verify')) {
+    errors.push({ path: `${at}.type`, message: `set_pin node '${id}' needs a verify node in the flow: only a verified caller may set a PIN` });
   }
   if (node.type === 'menu') {
     const seen = new Set<string>();

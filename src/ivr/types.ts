@@ -62,7 +62,13 @@ export type VerifyProgress =
   | { phase: 'consent'; attempts: number }
   | { phase: 'speak'; requestId: string }
   | { phase: 'verdict'; requestId: string; until: string }
-  | { phase: 'pin'; attempts: number; reason: PinReason; enrolAfter: boolean };
+  | { phase: 'pin'; attempts: number; reason: PinReason; enrolAfter: boolean }
+  /**
+   * A `set_pin` node's: the new PIN, then its confirmation. Between the two only a salted
+   * slow-KDF hash of the first entry is kept (never its digits); it goes with the phase.
+   */
+  | { phase: 'new_pin'; attempts: number }
+  | { phase: 'confirm_pin'; attempts: number; pending: { hash: string; salt: string; params: { algorithm: 'scrypt'; N: number; r: number; p: number; keylen: number } } };
 
 /** Caller input for the current interactive node. No digits and no speech = timeout. */
 export type Input = { digits?: string; speech?: string; confidence?: number };
@@ -155,11 +161,13 @@ export type Step = {
   service?: { nodeId: string; type: ServiceNodeType };
 };
 
-export type ServiceNodeType = 'verify' | 'consent_withdraw' | 'consent';
+export type ServiceNodeType = 'verify' | 'consent_withdraw' | 'consent' | 'set_pin';
 
 /** What the call layer learned at a service node, fed back to the engine. */
 export type ServiceResult =
   | { type: 'verify'; verification: Verification }
   | { type: 'consent_withdraw'; recorded: boolean }
   /** A `consent` node's answer: `asked` when the caller answered now (and it was recorded), else a standing one; `skipped` for an unknown caller. */
-  | { type: 'consent'; answer: 'granted' | 'declined' | 'skipped' | 'no_answer'; asked: boolean };
+  | { type: 'consent'; answer: 'granted' | 'declined' | 'skipped' | 'no_answer'; asked: boolean }
+  /** A `set_pin` node's end: saved, given up after the retries, or not offered (caller not verified). */
+  | { type: 'set_pin'; result: 'changed' | 'failed' | 'not_allowed' };
