@@ -70,8 +70,6 @@ export interface KpiSources {
    * in [since, until]: their first-contact resolution may have changed (FCR window `days`).
    */
   contactsNear(since: Date, until: Date, days: number): Promise<Date[]>;
-  /** When the customer's answered contacts joined the line, for those answered in [from, to]. */
-  answeredContactsOf(customerId: string, from: Date, to: Date): Promise<Date[]>;
 }
 
 /** Timeline types that are not the customer contacting us. */
@@ -231,19 +229,6 @@ export function createKpiSources(db: Db): KpiSources {
         UNION ALL
         SELECT "at" FROM "CallEvent" WHERE "callId" = ${callId} AND "key" = ${CONNECT_QUEUED}`;
       return rows[0]?.enqueuedAt;
-    },
-
-    async answeredContactsOf(customerId, from, to) {
-      const rows = await db.$queryRaw<Array<{ enqueuedAt: Date }>>`
-        SELECT "enqueuedAt" FROM "QueueEntry"
-        WHERE "customerId" = ${customerId} AND "assignedAt" >= ${sqlTime(from)}::timestamp AND "assignedAt" <= ${sqlTime(to)}::timestamp
-        UNION ALL
-        SELECT q."at" FROM "Call" c
-        JOIN "CallEvent" a ON a."callId" = c."id" AND a."key" = ${CONNECT_ANSWERED}
-        JOIN "CallEvent" q ON q."callId" = c."id" AND q."key" = ${CONNECT_QUEUED}
-        WHERE c."customerId" = ${customerId} AND c."provider" = 'connect'
-          AND a."at" >= ${sqlTime(from)}::timestamp AND a."at" <= ${sqlTime(to)}::timestamp`;
-      return rows.map((r) => r.enqueuedAt);
     },
   };
 }

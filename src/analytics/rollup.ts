@@ -30,8 +30,6 @@ export interface KpiRollup {
   sweep(): Promise<void>;
   /** Something about this call changed (its wrap-up, its survey): its bucket is rolled at the next tick. */
   callChanged(callId: string): Promise<void>;
-  /** The customer contacted us at `at`: their answered calls within the FCR window around it may change. */
-  contactMade(customerId: string, at: Date): Promise<void>;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -160,12 +158,6 @@ export function createKpiRollup(deps: { store: KpiStore; sources: KpiSources; no
     async callChanged(callId) {
       const at = await sources.enqueuedAt(callId);
       if (at) await store.markDirty([bucket(at)], deps.now());
-    },
-
-    async contactMade(customerId, at) {
-      const window = o.fcrWindowDays * DAY_MS;
-      const queued = await sources.answeredContactsOf(customerId, new Date(at.getTime() - window - DAY_MS), new Date(at.getTime() + window));
-      await store.markDirty(queued.map(bucket), deps.now());
     },
   };
 }
