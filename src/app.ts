@@ -100,6 +100,8 @@ import { createConnectedPopStore } from './screenpop/connected-pop-store.js';
 import { createConnectApi, createConnectClient } from '../webhooks/connect/connect-api.js';
 import { createContactEventHandler } from '../webhooks/connect/contact-events.js';
 import { createConnectFlowHandler } from '../webhooks/connect/flow-handler.js';
+import { createConnectCallbackDialer } from '../webhooks/connect/connect-callback.js';
+import { createExternalCallback } from './calls/external-callback.js';
 import { createMediaStreams, MEDIA_STREAM_PATH } from '../webhooks/twilio/media-stream.js';
 import { biometricsWebhooks } from '../webhooks/biometrics/router.js';
 import { createExperienceService, type ExperienceService } from './analytics/experience/experience-service.js';
@@ -404,6 +406,17 @@ export function buildApp(deps: AppDeps): App {
     interactions,
     routing,
     queueRef: async (queue) => (await providerResources.byName('connect', 'queue', queue))?.arn ?? null,
+    // An accepted callback: Connect dials the caller back (StartOutboundVoiceContact) in the routed queue.
+    callback: createExternalCallback({
+      provider: 'connect',
+      callEvents: connectCallEvents,
+      dialer:
+        connectApi && config.aws?.connectCallbackFlowId
+          ? createConnectCallbackDialer({ api: connectApi, contactFlowId: config.aws.connectCallbackFlowId, queueId: async (queue) => (await providerResources.byName('connect', 'queue', queue))?.resourceId ?? null })
+          : undefined,
+      now,
+      logger,
+    }),
     consents,
     verifyPin: biometrics.verifyPin,
     watchlist: biometrics.watchlist,

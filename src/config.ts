@@ -30,6 +30,7 @@ const ZEnv = z.object({
   JWT_MAX_LIFETIME_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600)),
   AWS_REGION: optional,
   CONNECT_INSTANCE_ID: optional,
+  CONNECT_CALLBACK_FLOW_ID: z.preprocess(blankAsUnset, z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a contact flow id (a UUID, not its ARN)').optional()),
   BIOMETRICS_VENDOR_URL: z.url().optional(),
   BIOMETRICS_WEBHOOK_SECRET: optional,
   BIOMETRICS_DEADLINE_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(30_000).default(2500)),
@@ -103,7 +104,8 @@ export interface Config {
   twilio: { accountSid: string; authToken: string; apiBaseUrl?: string; callerId: string };
   /** maxLifetimeSeconds: the longest exp - iat a token may have (`createTokenVerifier` defaults it to 24 h). */
   jwt: { secret?: string; publicKey?: string; maxLifetimeSeconds?: number };
-  aws: { region?: string; connectInstanceId?: string };
+  /** connectCallbackFlowId: the contact flow an accepted Connect callback runs (unset: no callbacks). */
+  aws: { region?: string; connectInstanceId?: string; connectCallbackFlowId?: string };
   /**
    * The voice-biometrics vendor (unset URL: no voice verification, the IVR uses the PIN).
    * deadlineMs: one vendor request, connect to answer; *SpeechSeconds: net speech collected
@@ -179,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisUrl: e.REDIS_URL,
     twilio: { accountSid: e.TWILIO_ACCOUNT_SID ?? stored?.twilioAccountSid ?? 'AC00000000000000000000000000000000', authToken: authToken!, apiBaseUrl: e.TWILIO_API_BASE_URL, callerId: e.TWILIO_CALLER_ID ?? '+966920000000' },
     jwt: { secret: jwtSecret, publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'), maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS },
-    aws: { region: e.AWS_REGION, connectInstanceId: e.CONNECT_INSTANCE_ID },
+    aws: { region: e.AWS_REGION, connectInstanceId: e.CONNECT_INSTANCE_ID, connectCallbackFlowId: e.CONNECT_CALLBACK_FLOW_ID },
     biometrics: {
       vendorUrl: e.BIOMETRICS_VENDOR_URL,
       webhookSecret: e.BIOMETRICS_WEBHOOK_SECRET,

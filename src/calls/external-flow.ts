@@ -19,6 +19,7 @@ import type { InteractionRepo } from '../timeline/interaction-repo.js';
 import type { CallEventStore } from './call-events.js';
 import type { CallRepo } from './call-repo.js';
 import type { CallerMemo } from './caller-memo.js';
+import type { ExternalCallback } from './external-callback.js';
 import { FALLBACK_QUEUE } from './fallback.js';
 import type { CallRecord, Provider } from './types.js';
 
@@ -36,6 +37,8 @@ export interface FlowRequest {
   /** route: the queue the flow's menu named, and the caller's intent. */
   queue?: string;
   intent?: string;
+  /** route: the caller accepted the callback this route offered (the flow's second `route`). */
+  callback?: 'accept';
   /** verify: where the caller's audio is (Connect: the Kinesis Video Stream and its first fragment). */
   audio?: { streamArn: string; startFragmentNumber: string };
   /** pin: the digits the caller keyed, and which try this is (a retried invocation repeats its number). */
@@ -94,6 +97,8 @@ export interface ExternalFlowDeps {
   watchlist: Pick<Watchlist, 'isWatchlisted'>;
   voice: VoiceBiometrics & { configured?: boolean };
   voiceSpeechSeconds: number;
+  /** Places an accepted callback (absent: none is placed, the flow keeps the caller in line). */
+  callback?: ExternalCallback;
   /** Told of each call once its caller is known: the screen pop's reads start here. */
   onCaller?(call: CallRecord, caller: LookupResult): void;
   /** The whole answer's budget, well under the provider's wait (Connect: 3 s by default). */
@@ -106,6 +111,8 @@ export interface ExternalFlowDeps {
 interface Progress {
   caller?: LookupResult;
   language?: 'ar' | 'en';
+  /** The provider took the callback: a late answer must still say so (the caller is dialled back). */
+  callbackPlaced?: boolean;
 }
 
 /**
@@ -306,7 +313,12 @@ export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
         return answer;
       case 'route': {
         const r = await route(req, call, caller);
-        return { ...answer, route: r.route, degraded: answer.degraded || r.degraded };
+        if (req.callback !== 'accept') return { ...answer, route: r.route, degraded: answer.degraded || r.degraded };
+        // callbackOffered now says whether the callback was placed: "true" = say goodbye, the caller is called back.
+        const cb = deps.callback
+          ? await deps.callback.accept({ call, route: r.route, language: answer.language, dialled: req.to, deadline, onPlaced: () => (progress.callbackPlaced = true) })
+          : { placed: false, degraded: false };
+        return { ...answer, route: { ...r.route, callbackOffered: cb.placed }, degraded: answer.degraded || r.degraded || cb.degraded };
       }
       case 'verify': {
         const v = await verify(req, call, caller, deadline);
@@ -325,7 +337,7 @@ export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
     const answer = { ...base(progress.caller, progress, req), degraded: true };
     if (req.action === 'route') {
       const queueArn = await withDeadline(deps.queueRef(FALLBACK_QUEUE), 100, 'queue ref').catch(() => null);
-      return { ...answer, route: { queue: FALLBACK_QUEUE, queueArn, priority: 10, callbackOffered: false } };
+      return { ...answer, route: { queue: FALLBACK_QUEUE, queueArn, priority: 10, callbackOffered: req.callback === 'accept' && progress.callbackPlaced === true } };
     }
     if (req.action === 'verify') return { ...answer, verification: 'pending' };
     return answer;

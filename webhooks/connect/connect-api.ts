@@ -15,7 +15,10 @@ export interface ConnectApi extends ProviderDirectory, ProviderQueueStats {
   /** Hands the pop's context to the agent's CCP as contact attributes (ids and verdicts only, never a name). */
   updateContactAttributes(initialContactId: string, attributes: Record<string, string>): Promise<void>;
   /** A callback: Connect dials the customer and runs `contactFlowId` (which queues the call). `clientToken` makes a retry one call. */
-  startOutboundVoiceContact(input: { destination: string; contactFlowId: string; queueId?: string; sourcePhoneNumber?: string; attributes?: Record<string, string>; clientToken: string }): Promise<{ contactId: string }>;
+  startOutboundVoiceContact(
+    input: { destination: string; contactFlowId: string; queueId?: string; sourcePhoneNumber?: string; attributes?: Record<string, string>; clientToken: string },
+    opts?: { signal?: AbortSignal },
+  ): Promise<{ contactId: string }>;
 }
 
 /**
@@ -65,8 +68,9 @@ export function createConnectApi(opts: { client: ConnectClient; instanceId: stri
       await call(() => client.send(new UpdateContactAttributesCommand({ InstanceId: instanceId, InitialContactId: initialContactId, Attributes: attributes })));
     },
 
-    async startOutboundVoiceContact(input) {
-      const out = await call(() =>
+    async startOutboundVoiceContact(input, opts) {
+      // The signal stops the retries (and the request in flight) when the caller's answer cannot wait longer.
+      const out = await policy.execute(({ signal }) =>
         client.send(
           new StartOutboundVoiceContactCommand({
             InstanceId: instanceId,
@@ -77,7 +81,9 @@ export function createConnectApi(opts: { client: ConnectClient; instanceId: stri
             ...(input.attributes ? { Attributes: input.attributes } : {}),
             ClientToken: input.clientToken,
           }),
+          { abortSignal: signal },
         ),
+        opts?.signal,
       );
       if (!out.ContactId) throw new Error('StartOutboundVoiceContact answered without a ContactId');
       return { contactId: out.ContactId };

@@ -22,6 +22,7 @@ export function toFlowRequest(e: TContactFlowEvent): FlowRequest {
     language: languageOf(data.Attributes),
     queue: p.queue || undefined,
     intent: p.intent || undefined,
+    callback: p.callback,
     audio: audio?.StreamARN && audio.StartFragmentNumber ? { streamArn: audio.StreamARN, startFragmentNumber: audio.StartFragmentNumber } : undefined,
     pin: p.pin,
     attempt: p.attempt ? Number(p.attempt) : undefined,

@@ -19,7 +19,7 @@ export const FLOW_ACTIONS = ['lookup', 'route', 'verify', 'pin', 'log'] as const
 /**
  * What Connect's "Invoke AWS Lambda function" block sends (AWS's documented ContactFlowEvent).
  * Fields AWS adds later are ignored; the ones we use are checked. Our inputs come as the
- * block's parameters: `action`, and per action `queue`/`intent` (route), `pin`/`attempt`
+ * block's parameters: `action`, and per action `queue`/`intent`/`callback` (route), `pin`/`attempt`
  * (pin), `summary`/`type` (log).
  */
 export const ZContactFlowEvent = z.object({
@@ -58,10 +58,12 @@ export const ZContactFlowEvent = z.object({
         attempt: z.string().regex(/^[1-9]$/, 'must be a try number from 1 to 9').optional(),
         summary: text(500).optional(),
         type: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case word such as ivr_note').optional(),
+        callback: z.literal('accept', { message: 'must be "accept"' }).optional(),
       })
       .superRefine((p, ctx) => {
         if (p.action === 'pin' && !p.pin) ctx.addIssue({ code: 'custom', path: ['pin'], message: 'required for the pin action' });
         if (p.action === 'log' && !p.summary?.trim()) ctx.addIssue({ code: 'custom', path: ['summary'], message: 'required for the log action' });
+        if (p.callback && p.action !== 'route') ctx.addIssue({ code: 'custom', path: ['callback'], message: 'only for the route action' });
       }),
   }),
 });
