@@ -103,7 +103,7 @@ describe('serverless package (osls 3, offline)', () => {
         })
         .sort();
     expect(actions(roleOf('AgentSocketLambdaFunction'))).toEqual(['connect:StartOutboundVoiceContact', 'execute-api:ManageConnections', 'sqs:SendMessage']);
-    expect(actions(roleOf('ConnectFlowLambdaFunction'))).toEqual(['connect:UpdateContactAttributes', 'sqs:SendMessage']);
+    expect(actions(roleOf('ConnectFlowLambdaFunction'))).toEqual(['connect:StartOutboundVoiceContact', 'connect:UpdateContactAttributes', 'sqs:SendMessage']);
     expect(actions(roleOf('RoutingTimersLambdaFunction'))).toEqual(['execute-api:ManageConnections', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
     expect(actions(roleOf('MaintenanceLambdaFunction'))).toEqual([]);
     for (const [id] of ofType('AWS::IAM::Role')) for (const a of actions(id)) expect(a).not.toMatch(/\*/);
