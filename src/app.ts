@@ -560,6 +560,7 @@ export function buildApp(deps: AppDeps): App {
   // The console's charts: Chart.js from node_modules, no build step.
   app.use('/console/vendor/chart.js', express.static(path.join(import.meta.dirname, '../node_modules/chart.js/dist')));
   app.use('/console', express.static(path.join(import.meta.dirname, '../public/console')));
+  app.use('/shared', express.static(path.join(import.meta.dirname, '../public/shared')));
   app.use('/api', express.json({ limit: '256kb' }));
   app.use('/api', customerReadRouter({ tokens, customers, interactions, access }));
   app.use('/api', privacyRouter({ tokens, erasure, accessLog, accessLogStore }));

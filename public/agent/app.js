@@ -7,20 +7,13 @@ import { createCards } from './cards.js';
 import { createConnection } from './connection.js';
 import { clock } from './format.js';
 import { has, isLang, lang, setLang, t } from './i18n.js';
-import { claimsOf, session } from './session.js';
+import { session } from './session.js';
+import { byId, CONNECTION_LABELS, find, onSignIn, takeFromUrl, toast as showToast } from '../shared/dom.js';
+import { initialLang } from '../shared/i18n.js';
+import { checkToken } from '../shared/session.js';
 
-/** @param {string} id */
-function byId(id) {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el;
-}
 /** @param {string} sel */
-function one(sel) {
-  const el = document.querySelector(sel);
-  if (!(el instanceof HTMLElement)) throw new Error(`missing ${sel}`);
-  return el;
-}
+const one = (sel) => find(document, sel);
 
 const ui = {
   signin: byId('signin'),
@@ -57,11 +50,7 @@ const app = { connState: 'closed', info: {}, presenceSeq: 0 };
 
 /** A short message that goes away by itself. @param {string} text */
 function toast(text) {
-  const node = document.createElement('p');
-  node.className = 'toast';
-  node.textContent = text;
-  ui.toasts.append(node);
-  setTimeout(() => node.remove(), 6000);
+  showToast(ui.toasts, text);
 }
 
 function baseTitle() {
@@ -70,7 +59,7 @@ function baseTitle() {
 
 function renderConnection() {
   ui.connection.dataset.state = app.connState;
-  const key = { connecting: 'conn.connecting', connected: 'conn.connected', reconnecting: 'conn.reconnecting', closed: 'conn.signedOut' }[app.connState];
+  const key = CONNECTION_LABELS[app.connState];
   ui.connectionText.textContent =
     app.connState === 'reconnecting' && app.retryInMs ? t('conn.reconnectingIn', { s: Math.max(1, Math.round(app.retryInMs / 1000)) }) : t(key);
 }
@@ -169,15 +158,10 @@ function stop() {
 
 /** @param {string} token */
 function start(token) {
-  const claims = claimsOf(token);
+  const { claims, problem } = checkToken(token);
   if (!claims) {
     session.setToken(null);
-    showSignIn(t('tokenMalformed'));
-    return;
-  }
-  if (claims.exp && claims.exp * 1000 < Date.now()) {
-    session.setToken(null);
-    showSignIn(t('tokenExpired'));
+    showSignIn(t(problem));
     return;
   }
   const agent = claims.sub;
@@ -222,11 +206,7 @@ function applyLang(next) {
   app.cards?.relabel();
 }
 
-ui.form.addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  const token = ui.token.value.trim();
-  if (!token) return;
-  ui.token.value = '';
+onSignIn(ui.form, ui.token, (token) => {
   session.setToken(token);
   start(token);
 });
@@ -259,15 +239,9 @@ ui.awayReason.addEventListener('change', () => {
 ui.wrapUp.addEventListener('click', () => send({ type: 'wrapup_done' }));
 
 // Boot: language, then a token from the address bar (removed at once) or this tab's session.
-const stored = session.lang();
-applyLang(isLang(stored) ? stored : navigator.language.toLowerCase().startsWith('ar') ? 'ar' : 'en');
-const url = new URL(location.href);
-const fromUrl = url.searchParams.get('token');
-if (fromUrl) {
-  url.searchParams.delete('token');
-  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
-  session.setToken(fromUrl.trim());
-}
+applyLang(initialLang(session.lang()));
+const fromUrl = takeFromUrl(['token']).token;
+if (fromUrl) session.setToken(fromUrl.trim());
 const token = session.token();
 if (token) start(token);
 else showSignIn();

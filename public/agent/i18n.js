@@ -4,7 +4,10 @@
  * from the server (names, summaries, queue names) are shown as they are.
  */
 
-/** @typedef {'ar' | 'en'} Lang */
+import { createI18n } from '../shared/i18n.js';
+
+export { isLang } from '../shared/i18n.js';
+/** @typedef {import('../shared/i18n.js').Lang} Lang */
 
 /** @type {Record<Lang, Record<string, string>>} */
 const LABELS = {
@@ -210,55 +213,4 @@ const LABELS = {
   },
 };
 
-/** @type {Lang} */
-let current = 'en';
-
-/** @param {unknown} value @returns {value is Lang} */
-export function isLang(value) {
-  return value === 'ar' || value === 'en';
-}
-
-/** @returns {Lang} */
-export function lang() {
-  return current;
-}
-
-/** The BCP 47 locale for Intl formatters. */
-export function locale() {
-  return current === 'ar' ? 'ar-SA' : 'en-GB';
-}
-
-/**
- * A label, with {name} placeholders filled; a key missing in a language falls back to
- * English, then to the key itself, so a gap never shows as blank.
- * @param {string} key
- * @param {Record<string, string | number>} [vars]
- */
-export function t(key, vars) {
-  const text = LABELS[current][key] ?? LABELS.en[key] ?? key;
-  return vars ? text.replace(/\{(\w+)\}/g, (_m, name) => String(vars[name] ?? '')) : text;
-}
-
-/** Whether a key has a label (for optional keys such as away reasons). @param {string} key */
-export function has(key) {
-  return key in LABELS.en;
-}
-
-/**
- * Switches the UI language: <html lang/dir> and every element marked data-i18n.
- * @param {Lang} next
- */
-export function setLang(next) {
-  current = next;
-  const root = document.documentElement;
-  root.lang = next;
-  root.dir = next === 'ar' ? 'rtl' : 'ltr';
-  for (const el of document.querySelectorAll('[data-i18n]')) {
-    const key = el.getAttribute('data-i18n');
-    if (key) el.textContent = t(key);
-  }
-  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) {
-    const key = el.getAttribute('data-i18n-placeholder');
-    if (key && el instanceof HTMLInputElement) el.placeholder = t(key);
-  }
-}
+export const { lang, locale, t, has, setLang } = createI18n(LABELS);

@@ -7,6 +7,7 @@
  */
 import { dateTime, decimal, integer, languageName, money, relative, score } from './format.js';
 import { has, t } from './i18n.js';
+import { find as $, node as el } from '../shared/dom.js';
 
 /**
  * @typedef {'pending' | 'connecting' | 'connected' | 'wrap_up' | 'cancelled' | 'timeout' | 'rejected' | 'provider_connected'} CardStatus
@@ -30,21 +31,6 @@ const TREND_ARROWS = /** @type {Record<string, string>} */ ({ falling: '↓', ri
 
 /** A label when one exists, else the raw value (a tier or channel the UI does not know yet). @param {string} prefix @param {string} value */
 const labelOr = (prefix, value) => (has(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : value);
-
-/** @param {ParentNode} root @param {string} sel */
-function $(root, sel) {
-  const el = root.querySelector(sel);
-  if (!(el instanceof HTMLElement)) throw new Error(`pop template lacks ${sel}`);
-  return el;
-}
-
-/** @param {string} tag @param {string} [className] @param {string} [text] */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** "📱 WhatsApp · 2 days ago", the summary and a sentiment chip. @param {Contact} c */
 function contactNodes(c) {

@@ -7,15 +7,11 @@ import { useToken } from './api.js';
 import { isLang, lang, setLang, t } from './i18n.js';
 import { createLive } from './live.js';
 import { createRulesAdmin } from './rules.js';
-import { claimsOf, session } from './session.js';
+import { session } from './session.js';
 import { createWallboard } from './wallboard.js';
-
-/** @param {string} id */
-function byId(id) {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el;
-}
+import { byId, CONNECTION_LABELS, find, onSignIn, takeFromUrl, toast as showToast } from '../shared/dom.js';
+import { initialLang } from '../shared/i18n.js';
+import { checkToken } from '../shared/session.js';
 
 const ui = {
   signin: byId('signin'),
@@ -29,8 +25,8 @@ const ui = {
   tabRules: byId('tab-rules'),
   wallboard: byId('wallboard'),
   rules: byId('rules'),
-  connection: /** @type {HTMLElement} */ (document.querySelector('[data-testid="connection"]')),
-  connectionText: /** @type {HTMLElement} */ (document.querySelector('[data-field="connection-text"]')),
+  connection: find(document, '[data-testid="connection"]'),
+  connectionText: find(document, '[data-field="connection-text"]'),
   toasts: byId('toasts'),
 };
 
@@ -47,16 +43,12 @@ const app = { conn: 'closed', tab: 'wallboard' };
 
 /** @param {string} text */
 function toast(text) {
-  const n = document.createElement('p');
-  n.className = 'toast';
-  n.textContent = text;
-  ui.toasts.append(n);
-  setTimeout(() => n.remove(), 6000);
+  showToast(ui.toasts, text);
 }
 
 function renderConnection() {
   ui.connection.dataset.state = app.conn;
-  ui.connectionText.textContent = t({ connecting: 'conn.connecting', connected: 'conn.connected', reconnecting: 'conn.reconnecting', closed: 'conn.signedOut' }[app.conn]);
+  ui.connectionText.textContent = t(CONNECTION_LABELS[app.conn]);
 }
 
 /** @param {'wallboard' | 'rules'} tab */
@@ -99,14 +91,10 @@ function refused() {
 
 /** @param {string} token */
 function start(token) {
-  const claims = claimsOf(token);
+  const { claims, problem } = checkToken(token);
   if (!claims) {
     session.setToken(null);
-    return showSignIn(t('tokenMalformed'));
-  }
-  if (claims.exp && claims.exp * 1000 < Date.now()) {
-    session.setToken(null);
-    return showSignIn(t('tokenExpired'));
+    return showSignIn(t(problem));
   }
   if (claims.role !== 'supervisor' && claims.role !== 'admin') {
     session.setToken(null);
@@ -140,11 +128,7 @@ function applyLang(next) {
   app.rules?.relabel();
 }
 
-ui.form.addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  const token = ui.token.value.trim();
-  if (!token) return;
-  ui.token.value = '';
+onSignIn(ui.form, ui.token, (token) => {
   session.setToken(token);
   start(token);
 });
@@ -163,18 +147,10 @@ ui.tabRules.addEventListener('click', () => showTab('rules'));
 
 // Boot: the language (?lang= for a wallboard screen, then this browser's choice), then a token
 // from the address bar (removed at once) or the one kept from last time.
-const url = new URL(location.href);
-const askedLang = url.searchParams.get('lang');
-if (isLang(askedLang)) session.setLang(askedLang);
-const stored = session.lang();
-applyLang(isLang(stored) ? stored : navigator.language.toLowerCase().startsWith('ar') ? 'ar' : 'en');
-const fromUrl = url.searchParams.get('token');
-if (fromUrl || askedLang) {
-  url.searchParams.delete('token');
-  url.searchParams.delete('lang');
-  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
-}
-if (fromUrl) session.setToken(fromUrl.trim());
+const asked = takeFromUrl(['token', 'lang']);
+if (isLang(asked.lang)) session.setLang(asked.lang);
+applyLang(initialLang(session.lang()));
+if (asked.token) session.setToken(asked.token.trim());
 const token = session.token();
 if (token) start(token);
 else showSignIn();

@@ -8,22 +8,10 @@
 import { call } from './api.js';
 import { dateTime, integer } from './format.js';
 import { t } from './i18n.js';
+import { find as el, node } from '../shared/dom.js';
 
 const VALIDATE_DELAY_MS = 400;
 
-/** @param {Element} root @param {string} sel */
-function el(root, sel) {
-  const found = root.querySelector(sel);
-  if (!(found instanceof HTMLElement)) throw new Error(`missing ${sel}`);
-  return found;
-}
-/** @param {string} tag @param {string} [className] @param {string} [text] */
-function node(tag, className, text) {
-  const n = document.createElement(tag);
-  if (className) n.className = className;
-  if (text !== undefined) n.textContent = text;
-  return n;
-}
 /** @param {unknown} v */
 const show = (v) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
 

@@ -7,26 +7,12 @@
 import { call } from './api.js';
 import { clock, duration, integer, money, percent, secondsSince, timeOfDay } from './format.js';
 import { has, lang, locale, t } from './i18n.js';
+import { find as el, node } from '../shared/dom.js';
 
 const STATES = ['available', 'reserved', 'busy', 'wrap_up', 'away', 'offline'];
 /** The day's KPIs are re-read at most this often while calls come and go (and every minute regardless). */
 const KPI_MIN_INTERVAL_MS = 5000;
 const KPI_INTERVAL_MS = 60_000;
-
-/** @param {Element} root @param {string} sel */
-function el(root, sel) {
-  const found = root.querySelector(sel);
-  if (!(found instanceof HTMLElement)) throw new Error(`missing ${sel}`);
-  return found;
-}
-
-/** @param {string} tag @param {string} [className] @param {string} [text] */
-function node(tag, className, text) {
-  const n = document.createElement(tag);
-  if (className) n.className = className;
-  if (text !== undefined) n.textContent = text;
-  return n;
-}
 
 /** A queue's name in the page's language when it has one. @param {{ queue: string, displayName?: any }} q */
 function queueName(q) {

@@ -9,7 +9,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 // The pop card's verification badge and fraud warning, in English and Arabic, against a
 // scripted hub that sends the pops the IVR's verdicts produce.
 
-const PUBLIC = path.resolve(import.meta.dirname, '../../public/agent');
+// The page's folder and the modules it shares with the console, as the app serves them.
+const PUBLIC = path.resolve(import.meta.dirname, '../../public');
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 const TOKEN = `h.${Buffer.from(JSON.stringify({ sub: 'agent-omar', role: 'agent' })).toString('base64url')}.s`;
 
@@ -21,8 +22,10 @@ let sockets: WebSocket[] = [];
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
-    const name = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/agent\/?/, '') || 'index.html';
-    readFile(path.join(PUBLIC, path.basename(name)))
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const dir = pathname.startsWith('/shared/') ? 'shared' : 'agent';
+    const name = pathname.replace(/^\/(agent|shared)\/?/, '') || 'index.html';
+    readFile(path.join(PUBLIC, dir, path.basename(name)))
       .then((body) => res.writeHead(200, { 'content-type': TYPES[path.extname(name)] ?? 'application/octet-stream' }).end(body))
       .catch(() => res.writeHead(404).end());
   });
