@@ -86,6 +86,17 @@ describe('the experience service', () => {
     expect(await s.score('c-sami')).toBe(70);
   });
 
+  it('answers a caller with no timeline (a first call) from the formula alone, without reading facts or storing a score', async () => {
+    await db.prisma.customer.create({ data: { id: 'c-new', name: 'New' } });
+    const store = createExperienceStore(db.prisma);
+    let factReads = 0;
+    const counted = { ...store, facts: (...args: Parameters<typeof store.facts>) => (factReads++, store.facts(...args)) };
+    const s = createExperienceService({ store: counted, now: () => NOW, logger: pino({ level: 'silent' }) });
+    expect(await s.current('c-new', { noHistory: true })).toEqual({ score: 70, csat: null, nps: null, fcr: null, openComplaints: 0 });
+    expect(factReads).toBe(0);
+    expect(await s.score('c-new')).toBeUndefined();
+  });
+
   it('recomputes when told an event arrived: an open complaint and a bad survey lower the stored score', async () => {
     const s = service();
     await db.prisma.interaction.create({ data: { idempotencyKey: 'k1', customerId: 'c-sami', channel: 'email', type: 'complaint', status: 'open', at: daysAgo(2), summary: 'Late refund', sentimentScore: -0.6 } });

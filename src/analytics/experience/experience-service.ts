@@ -15,7 +15,7 @@ export interface ExperienceService {
   /** Recompute the customer's score in the background (coalesced per customer); never throws. */
   refresh(customerId: string): void;
   /** The customer's stored score, computed and stored first if they have none yet. */
-  current(customerId: string): Promise<ExperienceView>;
+  current(customerId: string, opts?: { noHistory?: boolean }): Promise<ExperienceView>;
   /** The stored score alone (routing reads it as `customer.experienceScore`); undefined when never computed. */
   score(customerId: string): Promise<number | undefined>;
   /** Resolves once every refresh asked for so far has finished. */
@@ -62,9 +62,13 @@ export function createExperienceService(deps: { store: ExperienceStore; now: () 
       running.set(customerId, run);
     },
 
-    async current(customerId) {
+    async current(customerId, opts) {
       const stored = await deps.store.get(customerId);
-      return viewOf(stored ?? (await recompute(customerId)));
+      if (stored) return viewOf(stored);
+      // No timeline at all means no surveys, contacts or complaints to read: the score is the
+      // formula's starting point, known without the three reads and the write (a first call's pop).
+      if (opts?.noHistory) return viewOf(computeExperience({ surveys: [], interactions: [], openComplaints: 0 }));
+      return viewOf(await recompute(customerId));
     },
 
     async score(customerId) {
