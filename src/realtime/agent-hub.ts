@@ -1,6 +1,5 @@
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Principal, TokenVerifier } from '../auth/tokens.js';
-import { AppError } from '../errors.js';
+import type { TokenVerifier } from '../auth/tokens.js';
 import type { Logger } from '../logger.js';
 import type { AgentRepo, SoftphoneProfile } from '../routing/agent-repo.js';
 import type { Presence } from '../routing/presence.js';
@@ -9,7 +8,7 @@ import type { AgentMessageStore } from './agent-messages.js';
 import { runClientFrame } from './client-actions.js';
 import type { EventBus } from './event-bus.js';
 import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
-import { refuseUpgrade, socketToken } from './socket-auth.js';
+import { admitUpgrade, refuseUpgrade } from './socket-auth.js';
 import type { UpgradeHandler } from './upgrade-router.js';
 
 export const AGENT_MESSAGE_CHANNEL = 'agent.message';
@@ -183,15 +182,8 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
   return {
     handleUpgrade(req, socket, head) {
       void (async () => {
-        const token = socketToken(req);
-        if (!token) return refuseUpgrade(socket, 401, 'missing token');
-        let principal: Principal;
-        try {
-          principal = deps.tokens.verify(token);
-        } catch (err) {
-          return refuseUpgrade(socket, 401, err instanceof AppError ? err.message : 'invalid token');
-        }
-        if (principal.role !== 'agent') return refuseUpgrade(socket, 403, 'only agents have a softphone');
+        const principal = admitUpgrade(req, socket, deps.tokens, ['agent'], 'only agents have a softphone');
+        if (!principal) return;
         // The same read admits the agent and greets them.
         const agent = await deps.agents.softphoneProfile(principal.sub).catch(() => undefined);
         if (!agent) return refuseUpgrade(socket, 403, `no agent '${principal.sub}'`);

@@ -1,12 +1,11 @@
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Principal, TokenVerifier } from '../auth/tokens.js';
-import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AlertPolicy } from '../supervisor/alerts.js';
 import type { LiveMessage, LiveView } from '../supervisor/live-view.js';
 import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
-import { refuseUpgrade, socketToken } from './socket-auth.js';
+import { admitUpgrade } from './socket-auth.js';
 import type { UpgradeHandler } from './upgrade-router.js';
 
 export const SUPERVISOR_PATH = '/ws/supervisor';
@@ -120,15 +119,8 @@ export function createSupervisorHub(deps: SupervisorHubDeps): SupervisorHub {
 
   return {
     handleUpgrade(req, socket, head) {
-      const token = socketToken(req);
-      if (!token) return refuseUpgrade(socket, 401, 'missing token');
-      let principal: Principal;
-      try {
-        principal = deps.tokens.verify(token);
-      } catch (err) {
-        return refuseUpgrade(socket, 401, err instanceof AppError ? err.message : 'invalid token');
-      }
-      if (principal.role !== 'supervisor' && principal.role !== 'admin') return refuseUpgrade(socket, 403, 'only supervisors and admins see the live view');
+      const principal = admitUpgrade(req, socket, deps.tokens, ['supervisor', 'admin'], 'only supervisors and admins see the live view');
+      if (!principal) return;
       wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, principal));
     },
     connectionCount: () => sockets.size,
