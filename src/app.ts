@@ -221,6 +221,15 @@ export interface App {
   settle(): Promise<void>;
 }
 
+/** The data-protection, KPI and alert settings both entry points (server.ts, lambda) take from the environment. */
+export function policySettings(config: Pick<Config, 'retention' | 'agentAccessHours' | 'kpi' | 'businessTimeZone' | 'alerts'>) {
+  return {
+    privacy: { retention: config.retention, agentAccessHours: config.agentAccessHours },
+    analytics: { ...config.kpi, zone: config.businessTimeZone },
+    supervisor: { policy: config.alerts },
+  } satisfies Pick<AppDeps, 'privacy' | 'analytics' | 'supervisor'>;
+}
+
 /** The composition root: every service is built here from explicit collaborators. */
 export function buildApp(deps: AppDeps): App {
   const { config, db, logger } = deps;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { buildApp } from './app.js';
+import { buildApp, policySettings } from './app.js';
 import { ConfigError, loadConfig, secretsPath } from './config.js';
 import { openDatabase } from './db/client.js';
 import { seedDemo } from './demo/seed.js';
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const bus = config.redisUrl ? createRedisBus(config.redisUrl, logger) : createInProcessBus();
+  const settings = policySettings(config);
   const built = buildApp({
     config,
     db: db.prisma,
@@ -44,9 +45,8 @@ async function main(): Promise<void> {
     // Writes a store outage would lose wait here, on disk, and are replayed at the next start too.
     spoolDir: path.join(config.dataDir, 'spool'),
     spoolMaxBytes: config.spoolMaxBytes,
-    privacy: { retention: config.retention, retentionIntervalMs: config.retentionIntervalMinutes * 60_000, agentAccessHours: config.agentAccessHours },
-    analytics: { ...config.kpi, zone: config.businessTimeZone },
-    supervisor: { policy: config.alerts },
+    ...settings,
+    privacy: { ...settings.privacy, retentionIntervalMs: config.retentionIntervalMinutes * 60_000 },
   });
   const { services } = built;
   const seeded = config.seedDemo ? await seedDemo(services) : false;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import serverlessHttp from 'serverless-http';
-import { buildApp, type App } from '../app.js';
+import { buildApp, policySettings, type App } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -76,9 +76,7 @@ export async function bootLambdaApp(environment: NodeJS.ProcessEnv, opts: { sqs?
     spoolDir: path.join(os.tmpdir(), 'cc-spool'),
     spoolMaxBytes: config.spoolMaxBytes,
     // As server.ts, less the timers: the retention pass and the KPI rollup run on schedules (maintenance()).
-    privacy: { retention: config.retention, agentAccessHours: config.agentAccessHours },
-    analytics: { ...config.kpi, zone: config.businessTimeZone },
-    supervisor: { policy: config.alerts },
+    ...policySettings(config),
   });
   const { softphones, services } = built;
   const socket = createApiGatewaySocket({
