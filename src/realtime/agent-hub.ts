@@ -8,6 +8,7 @@ import type { AgentMessageStore } from './agent-messages.js';
 import { runClientFrame } from './client-actions.js';
 import type { EventBus } from './event-bus.js';
 import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
+import { startHeartbeat } from './heartbeat.js';
 import { admitUpgrade, refuseUpgrade } from './socket-auth.js';
 import type { UpgradeHandler } from './upgrade-router.js';
 
@@ -68,7 +69,6 @@ export interface AgentHubDeps {
 export function createAgentHub(deps: AgentHubDeps): AgentHub {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, handleProtocols: (protocols) => (protocols.has('bearer') ? 'bearer' : false) });
   const sockets = new Map<string, Set<WebSocket>>();
-  const alive = new WeakMap<WebSocket, boolean>();
   const limiter = createFrameLimiter(deps.frameLimits);
   let socketCount = 0;
   const send = (ws: WebSocket, message: Record<string, unknown>) => {
@@ -111,19 +111,9 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
   const unsubscribeResync = deps.bus.subscribe(AGENT_RESYNC_CHANNEL, resendOpenPops);
   const offRecovered = deps.bus.onRecovered(() => void deps.bus.publish(AGENT_RESYNC_CHANNEL, {}));
 
-  const heartbeat = setInterval(() => {
-    for (const set of sockets.values()) {
-      for (const ws of set) {
-        // No pong since the last ping: a laptop lid closed or a dead NAT mapping.
-        if (alive.get(ws) === false) ws.terminate();
-        else {
-          alive.set(ws, false);
-          ws.ping();
-        }
-      }
-    }
-  }, deps.heartbeatMs ?? 30_000);
-  heartbeat.unref();
+  const heartbeat = startHeartbeat(function* () {
+    for (const set of sockets.values()) yield* set;
+  }, deps.heartbeatMs);
 
   const actions = { messages: deps.messages, routing: deps.routing, presence: deps.presence, acknowledge: deps.acknowledge, logger: deps.logger };
 
@@ -137,8 +127,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
     let set = sockets.get(agentId);
     if (!set) sockets.set(agentId, (set = new Set()));
     set.add(ws);
-    alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
+    heartbeat.track(ws);
     // A protocol violation (invalid UTF-8, an oversized frame, a bad opcode): ws has already
     // closed this socket with the matching code (1007, 1009, 1002). Without a listener the
     // 'error' event would be thrown and take the whole process with it.
@@ -205,7 +194,7 @@ export function createAgentHub(deps: AgentHubDeps): AgentHub {
     },
 
     async close() {
-      clearInterval(heartbeat);
+      heartbeat.stop();
       unsubscribe();
       unsubscribeResync();
       offRecovered();

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { AlertPolicy } from '../supervisor/alerts.js';
 import type { LiveMessage, LiveView } from '../supervisor/live-view.js';
 import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
+import { startHeartbeat } from './heartbeat.js';
 import { admitUpgrade } from './socket-auth.js';
 import type { UpgradeHandler } from './upgrade-router.js';
 
@@ -43,23 +44,13 @@ export interface SupervisorHubDeps {
 export function createSupervisorHub(deps: SupervisorHubDeps): SupervisorHub {
   const wss = new WebSocketServer({ noServer: true, maxPayload: SUPERVISOR_MAX_FRAME_BYTES, handleProtocols: (p) => (p.has('bearer') ? 'bearer' : false) });
   const sockets = new Set<WebSocket>();
-  const alive = new WeakMap<WebSocket, boolean>();
   const limiter = createFrameLimiter(deps.frameLimits);
   let socketCount = 0;
   const send = (ws: WebSocket, message: object) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
 
-  const heartbeat = setInterval(() => {
-    for (const ws of sockets) {
-      if (alive.get(ws) === false) ws.terminate();
-      else {
-        alive.set(ws, false);
-        ws.ping();
-      }
-    }
-  }, deps.heartbeatMs ?? 30_000);
-  heartbeat.unref();
+  const heartbeat = startHeartbeat(() => sockets, deps.heartbeatMs);
 
   function onFrame(ws: WebSocket, text: string | undefined): void {
     let message: unknown;
@@ -78,8 +69,7 @@ export function createSupervisorHub(deps: SupervisorHubDeps): SupervisorHub {
 
   function onConnection(ws: WebSocket, principal: Principal): void {
     sockets.add(ws);
-    alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
+    heartbeat.track(ws);
     // ws has already closed the socket on a protocol violation (1007, 1009, 1002); without a
     // listener the 'error' event would be thrown and take the process with it.
     ws.on('error', (err: Error & { code?: string }) => deps.logger.warn({ code: err.code }, 'supervisor socket closed on a bad frame'));
@@ -125,7 +115,7 @@ export function createSupervisorHub(deps: SupervisorHubDeps): SupervisorHub {
     },
     connectionCount: () => sockets.size,
     async close() {
-      clearInterval(heartbeat);
+      heartbeat.stop();
       for (const ws of sockets) ws.close(1012, 'service restart: reconnect');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
