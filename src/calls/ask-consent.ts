@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { askConsent, type ConsentView } from '../ivr/consent-actions.js';
 import type { TConsentNode } from '../ivr/flow-schema.js';
 import type { Action, Input, IvrEvent, IvrEventResult, Session, VerifyProgress } from '../ivr/types.js';
-import type { ConsentRegister } from '../privacy/consent-register.js';
+import { standingAnswer, type ConsentRegister } from '../privacy/consent-register.js';
 import type { ServiceCall } from './verify-caller.js';
 
 export type ConsentRegisterForIvr = Pick<ConsentRegister, 'recordConsent' | 'latestConsents'>;
@@ -39,8 +39,8 @@ export async function enterConsent(consents: ConsentRegisterForIvr | undefined, 
   if (!call.customerId) return { kind: 'done', answer: 'skipped', asked: false, events: [] };
   // No register wired in: nothing could be recorded, so nobody is asked and nothing is assumed.
   if (!consents) return { kind: 'done', answer: 'no_answer', asked: false, events: [] };
-  const standing = (await consents.latestConsents(call.customerId)).find((c) => c.purpose === v.node.purpose);
-  if (standing) return { kind: 'done', answer: standing.granted ? 'granted' : 'declined', asked: false, events: [] };
+  const standing = standingAnswer(await consents.latestConsents(call.customerId), v.node.purpose);
+  if (standing !== 'none') return { kind: 'done', answer: standing, asked: false, events: [] };
   return { kind: 'ask', actions: askConsent(v), events: [ev(v, 'pending')], progress: { phase: 'consent', attempts: 0 } };
 }
 

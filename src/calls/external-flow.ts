@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { verdict, afterConsent, onEntry, onVoiceOutcome, type EntryFacts, type Next } from '../biometrics/verify-policy.js';
+import { verdict, onEntry, onVoiceOutcome, type EntryFacts, type Next } from '../biometrics/verify-policy.js';
 import type { VerifyPin } from '../biometrics/verify-pin.js';
 import type { VoiceBiometrics } from '../biometrics/voice-types.js';
 import type { Watchlist } from '../biometrics/watchlist.js';
@@ -12,7 +12,7 @@ import { AppError } from '../errors.js';
 import type { TVerifyNode } from '../ivr/flow-schema.js';
 import type { Verification } from '../ivr/types.js';
 import type { Logger } from '../logger.js';
-import type { ConsentRegister } from '../privacy/consent-register.js';
+import { standingAnswer, type ConsentRegister } from '../privacy/consent-register.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import { requirementsAt, type RoutingContextInput } from '../routing/rules/index.js';
 import type { InteractionRepo } from '../timeline/interaction-repo.js';
@@ -44,6 +44,8 @@ export interface FlowRequest {
   /** pin: the digits the caller keyed, and which try this is (a retried invocation repeats its number). */
   pin?: string;
   attempt?: number;
+  /** verify: the caller's answer to the flow's consent question (asked because a verify answered `consent_required`), and the wording's version. */
+  consent?: { granted: boolean; textVersion: string };
   /** log: the note for the caller's timeline. */
   note?: { type: string; summary: string };
 }
@@ -57,7 +59,12 @@ export interface FlowRoute {
   callbackOffered: boolean;
 }
 
-export type FlowVerification = Verification['status'] | 'pending';
+/**
+ * The pop's verdicts, and two only a provider-run flow sees: `pending` (ask again, the vendor
+ * is still deciding) and `consent_required` (ask the consent question, then verify again with
+ * the answer).
+ */
+export type FlowVerification = Verification['status'] | 'pending' | 'consent_required';
 
 /** What a flow step answers: who is calling and the action's own result. */
 export interface FlowResult {
@@ -75,10 +82,7 @@ export interface ExternalFlow {
   answer(req: FlowRequest): Promise<FlowResult>;
 }
 
-/**
- * The provider-run IVR's thresholds: the same defaults a Twilio flow's verify node has; the
- * flow cannot ask the consent question through us, so a caller never asked goes to the PIN.
- */
+/** The provider-run IVR's thresholds: the same defaults a Twilio flow's verify node has. */
 const VERIFY_NODE: Pick<TVerifyNode, 'acceptance' | 'maxRisk' | 'onNoMatch' | 'enrol'> = { acceptance: 0.9, maxRisk: 0.7, onNoMatch: 'pin', enrol: false };
 
 export interface ExternalFlowDeps {
@@ -92,7 +96,7 @@ export interface ExternalFlowDeps {
   routing: Pick<RoutingService, 'route'>;
   /** The provider's id of a routing queue (the synced queue list); null when there is none. */
   queueRef(queue: string): Promise<string | null>;
-  consents: Pick<ConsentRegister, 'allows'>;
+  consents: Pick<ConsentRegister, 'latestConsents' | 'recordConsent'>;
   verifyPin: VerifyPin;
   watchlist: Pick<Watchlist, 'isWatchlisted'>;
   voice: VoiceBiometrics & { configured?: boolean };
@@ -236,15 +240,23 @@ export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
     if (stored) return { verification: stored.data.verification as FlowVerification, degraded: false };
     const customer = caller.status === 'found' ? caller.customer : undefined;
     const voiceAvailable = deps.voice.configured !== false;
+    // The caller's answer to the flow's question goes in the register (with its timeline entry)
+    // before anything is decided; the same answer again (a retry) stores nothing.
+    if (customer && req.consent) {
+      const { granted, textVersion } = req.consent;
+      await deps.consents.recordConsent({ customerId: customer.id, purpose: 'voice_biometrics', granted, channel: 'ivr', textVersion, by: `${deps.provider}:${req.providerCallId}` });
+    }
     const [watchlisted, consent, enrolment] = await Promise.all([
       deps.watchlist.isWatchlisted({ number: call.fromE164 ?? undefined }),
-      customer ? deps.consents.allows(customer.id, 'voice_biometrics') : false,
+      customer ? deps.consents.latestConsents(customer.id).then((c) => standingAnswer(c, 'voice_biometrics')) : ('none' as const),
       customer && voiceAvailable ? deps.voice.enrolment(customer.id) : undefined,
     ]);
     // A PIN's state is learnt by the pin action itself; here "ready" sends the caller there.
-    const facts: EntryFacts = { known: Boolean(customer), watchlisted, consent: consent ? 'granted' : 'none', enrolled: enrolment?.enrolled ?? false, voiceAvailable, pin: 'ready' };
+    const facts: EntryFacts = { known: Boolean(customer), watchlisted, consent, enrolled: enrolment?.enrolled ?? false, voiceAvailable, pin: 'ready' };
     let next: Next = onEntry(facts, VERIFY_NODE);
-    if (next.next === 'consent') next = afterConsent(facts, false, VERIFY_NODE);
+    // Never asked: the flow asks its consent question and calls verify again with the answer.
+    // Nothing is stored, so that second verify decides afresh.
+    if (next.next === 'consent') return { verification: 'consent_required', degraded: false };
     if (next.next === 'voice') {
       if (!req.audio || !customer) {
         // The flow did not start media streaming: nothing to listen to.

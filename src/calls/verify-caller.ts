@@ -17,7 +17,7 @@ import type { Action, CallerContext, Input, IvrEvent, IvrEventResult, PinReason,
 import { awaitVerdict, consentAnswerPrompt, consentQuestion, pinQuestion, pinRetry, speakPrompt, type VerifyView } from '../ivr/verify-actions.js';
 import { CONSENT_KEYS } from '../ivr/verify-prompts.js';
 import type { Logger } from '../logger.js';
-import type { ConsentRegister } from '../privacy/consent-register.js';
+import { standingAnswer, type ConsentRegister } from '../privacy/consent-register.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import { SUPERVISOR_ALERT_CHANNEL } from '../supervisor/alert-events.js';
 import type { InteractionRepo } from '../timeline/interaction-repo.js';
@@ -91,8 +91,7 @@ export function createVerifyCaller(deps: VerifyCallerDeps) {
   });
 
   async function consentAnswer(customerId: string): Promise<EntryFacts['consent']> {
-    const standing = (await deps.consents.latestConsents(customerId)).find((c) => c.purpose === PURPOSE);
-    return standing ? (standing.granted ? 'granted' : 'declined') : 'none';
+    return standingAnswer(await deps.consents.latestConsents(customerId), PURPOSE);
   }
 
   /** The vendor's view of the speaker; its failure only means no voice this call. */

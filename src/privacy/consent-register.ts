@@ -27,6 +27,12 @@ export function consentSummary(c: { purpose: TPurpose; granted: boolean; channel
   return `Consent to ${PURPOSE_LABEL[c.purpose]} ${c.granted ? 'granted' : 'withdrawn'} (${c.channel}, text ${version})`;
 }
 
+/** The caller's standing answer for a purpose: never asked is neither a yes nor a no. */
+export function standingAnswer(consents: ConsentState[], purpose: TPurpose): 'granted' | 'declined' | 'none' {
+  const standing = consents.find((c) => c.purpose === purpose);
+  return standing ? (standing.granted ? 'granted' : 'declined') : 'none';
+}
+
 export interface ConsentChange {
   customerId: string;
   purpose: TPurpose;
@@ -86,9 +92,6 @@ export function createConsentRegister(deps: {
 
     latestConsents: (customerId) => deps.consents.latest(customerId),
 
-    async allows(customerId, purpose) {
-      const standing = (await deps.consents.latest(customerId)).find((c) => c.purpose === purpose);
-      return standing?.granted === true;
-    },
+    allows: async (customerId, purpose) => standingAnswer(await deps.consents.latest(customerId), purpose) === 'granted',
   };
 }

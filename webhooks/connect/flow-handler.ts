@@ -26,6 +26,7 @@ export function toFlowRequest(e: TContactFlowEvent): FlowRequest {
     audio: audio?.StreamARN && audio.StartFragmentNumber ? { streamArn: audio.StreamARN, startFragmentNumber: audio.StartFragmentNumber } : undefined,
     pin: p.pin,
     attempt: p.attempt ? Number(p.attempt) : undefined,
+    consent: p.consent && p.consentTextVersion ? { granted: p.consent === 'granted', textVersion: p.consentTextVersion } : undefined,
     note: p.summary?.trim() ? { type: p.type ?? 'ivr_note', summary: p.summary.trim() } : undefined,
   };
 }

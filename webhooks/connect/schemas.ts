@@ -20,7 +20,7 @@ export const FLOW_ACTIONS = ['lookup', 'route', 'verify', 'pin', 'log'] as const
  * What Connect's "Invoke AWS Lambda function" block sends (AWS's documented ContactFlowEvent).
  * Fields AWS adds later are ignored; the ones we use are checked. Our inputs come as the
  * block's parameters: `action`, and per action `queue`/`intent`/`callback` (route), `pin`/`attempt`
- * (pin), `summary`/`type` (log).
+ * (pin), `summary`/`type` (log), `consent`/`consentTextVersion` (verify, once the caller answered the consent question).
  */
 export const ZContactFlowEvent = z.object({
   Name: z.literal('ContactFlowEvent', { message: 'must be "ContactFlowEvent"' }),
@@ -59,11 +59,17 @@ export const ZContactFlowEvent = z.object({
         summary: text(500).optional(),
         type: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case word such as ivr_note').optional(),
         callback: z.literal('accept', { message: 'must be "accept"' }).optional(),
+        consent: z.enum(['granted', 'declined'], { message: 'must be "granted" or "declined"' }).optional(),
+        consentTextVersion: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be the consent prompt\'s version, such as vb-connect-1').optional(),
       })
       .superRefine((p, ctx) => {
         if (p.action === 'pin' && !p.pin) ctx.addIssue({ code: 'custom', path: ['pin'], message: 'required for the pin action' });
         if (p.action === 'log' && !p.summary?.trim()) ctx.addIssue({ code: 'custom', path: ['summary'], message: 'required for the log action' });
         if (p.callback && p.action !== 'route') ctx.addIssue({ code: 'custom', path: ['callback'], message: 'only for the route action' });
+        if (p.consent && p.action !== 'verify') ctx.addIssue({ code: 'custom', path: ['consent'], message: 'only for the verify action' });
+        // The register keeps which wording the caller heard: an answer without it proves nothing.
+        if (p.consent && !p.consentTextVersion) ctx.addIssue({ code: 'custom', path: ['consentTextVersion'], message: 'required with consent' });
+        if (p.consentTextVersion && !p.consent) ctx.addIssue({ code: 'custom', path: ['consent'], message: 'required with consentTextVersion' });
       }),
   }),
 });

@@ -23,7 +23,7 @@ afterAll(async () => {
   await vendor.close();
 });
 
-function verifyEvent(contactId: string, from: string, audio: boolean) {
+function verifyEvent(contactId: string, from: string, audio: boolean, consent?: 'granted' | 'declined') {
   return {
     Name: 'ContactFlowEvent',
     Details: {
@@ -37,7 +37,7 @@ function verifyEvent(contactId: string, from: string, audio: boolean) {
         SystemEndpoint: { Address: '+966920000000', Type: 'TELEPHONE_NUMBER' },
         MediaStreams: { Customer: { Audio: audio ? { StartFragmentNumber: FRAGMENT, StartTimestamp: '1565361604434', StreamARN: STREAM } : null } },
       },
-      Parameters: { action: 'verify' },
+      Parameters: consent ? { action: 'verify', consent, consentTextVersion: 'vb-connect-1' } : { action: 'verify' },
     },
   };
 }
@@ -61,5 +61,52 @@ describe('Connect flow: verify by voice from the contact\'s Kinesis Video Stream
     const before = vendor.requests.length;
     expect(await t.connect.flow(verifyEvent('0000e003-3333-4444-8555-666677778888', '+966501234567', true))).toMatchObject({ verification: 'failed' });
     expect(vendor.requests.length).toBe(before);
+  });
+});
+
+describe('Connect flow: the consent question, asked once', () => {
+  // Omar has a voiceprint at the vendor (enrolled through another channel) but was never asked in a flow.
+  const OMAR = '+966551112233';
+  beforeAll(async () => {
+    const { requestId } = await t.services.biometrics.voice.open({ callId: 'omar-earlier', customerId: 'c-omar', kind: 'enrol', speechSeconds: 30, source: { kind: 'kvs', streamArn: STREAM, startFragmentNumber: '1' } });
+    expect(await t.services.biometrics.voice.outcome(requestId, 3000)).toMatchObject({ status: 'result' });
+  });
+  const verifications = () => vendor.requests.filter((r) => r.method === 'POST' && r.path === '/verifications').length;
+  const consentEntries = () => t.db.prisma.interaction.findMany({ where: { customerId: 'c-omar', type: 'consent' } });
+
+  it('a caller never asked: the flow is told to ask (nothing recorded, no audio sent); verified by voice with the grant; the grant is in the register and on the timeline; the next call is not asked again', async () => {
+    const contactId = '0000e101-3333-4444-8555-666677778888';
+    const before = verifications();
+    expect(await t.connect.flow(verifyEvent(contactId, OMAR, true))).toMatchObject({ known: 'true', verification: 'consent_required', degraded: 'false' });
+    expect(verifications()).toBe(before);
+    expect(await t.services.consents.latestConsents('c-omar')).toEqual([]);
+
+    const answered = verifyEvent(contactId, OMAR, true, 'granted');
+    const answer = await t.connect.flow(answered);
+    expect(answer).toMatchObject({ verification: 'verified', degraded: 'false' });
+    expect(verifications()).toBe(before + 1);
+    expect(await t.services.consents.latestConsents('c-omar')).toEqual([expect.objectContaining({ purpose: 'voice_biometrics', granted: true, channel: 'ivr', textVersion: 'vb-connect-1' })]);
+    expect((await consentEntries()).map((e) => e.summary)).toEqual(['Consent to voice biometrics granted (ivr, text vb-connect-1)']);
+
+    // Connect retries the invocation: the same answer, no second register entry, no second vendor request.
+    expect(await t.connect.flow(answered)).toEqual(answer);
+    expect(await consentEntries()).toHaveLength(1);
+    expect(verifications()).toBe(before + 1);
+
+    // A later call goes straight to the voice check.
+    expect(await t.connect.flow(verifyEvent('0000e102-3333-4444-8555-666677778888', OMAR, true))).toMatchObject({ verification: 'verified' });
+    expect(verifications()).toBe(before + 2);
+  });
+
+  it('declining: recorded as the caller\'s answer, the flow asks for the PIN, no audio is sent, and later calls are not asked again', async () => {
+    const before = verifications();
+    expect(await t.connect.flow(verifyEvent('0000e103-3333-4444-8555-666677778888', OMAR, true, 'declined'))).toMatchObject({ verification: 'skipped' });
+    expect(await t.services.consents.latestConsents('c-omar')).toEqual([expect.objectContaining({ granted: false, channel: 'ivr', textVersion: 'vb-connect-1' })]);
+    expect(await t.connect.flow(verifyEvent('0000e104-3333-4444-8555-666677778888', OMAR, true))).toMatchObject({ verification: 'skipped' });
+    expect(verifications()).toBe(before);
+    // The PIN step then verifies them.
+    const pin = verifyEvent('0000e104-3333-4444-8555-666677778888', OMAR, false);
+    pin.Details.Parameters = { action: 'pin', pin: '9876' } as never;
+    expect(await t.connect.flow(pin)).toMatchObject({ verification: 'verified' });
   });
 });
