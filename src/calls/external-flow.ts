@@ -228,7 +228,8 @@ export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
         key: key('route'),
         type: 'flow_route',
         at: deps.now(),
-        data: { queue: result.queue, queueArn: result.queueArn ?? '', priority: String(result.priority), callbackOffered: String(result.callbackOffered), rule: decision.rule },
+        // The menu's choice and the intent too: the agent's pop shows what the caller did in the flow.
+        data: { queue: result.queue, queueArn: result.queueArn ?? '', priority: String(result.priority), callbackOffered: String(result.callbackOffered), rule: decision.rule, menu: req.queue ?? '', intent: req.intent ?? '' },
       }),
       deps.calls.queueExternal(deps.provider, req.providerCallId, result.queue),
     ]);

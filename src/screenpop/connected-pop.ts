@@ -35,7 +35,29 @@ function verificationOf(events: Array<{ key: string; data: Record<string, string
   return { status, ...(method && status !== 'skipped' ? { method } : {}) };
 }
 
-export function buildConnectedPop(input: { call: CallRecord; connectedAt: Date; enqueuedAt: Date | null }, context: PopContext | undefined, verification: ConnectedPop['verification'], summarize: SentimentSummarizer): ConnectedPop {
+/**
+ * What the caller did in the provider's flow, from the steps it asked us (in the order they
+ * happened): verified, keyed a PIN, chose a menu (or was routed), took a callback; and the
+ * intent the flow named. Inputs stay empty: the flow's own attributes may hold anything.
+ */
+function ivrOf(events: Array<{ key: string; data: Record<string, string> }>, call: CallRecord): ConnectedPop['ivr'] {
+  const path: string[] = [];
+  let intent = call.intent;
+  for (const e of events) {
+    let step: string | undefined;
+    if (e.key === 'flow:verify') step = 'verify';
+    else if (e.key.startsWith('flow:pin:')) step = 'pin';
+    else if (e.key === 'flow:callback') step = 'callback';
+    else if (e.key === 'flow:route') {
+      step = e.data.menu || e.data.queue || 'route';
+      intent = e.data.intent || intent;
+    }
+    if (step && path[path.length - 1] !== step) path.push(step);
+  }
+  return { path: call.session.path.length ? call.session.path : path, intent, inputs: {} };
+}
+
+export function buildConnectedPop(input: { call: CallRecord; connectedAt: Date; enqueuedAt: Date | null }, context: PopContext | undefined, events: Array<{ key: string; data: Record<string, string> }>, summarize: SentimentSummarizer): ConnectedPop {
   const { call } = input;
   const customer = context?.customer;
   const items = context?.history ?? [];
@@ -61,12 +83,12 @@ export function buildConnectedPop(input: { call: CallRecord; connectedAt: Date; 
       ? { id: customer.id, name: customer.name, tier: customer.tier, known: true, language: customer.language }
       : { id: null, name: null, tier: null, known: false },
     accountValue: customer?.accountValue ? { ...customer.accountValue, tier: customer.tier } : null,
-    verification,
+    verification: verificationOf(events),
     ...experience,
     sentiment: summarize(scores),
     lastInteraction: history[0] ?? null,
     history: history.slice(0, HISTORY_SHOWN),
-    ivr: { path: call.session.path, intent: call.intent, inputs: {} },
+    ivr: ivrOf(events, call),
     complete: context !== undefined && (call.customerId === null || customer !== undefined),
   };
 }
@@ -96,7 +118,7 @@ export function createConnectedPops(deps: {
         }),
         deps.callEvents.list(input.call.id, 'flow:'),
       ]);
-      const pop = buildConnectedPop(input, context, verificationOf(events), deps.summarize);
+      const pop = buildConnectedPop(input, context, events, deps.summarize);
       const message = await deps.store.store({ agentId: input.agentId, callId: input.call.id, payload: pop as unknown as Record<string, unknown>, at: deps.now() });
       if (!message) return false;
       if (context?.customer) deps.onCustomerShown?.(context.customer.id, input.agentId);

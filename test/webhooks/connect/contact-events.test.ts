@@ -103,7 +103,7 @@ describe('Connect contact events', () => {
     expect(entries[0]!.call!.events.map((ev) => ev.type)).toEqual(['initiated', 'flow_lookup', 'queued', 'disconnected', 'completed']);
   });
 
-  it('CONNECTED_TO_AGENT pops the call on the agent\'s softphone once, with provider connect and the ContactId, from what the flow learnt; the CCP gets our call id', async () => {
+  it('CONNECTED_TO_AGENT pops the call on the agent\'s softphone once, with provider connect and the ContactId, from what the flow learnt (the caller, the verdict, the steps taken in the flow); the CCP gets our call id', async () => {
     const sara = await connectAgent(server.url, t.token('agent', 'sara'));
     sockets.push(sara);
     await sara.next((m) => m.type === 'hello');
@@ -113,7 +113,7 @@ describe('Connect contact events', () => {
     await t.connect.contactEvent(e.initiated);
     expect(await t.connect.flow(flowEvent(contactId, 'lookup'))).toMatchObject({ known: 'true' });
     expect(await t.connect.flow(flowEvent(contactId, 'pin', { pin: '4321' }))).toMatchObject({ verification: 'verified' });
-    expect(await t.connect.flow(flowEvent(contactId, 'route', { queue: 'billing' }))).toMatchObject({ queue: 'priority' });
+    expect(await t.connect.flow(flowEvent(contactId, 'route', { queue: 'billing', intent: 'bill_dispute' }))).toMatchObject({ queue: 'priority' });
     await t.connect.contactEvent(e.queued);
     for (let i = 0; i < 3; i++) await t.connect.contactEvent(e.connected);
 
@@ -124,6 +124,8 @@ describe('Connect contact events', () => {
       customer: { id: 'c-noura', name: 'نورة القحطاني', tier: 'gold', known: true },
       accountValue: { amount: 182000, currency: 'SAR', tier: 'gold' },
       verification: { status: 'verified', method: 'pin' },
+      // What she did in Connect's flow: keyed her PIN, chose billing in the menu.
+      ivr: { path: ['pin', 'billing'], intent: 'bill_dispute', inputs: {} },
       // Her history, as read while she was in the flow (her earlier call of the first test is newest).
       history: expect.arrayContaining([expect.objectContaining({ channel: 'whatsapp', summary: 'Asked why the bill is higher' })]),
       complete: true,
