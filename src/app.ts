@@ -18,11 +18,15 @@ import { biometricsRouter } from './http/biometrics-router.js';
 import { consentRouter } from './http/consent-router.js';
 import { exportRouter } from './http/export-router.js';
 import { analyticsRouter } from './http/analytics-router.js';
+import { supervisorRouter } from './http/supervisor-router.js';
 import { wrapUpRouter } from './http/wrapup-router.js';
 import { createAnalyticsService, DEFAULT_ANALYTICS, type AnalyticsService, type AnalyticsSettings } from './analytics/analytics-service.js';
 import { createKpiSources } from './analytics/kpi-sources.js';
 import { createKpiStore } from './analytics/kpi-store.js';
 import { createWrapUpReads, wrapUpCall } from './calls/wrap-up.js';
+import { createDispositionStore } from './calls/disposition-store.js';
+import type { DispositionStore } from './calls/dispositions.js';
+import { dispositionsRouter } from './http/dispositions-router.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { healthRouter } from './http/health-router.js';
 import { routingRouter } from './http/routing-router.js';
@@ -172,6 +176,8 @@ export interface Services {
   consents: ConsentRegister;
   /** Which queues ask for a post-call survey (PUT /api/queues/:name/survey). */
   surveys: { settings: SurveySettingsStore };
+  /** The wrap-up's disposition codes (PUT /api/dispositions). */
+  dispositions: DispositionStore;
   /** Customers' experience scores, kept current as surveys, timeline entries and call ends arrive. */
   experience: ExperienceService;
   /** KPIs (GET /api/analytics/kpis), live queue and agent stats, and the rollup behind them (server.ts starts its timer). */
@@ -464,6 +470,7 @@ export function buildApp(deps: AppDeps): App {
         ?.updateContactAttributes(initialCallId, { ccCallId: call.id, ccCustomerId: call.customerId ?? '' })
         .catch((err: unknown) => logger.warn({ err, callId: call.id }, 'UpdateContactAttributes failed: the pop went out regardless'));
     },
+    kpisChanged: analytics.rollup.callChanged,
     logger,
   });
   const connect = {
@@ -486,6 +493,7 @@ export function buildApp(deps: AppDeps): App {
     onError: (source, err) => logger.warn({ source, err }, 'metrics source failed'),
   });
   const supervisorPolicy: AlertPolicy = { ...DEFAULT_ALERT_POLICY, ...deps.supervisor?.policy };
+  const businessZone = deps.analytics?.zone ?? DEFAULT_ANALYTICS.zone;
   const supervisor = createLiveView({
     source: createLiveStats({ realtime: () => analytics.realtimeStats(), queueStats: () => queues.queueStats(), reads: createLiveReads(db) }),
     bus,
@@ -501,7 +509,7 @@ export function buildApp(deps: AppDeps): App {
     tokens,
     view: supervisor,
     policy: supervisorPolicy,
-    timeZone: deps.analytics?.zone ?? DEFAULT_ANALYTICS.zone,
+    timeZone: businessZone,
     logger,
     now,
     frameLimits: deps.frameLimits,
@@ -555,7 +563,8 @@ export function buildApp(deps: AppDeps): App {
     await accessLog.stop();
   };
 
-  const wrapUpDeps = { reads: createWrapUpReads(db), events: createCallEventStore(db), now, onRecorded: analytics.rollup.callChanged };
+  const dispositions = createDispositionStore(db);
+  const wrapUpDeps = { reads: createWrapUpReads(db), events: createCallEventStore(db), dispositions, now, onRecorded: analytics.rollup.callChanged };
 
   const app = express();
   app.disable('x-powered-by');
@@ -582,7 +591,9 @@ export function buildApp(deps: AppDeps): App {
   app.use('/api', routingRouter({ tokens, rules, queues, simulate, routing, presence, now }));
   app.use('/api', surveyRouter({ tokens, settings: surveySettings, queueNames: async () => (await rules.knownNames()).queues, now }));
   app.use('/api', analyticsRouter({ tokens, analytics }));
+  app.use('/api', supervisorRouter({ tokens, view: supervisor, policy: supervisorPolicy, timeZone: businessZone, now }));
   app.use('/api', wrapUpRouter({ tokens, wrapUp: (input) => wrapUpCall(wrapUpDeps, input) }));
+  app.use('/api', dispositionsRouter({ tokens, store: dispositions, queueNames: async () => (await rules.knownNames()).queues, now }));
   app.use(
     '/api',
     connectRouter({
@@ -597,7 +608,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     app,
-    services: { surveys: { settings: surveySettings }, experience, analytics, customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, privacy, supervisor },
+    services: { surveys: { settings: surveySettings }, dispositions, experience, analytics, customers, interactions, agents, flows, calls, rules, presence, routing, bus, consents, biometrics, privacy, supervisor },
     softphones: { tokens, agents, messages, actions: { messages, routing, presence, acknowledge: pipeline.acknowledge, logger } },
     metrics,
     connect,

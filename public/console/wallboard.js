@@ -317,10 +317,14 @@ export function createWallboard(root) {
           }
           return;
         }
-        case 'alerts':
+        case 'alerts': {
+          // What is listed now: one listed before and missing here was cleared while the page was not told (a reconnect, a poll).
+          const listed = new Set((m.items ?? []).map((/** @type {any} */ a) => a.id));
+          for (const [id, a] of alerts) if (!a.cleared && !listed.has(id)) alerts.set(id, { ...a, cleared: new Date(clock.now()).toISOString() });
           for (const a of m.items ?? []) alerts.set(a.id, a);
           renderAlerts();
           return;
+        }
         case 'alert': {
           const { type: _type, ...a } = m;
           alerts.set(a.id, a);

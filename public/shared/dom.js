@@ -35,6 +35,7 @@ export const CONNECTION_LABELS = /** @type {const} */ ({
   connecting: 'conn.connecting',
   connected: 'conn.connected',
   reconnecting: 'conn.reconnecting',
+  polling: 'conn.polling',
   closed: 'conn.signedOut',
 });
 

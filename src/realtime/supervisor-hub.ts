@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Principal, TokenVerifier } from '../auth/tokens.js';
 import type { Logger } from '../logger.js';
 import type { AlertPolicy } from '../supervisor/alerts.js';
+import { supervisorHello } from '../supervisor/greeting.js';
 import type { LiveMessage, LiveView } from '../supervisor/live-view.js';
 import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -93,7 +94,7 @@ export function createSupervisorHub(deps: SupervisorHubDeps): SupervisorHub {
         .catch((err: unknown) => deps.logger.error({ err }, 'supervisor frame failed'));
     });
 
-    send(ws, { type: 'hello', user: { id: principal.sub, role: principal.role }, serverTime: deps.now().toISOString(), timeZone: deps.timeZone, policy: deps.policy });
+    send(ws, supervisorHello(principal, { now: deps.now(), timeZone: deps.timeZone, policy: deps.policy }));
     const { stats, alerts } = deps.view.current();
     send(ws, { type: 'alerts', items: alerts });
     if (stats) send(ws, stats);

@@ -20,6 +20,11 @@ export interface LiveView {
   subscribe(listener: (message: LiveMessage) => void): () => void;
   /** What a socket that just connected is sent: the latest numbers (when read) and the alerts listed now. */
   current(): { stats?: LiveMessage; alerts: Alert[] };
+  /**
+   * The numbers read now and the alerts they leave listed: what a page that cannot hold the
+   * socket open (a serverless deployment) polls for.
+   */
+  snapshot(): Promise<{ stats: LiveMessage; alerts: Alert[] }>;
   /** Something changed: re-read soon (coalesced, at most once per `minPushIntervalMs`). */
   poke(): void;
   /** Refreshes run so far (the throttle's proof). */
@@ -67,19 +72,28 @@ export function createLiveView(deps: LiveViewDeps): LiveView {
     }
   };
 
-  async function refresh(): Promise<void> {
-    if (listeners.size === 0) return;
+  /** Reads the numbers and settles the condition alerts on them. */
+  async function read() {
     const now = deps.now();
     const [stats, callers] = await Promise.all([deps.source.stats(), deps.source.waitingCallers(deps.maxCallers ?? 500)]);
+    return { now, stats, ...book.sync(conditionAlerts(stats, callers, now, deps.policy)) };
+  }
+
+  const emitAlerts = (raised: Alert[], cleared: Alert[], now: Date) => {
+    for (const a of raised) emit({ type: 'alert', ...a });
+    for (const a of cleared) emit({ type: 'alert_cleared', id: a.id, kind: a.kind, at: now.toISOString() });
+  };
+
+  async function refresh(): Promise<void> {
+    if (listeners.size === 0) return;
+    const { now, stats, raised, cleared } = await read();
     const signature = JSON.stringify(stats);
     if (signature !== lastSignature) {
       lastSignature = signature;
       lastStats = { type: 'stats', at: now.toISOString(), ...stats };
       emit(lastStats);
     }
-    const { raised, cleared } = book.sync(conditionAlerts(stats, callers, now, deps.policy));
-    for (const a of raised) emit({ type: 'alert', ...a });
-    for (const a of cleared) emit({ type: 'alert_cleared', id: a.id, kind: a.kind, at: now.toISOString() });
+    emitAlerts(raised, cleared, now);
   }
 
   const coalescer = createCoalescer(refresh, {
@@ -150,6 +164,12 @@ export function createLiveView(deps: LiveViewDeps): LiveView {
       };
     },
     current: () => ({ ...(lastStats ? { stats: lastStats } : {}), alerts: book.active(deps.now()) }),
+    async snapshot() {
+      const { now, stats, raised, cleared } = await read();
+      // Sockets watching on this node hear of what this read raised or cleared, as after any read.
+      emitAlerts(raised, cleared, now);
+      return { stats: { type: 'stats', at: now.toISOString(), ...stats }, alerts: book.active(now) };
+    },
     poke: () => coalescer.trigger(),
     refreshes: () => coalescer.runs(),
     close() {

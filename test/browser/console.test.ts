@@ -163,6 +163,40 @@ describe('the supervisor wallboard', () => {
   });
 });
 
+describe('without a supervisor socket (a serverless deployment)', () => {
+  it('polls GET /api/supervisor/live: the top bar says so, the numbers are the API\'s and follow a new caller', async () => {
+    const polling = await context.newPage();
+    polling.on('pageerror', (err) => pageErrors.push(err.message));
+    // API Gateway's HTTP API answers the upgrade 404: the handshake fails, the socket never opens.
+    await polling.addInitScript(() => {
+      class NoSocket extends EventTarget {
+        static OPEN = 1;
+        readyState = 3;
+        onclose: ((e: unknown) => void) | null = null;
+        constructor() {
+          super();
+          setTimeout(() => this.onclose?.({ code: 1006 }), 0);
+        }
+        send() {}
+        close() {}
+      }
+      (window as unknown as { WebSocket: unknown }).WebSocket = NoSocket;
+    });
+    await polling.goto(`${server.url}/console/?lang=en&token=${encodeURIComponent(t.token('supervisor', 'sup-huda'))}`);
+    await expect.poll(() => polling.getByTestId('connection').getAttribute('data-state'), { timeout: 10_000 }).toBe('polling');
+    expect(await polling.getByTestId('connection').textContent()).toContain('Live (every 5 s)');
+    const waitingNow = async () => (await realtime()).queues.reduce((n: number, q: { waiting: number }) => n + q.waiting, 0);
+    const tile = () => polling.locator('[data-testid="tile-waiting"] [data-field="value"]').getAttribute('data-value');
+    await expect.poll(tile, { timeout: 10_000 }).toBe(String(await waitingNow()));
+    await queuedCall('0507654321', ['0']);
+    const after = await waitingNow();
+    await expect.poll(tile, { timeout: 15_000 }).toBe(String(after));
+    expect(after).toBeGreaterThan(0);
+    await polling.screenshot({ path: '/tmp/console-polling-en.png', fullPage: true });
+    await polling.close();
+  });
+});
+
 describe('signing in', () => {
   it('takes a pasted supervisor token, refuses an agent token, and signs out', async () => {
     await page.goto(`${server.url}/console/?lang=ar`);
