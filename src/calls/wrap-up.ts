@@ -2,10 +2,11 @@ import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { CallEventStore } from './call-events.js';
+import { checkDisposition, DISPOSITION_CODE, DISPOSITION_CODE_HINT, type DispositionStore } from './dispositions.js';
 
 export const ZWrapUp = z
   .object({
-    disposition: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a disposition code (a lower-case word such as billing_resolved)'),
+    disposition: z.string().regex(DISPOSITION_CODE, DISPOSITION_CODE_HINT),
     notes: z.string().trim().max(2000).optional(),
     resolved: z.boolean({ error: 'must be true or false' }),
   })
@@ -23,8 +24,8 @@ export interface WrapUpRecord {
 
 /** Reads for the wrap-up: who took the call, and a wrap-up already given. */
 export interface WrapUpReads {
-  /** The agent the call's line entry was assigned to (undefined: no such call in a line; null: nobody took it). */
-  answeredBy(callId: string): Promise<string | null | undefined>;
+  /** The call's line entry: its queue and the agent it was assigned to (undefined: no such call in a line; agentId null: nobody took it). */
+  line(callId: string): Promise<{ agentId: string | null; queue: string } | undefined>;
   stored(callId: string, agentId: string): Promise<{ at: Date; data: Record<string, string> } | undefined>;
 }
 
@@ -37,16 +38,26 @@ const key = (agentId: string) => `wrapup:${agentId}`;
  * wrap-up again is answered as stored, a different one is a conflict.
  */
 export async function wrapUpCall(
-  deps: { reads: WrapUpReads; events: Pick<CallEventStore, 'record'>; now: () => Date; onRecorded?: (callId: string) => Promise<void> },
+  deps: {
+    reads: WrapUpReads;
+    events: Pick<CallEventStore, 'record'>;
+    /** The admin's codes: once there are any, the call's queue must have the one given. */
+    dispositions: Pick<DispositionStore, 'list'>;
+    now: () => Date;
+    onRecorded?: (callId: string) => Promise<void>;
+  },
   input: { callId: string; agentId: string; wrapUp: TWrapUp },
 ): Promise<{ record: WrapUpRecord; created: boolean }> {
   const { callId, agentId, wrapUp } = input;
-  const agent = await deps.reads.answeredBy(callId);
-  if (agent === undefined) throw new AppError('NOT_FOUND', 'no such call');
+  const line = await deps.reads.line(callId);
+  if (line === undefined) throw new AppError('NOT_FOUND', 'no such call');
+  const agent = line.agentId;
   if (agent === null) throw new AppError('CONFLICT', 'nobody took this call: there is nothing to wrap up');
   if (agent !== agentId) throw new AppError('FORBIDDEN', "only the call's agent may wrap it up");
   const data: Record<string, string> = { agentId, disposition: wrapUp.disposition, resolved: String(wrapUp.resolved), ...(wrapUp.notes ? { notes: wrapUp.notes } : {}) };
   const before = await deps.reads.stored(callId, agentId);
+  // Only a new wrap-up is checked: one already stored stays answerable after the list changes.
+  if (!before) await checkDisposition(deps.dispositions, line.queue, wrapUp.disposition);
   if (!before) await deps.events.record({ callId, key: key(agentId), type: 'wrapup', at: deps.now(), data });
   const stored = before ?? (await deps.reads.stored(callId, agentId))!;
   const same = ['disposition', 'resolved', 'notes'].every((f) => stored.data[f] === data[f]);
@@ -62,9 +73,9 @@ export async function wrapUpCall(
 /** The wrap-up's reads, from the line entry and the call's events (both written elsewhere). */
 export function createWrapUpReads(db: Db): WrapUpReads {
   return {
-    async answeredBy(callId) {
-      const rows = await db.$queryRaw<Array<{ agentId: string | null }>>`SELECT "agentId" FROM "QueueEntry" WHERE "callId" = ${callId}`;
-      return rows[0] ? rows[0].agentId : undefined;
+    async line(callId) {
+      const rows = await db.$queryRaw<Array<{ agentId: string | null; queue: string }>>`SELECT "agentId", "queue" FROM "QueueEntry" WHERE "callId" = ${callId}`;
+      return rows[0];
     },
     async stored(callId, agentId) {
       const rows = await db.$queryRaw<Array<{ at: Date; data: Record<string, string> }>>`

@@ -1,5 +1,7 @@
 import type { Services } from '../app.js';
+import { replaceDispositions } from '../calls/dispositions.js';
 import { demoFlowDefinition } from '../ivr/demo-flow.js';
+import { DEMO_DISPOSITIONS } from './dispositions.js';
 import { surveyFlowDefinition } from '../ivr/survey-flow.js';
 import { exampleKnownNames, exampleRuleSet } from '../routing/rules/index.js';
 import { scoreText } from '../sentiment/index.js';
@@ -46,6 +48,8 @@ export async function seedDemo(services: Services, now = new Date()): Promise<bo
   await services.agents.upsert('agent-khalid', { name: 'Khalid Al-Otaibi', skills: { sales: 3, complaints: 4 }, languages: ['ar'], twilioIdentity: 'agent-khalid' });
   for (const q of exampleKnownNames.queues) await services.rules.addQueue(q, {});
   await services.rules.publish(exampleRuleSet, { by: 'seed', comment: 'worked example: crisis first, VIP, Arabic billing, complaints' });
+  // Through the same checks as PUT /api/dispositions: every queue it names exists by now.
+  await replaceDispositions({ store: services.dispositions, queueNames: async () => (await services.rules.knownNames()).queues }, { list: DEMO_DISPOSITIONS, by: 'seed', at: now });
   // The demo line answers around the clock so a first try is never "closed"; publish real
   // hours with PUT /api/ivr/flows/main (the README shows how).
   const weekly = { sun: ALL_DAY, mon: ALL_DAY, tue: ALL_DAY, wed: ALL_DAY, thu: ALL_DAY, fri: ALL_DAY, sat: ALL_DAY };
