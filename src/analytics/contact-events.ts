@@ -8,7 +8,9 @@ import type { CallEventRow, ContactRow, SurveyFacts } from './kpi-sources.js';
  *   agent is a transfer leg;
  * - the end: the call's `endedAt`; for a callback (its caller hung up long before), when the
  *   agent went to wrap-up after the callback leg;
- * - wrap-up: the agent's `wrap_up` stretch entered at the end of the call;
+ * - wrap-up: the agent's `wrap_up` stretch entered at the end of the call; for an Amazon
+ *   Connect contact, the after-contact work its COMPLETED reported (the CCP keeps the agent's
+ *   state, not us), none until COMPLETED comes;
  * - hold: `hold`/`unhold` call events (none are recorded yet, so hold is 0 for now).
  */
 export function contactEvents(
@@ -41,7 +43,7 @@ export function contactEvents(
   if (ended) {
     events.push({ type: 'ended', at: ended });
     if (last) {
-      const wrap = wrapUpAfter(agentChanges(last.agentId), ended);
+      const wrap = row.connect ? connectWrapUp(row.connect, ended) : wrapUpAfter(agentChanges(last.agentId), ended);
       if (wrap === 'none') events.push({ type: 'wrap_up_ended', at: ended });
       else if (wrap !== 'ongoing') events.push({ type: 'wrap_up_ended', at: wrap.endedAt });
     }
@@ -53,4 +55,17 @@ export function contactEvents(
   }
   for (const s of surveys) events.push({ type: 'survey', at: s.at, csat: s.csat, nps: s.nps });
   return { events, ctx: { customerId: row.customerId, priorContact: row.priorContact === true, repeatContact: row.repeatContact === true } };
+}
+
+/**
+ * A Connect contact's wrap-up as `wrapUpAfter` tells ours: 'ongoing' until COMPLETED comes,
+ * then 'none' or the after-contact work. Its length is Connect's own (start to end), laid
+ * after the call's end, so that a gap between the disconnect and the work is not counted.
+ */
+function connectWrapUp(c: NonNullable<ContactRow['connect']>, ended: Date): { endedAt: Date } | 'none' | 'ongoing' {
+  if (!c.completed) return 'ongoing';
+  const start = c.wrapUpStartedAt ? Date.parse(c.wrapUpStartedAt) : NaN;
+  const end = c.wrapUpEndedAt ? Date.parse(c.wrapUpEndedAt) : NaN;
+  if (!(end >= start)) return 'none';
+  return { endedAt: new Date(ended.getTime() + (end - start)) };
 }

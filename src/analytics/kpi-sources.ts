@@ -18,6 +18,11 @@ export interface ContactRow {
   /** Another contact of the customer (any channel) in the FCR window before this call; null when not asked (not answered, no customer). */
   priorContact: boolean | null;
   repeatContact: boolean | null;
+  /**
+   * Amazon Connect's contacts only (null for our own line's): whether COMPLETED has come, and
+   * the after-contact work it reported (ISO times as stored; null when the agent did none).
+   */
+  connect: { completed: boolean; wrapUpStartedAt: string | null; wrapUpEndedAt: string | null } | null;
 }
 
 export interface CallEventRow {
@@ -80,10 +85,12 @@ const KPI_EVENT_TYPES = ['accepted', 'wrapup', 'hold', 'unhold'];
  * stored on the call (src/calls/external-events.ts), each once under these keys with the
  * event's own time. QUEUED is when the contact joined the line; CONNECTED_TO_AGENT when an
  * agent answered (data.agentId: ours, when their connectAgentArn matched); the call's endedAt
- * is DISCONNECTED's.
+ * is DISCONNECTED's; COMPLETED, when the contact is over including the agent's after-contact
+ * work (data.wrapUpStartedAt/wrapUpEndedAt when they did some).
  */
 const CONNECT_QUEUED = 'connect:QUEUED';
 const CONNECT_ANSWERED = 'connect:CONNECTED_TO_AGENT';
+const CONNECT_COMPLETED = 'connect:COMPLETED';
 
 export function createKpiSources(db: Db): KpiSources {
   return {
@@ -92,21 +99,24 @@ export function createKpiSources(db: Db): KpiSources {
       // of known customers (the only ones FCR can judge).
       // Connect's contacts (no QueueEntry) as entries, from their contact events, through the
       // (key, at) index: answered ('assigned') once connected to an agent, 'abandoned' when the
-      // call ended first. An agent we cannot name ('') still answered: the contact counts for
-      // its queue and for all, for no agent. A queue we have not synced the name of is skipped.
+      // call ended first, with what their COMPLETED said (`connect`). An agent we cannot name
+      // ('') still answered: the contact counts for its queue and for all, for no agent. A queue
+      // we have not synced the name of is skipped.
       const rows = await db.$queryRaw<ContactRow[]>`
         WITH e AS (
           SELECT e."callId", e."queue", e."kind", e."enqueuedAt", e."outcome", e."agentId", e."assignedAt", e."customerId",
-                 c."startedAt", c."endedAt"
+                 c."startedAt", c."endedAt", NULL::jsonb AS "connect"
           FROM "QueueEntry" e LEFT JOIN "Call" c ON c."id" = e."callId"
           WHERE e."enqueuedAt" >= ${sqlTime(from)}::timestamp AND e."enqueuedAt" < ${sqlTime(to)}::timestamp
           UNION ALL
           SELECT q."callId", COALESCE(c."queue", q."data"->>'queue'), 'call', q."at",
                  CASE WHEN a."at" IS NOT NULL THEN 'assigned' WHEN c."endedAt" IS NOT NULL THEN 'abandoned' END,
                  CASE WHEN a."at" IS NOT NULL THEN COALESCE(a."data"->>'agentId', '') END, a."at", c."customerId",
-                 c."startedAt", c."endedAt"
+                 c."startedAt", c."endedAt",
+                 jsonb_build_object('completed', d."at" IS NOT NULL, 'wrapUpStartedAt', d."data"->>'wrapUpStartedAt', 'wrapUpEndedAt', d."data"->>'wrapUpEndedAt')
           FROM "CallEvent" q JOIN "Call" c ON c."id" = q."callId"
           LEFT JOIN "CallEvent" a ON a."callId" = q."callId" AND a."key" = ${CONNECT_ANSWERED}
+          LEFT JOIN "CallEvent" d ON d."callId" = q."callId" AND d."key" = ${CONNECT_COMPLETED}
           WHERE q."key" = ${CONNECT_QUEUED} AND q."at" >= ${sqlTime(from)}::timestamp AND q."at" < ${sqlTime(to)}::timestamp
             AND COALESCE(c."queue", q."data"->>'queue') IS NOT NULL
         )

@@ -64,7 +64,7 @@ export function createCallEventStore(db: Db): CallEventStore {
 }
 
 /** What an event about an erased customer's call keeps: who handled it and where, never what was said or noted. */
-const ANONYMOUS_EVENT_FIELDS = ['agentId', 'reservationId', 'queue', 'disposition', 'resolved', 'mode'];
+const ANONYMOUS_EVENT_FIELDS = ['agentId', 'reservationId', 'queue', 'disposition', 'resolved', 'mode', 'wrapUpStartedAt', 'wrapUpEndedAt'];
 
 /**
  * The events' part of an erasure, inside its transaction: the events of the customer's

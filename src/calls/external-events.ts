@@ -21,6 +21,8 @@ export interface ProviderCallEvent {
   queueRef: string | null;
   agentRef: string | null;
   from: string | null;
+  /** The agent's after-contact work by the provider's clock (Connect: on COMPLETED); null when there was none. */
+  wrapUp: { startedAt: Date; endedAt: Date } | null;
 }
 
 export type EventOutcome = 'recorded' | 'repeat';
@@ -46,6 +48,8 @@ export function createExternalCallEvents(deps: {
   agentByRef(ref: string): Promise<Agent | undefined>;
   /** The agent was connected: pop the call on their softphone (once). */
   onAgentConnected(input: { agent: Agent; call: CallRecord; initialCallId: string; connectedAt: Date; enqueuedAt: Date | null }): Promise<void>;
+  /** The call's KPIs changed after the rollup may have rolled it for good: its interval is rolled again (the KPI rollup's callChanged). */
+  kpisChanged(callId: string): Promise<void>;
   logger: Logger;
 }): ExternalCallEvents {
   return {
@@ -61,6 +65,7 @@ export function createExternalCallEvents(deps: {
         language: 'ar',
         startedAt: e.startedAt ?? e.at,
       });
+      const endedBefore = call.endedAt !== null;
       // The agent is named on the stored event (our id, matched by connectAgentArn now): the KPIs credit the answer to them.
       const [queue, agent] = await Promise.all([
         e.queueRef ? deps.queueName(e.queueRef) : null,
@@ -71,7 +76,12 @@ export function createExternalCallEvents(deps: {
         key: `${deps.provider}:${e.type}`,
         type: e.type.toLowerCase(),
         at: e.at,
-        data: { ...(queue ? { queue } : {}), ...(agent ? { agentId: agent.id } : {}) },
+        data: {
+          ...(queue ? { queue } : {}),
+          ...(agent ? { agentId: agent.id } : {}),
+          // The KPIs count it as the handling agent's wrap-up (src/analytics/kpi-sources.ts).
+          ...(e.type === 'COMPLETED' && e.wrapUp ? { wrapUpStartedAt: e.wrapUp.startedAt.toISOString(), wrapUpEndedAt: e.wrapUp.endedAt.toISOString() } : {}),
+        },
       });
       switch (e.type) {
         case 'QUEUED':
@@ -79,7 +89,8 @@ export function createExternalCallEvents(deps: {
           break;
         case 'DISCONNECTED':
         case 'COMPLETED': {
-          const endedAt = e.endedAt ?? e.at;
+          // COMPLETED comes after the after-contact work: without the disconnect time, the call ended when the work began.
+          const endedAt = e.endedAt ?? e.wrapUp?.startedAt ?? e.at;
           const startedAt = e.startedAt ?? call.startedAt;
           const durationSeconds = Math.max(0, Math.round((endedAt.getTime() - startedAt.getTime()) / 1000));
           call = (await deps.calls.complete(deps.provider, e.providerCallId, { endStatus: 'completed', durationSeconds, endedAt })) ?? call;
@@ -97,6 +108,10 @@ export function createExternalCallEvents(deps: {
           break;
         }
       }
+      // The rollup rolls a contact while it is open and once after; COMPLETED (its after-contact
+      // work) and anything arriving after the end may come later than that. On every delivery,
+      // as the other side effects: a delivery that failed before it is finished by the next.
+      if (e.type === 'COMPLETED' || endedBefore) await deps.kpisChanged(call.id);
       return added ? 'recorded' : 'repeat';
     },
   };

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentArn, createConnectTestApp, INSTANCE_ARN, queueArn, type ConnectTestApp } from '../webhooks/connect/connect-test-app.js';
@@ -93,5 +95,60 @@ describe('KPIs of Amazon Connect contacts', () => {
     expect(support.body.totals).toMatchObject({ offered: 1, answered: 0, abandoned: 1 });
     const eleven = support.body.series.find((p: { start: string }) => p.start === '2026-11-29T11:00:00+03:00');
     expect(eleven).toMatchObject({ offered: 1, abandoned: 1 });
+  });
+});
+
+/** A contact's events as EventBridge delivered them (test/fixtures/connect/contact-events). */
+interface ContactFixture {
+  events: Array<{ detail: Record<string, unknown> }>;
+  expect: { queue: string; agent: string; talkSeconds: number; wrapUp: { startedAt: string; endedAt: string } | null; ahtSeconds: number };
+}
+const fixture = (name: string): ContactFixture => JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../fixtures/connect/contact-events', `${name}.json`), 'utf8'));
+const typeOf = (e: ContactFixture['events'][number]) => (e.detail.eventType ?? e.detail.EventType) as string;
+
+describe('after-contact work of Amazon Connect contacts', () => {
+  it('is the answering agent\'s wrap-up: AHT is talk + ACW for the queue and the agent, though COMPLETED lands, twice, after the contact was last rolled', async () => {
+    const f = fixture('answered-with-acw');
+    const completed = f.events.find((e) => typeOf(e) === 'COMPLETED')!;
+    t.clock.now = new Date('2026-11-29T11:06:00Z');
+    for (const e of f.events.filter((e) => e !== completed)) await t.connect.contactEvent(e);
+    await t.services.analytics.refresh();
+    const query = { queue: f.expect.queue, agent: f.expect.agent };
+    // No COMPLETED yet: the talk alone, as before the agent left ACW.
+    expect((await kpis(query)).body.totals).toMatchObject({ answered: 1, ahtSeconds: f.expect.talkSeconds });
+
+    // COMPLETED comes once the agent leaves ACW — here delayed past the rollup's two-hour hot window.
+    t.clock.now = new Date('2026-11-29T13:30:00Z');
+    await t.connect.contactEvent(completed);
+    await t.connect.contactEvent(completed);
+    await t.services.analytics.refresh();
+    expect(f.expect.ahtSeconds).toBe(f.expect.talkSeconds + 90);
+    expect((await kpis(query)).body.totals).toMatchObject({ offered: 1, answered: 1, ahtSeconds: f.expect.ahtSeconds });
+    expect((await kpis({ queue: f.expect.queue })).body.totals).toMatchObject({ offered: 1, answered: 1, ahtSeconds: f.expect.ahtSeconds });
+    // In the interval the contact joined the line (14:00 Riyadh).
+    const hours = (await kpis({ queue: f.expect.queue, interval: '1h' })).body.series as Array<{ start: string; ahtSeconds: number | null }>;
+    expect(hours.filter((p) => p.ahtSeconds !== null)).toEqual([expect.objectContaining({ start: '2026-11-29T14:00:00+03:00', ahtSeconds: f.expect.ahtSeconds })]);
+  });
+
+  it('COMPLETED first, every event twice and out of order, PascalCase or without ACW: counted once, ACW only where the agent did some', async () => {
+    for (const name of ['answered-with-acw-pascal-case', 'answered-acw-skipped']) {
+      const f = fixture(name);
+      const completed = f.events.find((e) => typeOf(e) === 'COMPLETED')!;
+      for (const e of [completed, ...[...f.events].reverse(), ...f.events]) await t.connect.contactEvent(e);
+    }
+    await t.services.analytics.refresh();
+    for (const name of ['answered-with-acw-pascal-case', 'answered-acw-skipped']) {
+      const f = fixture(name);
+      const res = await kpis({ queue: f.expect.queue, agent: f.expect.agent });
+      expect(res.body.totals, name).toMatchObject({ offered: 1, answered: 1, ahtSeconds: f.expect.ahtSeconds });
+    }
+  });
+
+  it('stays in the KPIs once the caller is erased: the after-contact work is kept with the call\'s anonymous facts', async () => {
+    const f = fixture('answered-with-acw');
+    const erased = await request(t.app).delete('/api/customers/c-noura').set('Authorization', `Bearer ${t.token('admin')}`);
+    expect(erased.status).toBe(200);
+    await t.services.analytics.rollup.sweep();
+    expect((await kpis({ queue: f.expect.queue, agent: f.expect.agent })).body.totals).toMatchObject({ answered: 1, ahtSeconds: f.expect.ahtSeconds });
   });
 });

@@ -16,6 +16,21 @@ function happenedAt(e: TContactEvent): Date | null {
   return date(own[d.eventType] ?? e.time ?? undefined);
 }
 
+/**
+ * The agent's after-contact work (COMPLETED), by Connect's clock: its start and end, either
+ * one worked out from the other and the duration when only two of the three came. Null when
+ * there was none (no agent, ACW skipped) or what came does not make a stretch.
+ */
+function wrapUpOf(e: TContactEvent): { startedAt: Date; endedAt: Date } | null {
+  const a = e.detail.agentInfo;
+  const ms = a?.afterContactWorkDuration != null ? a.afterContactWorkDuration * 1000 : null;
+  let startedAt = date(a?.afterContactWorkStartTimestamp);
+  let endedAt = date(a?.afterContactWorkEndTimestamp);
+  if (startedAt && !endedAt && ms !== null) endedAt = new Date(startedAt.getTime() + ms);
+  if (endedAt && !startedAt && ms !== null) startedAt = new Date(endedAt.getTime() - ms);
+  return startedAt && endedAt && endedAt >= startedAt ? { startedAt, endedAt } : null;
+}
+
 /** EventBridge contact event -> the domain's event: names only. */
 export function toProviderEvent(e: TContactEvent): ProviderCallEvent | undefined {
   const at = happenedAt(e);
@@ -32,6 +47,7 @@ export function toProviderEvent(e: TContactEvent): ProviderCallEvent | undefined
     queueRef: d.queueInfo?.queueArn ?? null,
     agentRef: d.agentInfo?.agentArn ?? null,
     from: d.customerEndpoint?.address || null,
+    wrapUp: wrapUpOf(e),
   };
 }
 

@@ -75,6 +75,9 @@ export const ZContactFlowEvent = z.object({
 });
 export type TContactFlowEvent = z.infer<typeof ZContactFlowEvent>;
 
+// A week of after-contact work is past any real one: a bigger number is not a duration to count.
+const MAX_ACW_SECONDS = 7 * 86_400;
+
 /** An EventBridge contact event, with its detail's keys already in camelCase. */
 export const ZContactEvent = z.object({
   source: z.literal('aws.connect', { message: 'must be "aws.connect"' }),
@@ -88,7 +91,17 @@ export const ZContactEvent = z.object({
     initiationTimestamp: ZTimestamp.optional(),
     disconnectTimestamp: ZTimestamp.optional(),
     queueInfo: z.object({ queueArn: ZArn.optional(), enqueueTimestamp: ZTimestamp.optional() }).nullable().optional(),
-    agentInfo: z.object({ agentArn: ZArn.optional(), connectedToAgentTimestamp: ZTimestamp.optional() }).nullable().optional(),
+    agentInfo: z
+      .object({
+        agentArn: ZArn.optional(),
+        connectedToAgentTimestamp: ZTimestamp.optional(),
+        // After-contact work, on COMPLETED when the agent did any (absent when they skipped it).
+        afterContactWorkStartTimestamp: ZTimestamp.optional(),
+        afterContactWorkEndTimestamp: ZTimestamp.optional(),
+        afterContactWorkDuration: z.number().int('must be whole seconds').min(0, 'must not be negative').max(MAX_ACW_SECONDS, `must be at most ${MAX_ACW_SECONDS} seconds`).optional(),
+      })
+      .nullable()
+      .optional(),
     customerEndpoint: z.object({ address: text(64).optional() }).nullable().optional(),
   }),
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { UpdateContactAttributesCommand } from '@aws-sdk/client-connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../../src/server-http.js';
@@ -161,9 +163,46 @@ describe('Connect contact events', () => {
       { ...good, detail: { ...good.detail, eventType: 'queued\u0000' } },
       { ...good, detail: { ...good.detail, channel: 'CHAT' } },
       { ...good, time: undefined, detail: { ...good.detail, eventType: 'CONTACT_DATA_UPDATED' } },
+      { ...good, detail: { ...good.detail, eventType: 'COMPLETED', agentInfo: { afterContactWorkDuration: -5 } } },
+      { ...good, detail: { ...good.detail, eventType: 'COMPLETED', agentInfo: { afterContactWorkDuration: 12.5 } } },
+      { ...good, detail: { ...good.detail, eventType: 'COMPLETED', agentInfo: { afterContactWorkStartTimestamp: 'yesterday' } } },
     ]) {
       await expect(t.connect.contactEvent(bad)).resolves.toBeUndefined();
     }
     expect({ calls: await t.db.prisma.call.count(), events: await t.db.prisma.callEvent.count() }).toEqual(before);
+  });
+
+  it.each(['answered-with-acw', 'answered-with-acw-pascal-case', 'answered-acw-skipped'])(
+    'COMPLETED keeps the agent\'s after-contact work on the call (fixture %s), first or last, however often delivered',
+    async (name) => {
+      const f = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../fixtures/connect/contact-events', `${name}.json`), 'utf8')) as {
+        events: Array<{ detail: Record<string, unknown> }>;
+        expect: { talkSeconds: number; wrapUp: { startedAt: string; endedAt: string } | null };
+      };
+      const completed = f.events.find((e) => (e.detail.eventType ?? e.detail.EventType) === 'COMPLETED')!;
+      for (const e of [completed, ...f.events, completed]) await t.connect.contactEvent(e);
+
+      const contactId = (completed.detail.contactId ?? completed.detail.ContactId) as string;
+      const call = await t.db.prisma.call.findUniqueOrThrow({ where: { provider_providerCallId: { provider: 'connect', providerCallId: contactId } } });
+      const events = await t.db.prisma.callEvent.findMany({ where: { callId: call.id } });
+      const stored = events.filter((e) => e.key === 'connect:COMPLETED');
+      expect(stored).toHaveLength(1);
+      expect(stored[0]!.data).toEqual({
+        queue: expect.any(String),
+        ...(f.expect.wrapUp ? { wrapUpStartedAt: f.expect.wrapUp.startedAt, wrapUpEndedAt: f.expect.wrapUp.endedAt } : {}),
+      });
+      // The call ended when the caller hung up, not when the work after it did.
+      expect(call.endedAt!.getTime() - events.find((e) => e.key === 'connect:CONNECTED_TO_AGENT')!.at.getTime()).toBe(f.expect.talkSeconds * 1000);
+    },
+  );
+
+  it('a COMPLETED with no disconnect time, first of its contact, ends the call when the after-contact work began', async () => {
+    const contactId = newContactId();
+    await t.connect.contactEvent(
+      contactEvent('COMPLETED', contactId, { agentInfo: { agentArn: agentArn(1), afterContactWorkEndTimestamp: at(190), afterContactWorkDuration: 30 } }),
+    );
+    const call = await t.db.prisma.call.findUniqueOrThrow({ where: { provider_providerCallId: { provider: 'connect', providerCallId: contactId } } });
+    expect(call.endedAt).toEqual(new Date(at(160)));
+    expect((await t.db.prisma.callEvent.findUniqueOrThrow({ where: { callId_key: { callId: call.id, key: 'connect:COMPLETED' } } })).data).toEqual({ wrapUpStartedAt: at(160), wrapUpEndedAt: at(190) });
   });
 });
