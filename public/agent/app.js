@@ -120,6 +120,7 @@ function onMessage(msg) {
       if (m.for === 'accept' || m.for === 'reject') app.cards?.onResult(m);
       else if (!m.ok) toast(m.error?.message || t('error.generic'));
       else if (m.for === 'status' && typeof m.state === 'string') setAgentState(m.state, m.state === 'away' ? ui.awayReason.value : null);
+      else if (m.for === 'wrapup_done' && typeof m.state === 'string') setAgentState(m.state, null);
       return;
     case 'error':
       toast(typeof m.message === 'string' ? m.message : t('error.generic'));
@@ -179,6 +180,7 @@ function start(token) {
     send,
     online: () => app.connState === 'connected',
     baseTitle,
+    agentState: () => app.info.state ?? '',
   });
   app.conn = createConnection({
     token,

@@ -5,11 +5,16 @@
  * flashing tab title while an offer waits. A pop without a reservation is a call the
  * provider (Amazon Connect) already connected in its own softphone: keyed by call, no
  * offer, closed by the agent or by the next pop, never by our agent state (the CCP keeps that).
+ * An ended call's card holds the wrap-up form; a card with an unsaved wrap-up outlives the
+ * wrap-up time (the agent may be made available before they finish typing).
  */
+import { api } from './api.js';
 import { clock } from './format.js';
 import { t } from './i18n.js';
 import { createCard, effectiveStatus, refill, update } from './pop-card.js';
 import { session } from './session.js';
+import { createWrapUpForm } from './wrapup-form.js';
+import { find } from '../shared/dom.js';
 
 /** @typedef {import('./pop-card.js').CardModel} CardModel */
 /** @typedef {import('./pop-card.js').CardStatus} CardStatus */
@@ -25,10 +30,11 @@ const DEFAULT_TIMEOUT_S = 15;
  *   send: (msg: Record<string, unknown>) => boolean,
  *   online: () => boolean,
  *   baseTitle: () => string,
+ *   agentState: () => string,
  * }} deps
  */
 export function createCards(deps) {
-  /** @type {Map<string, { model: CardModel, el: HTMLElement, lingerTimer?: ReturnType<typeof setTimeout> }>} */
+  /** @type {Map<string, { model: CardModel, el: HTMLElement, lingerTimer?: ReturnType<typeof setTimeout>, wrapUp?: ReturnType<typeof createWrapUpForm> }>} */
   const cards = new Map();
   /** Outcomes that arrived before their pop (or after it was closed). @type {Map<string, string>} */
   const outcomes = new Map();
@@ -45,8 +51,33 @@ export function createCards(deps) {
   /** @param {string} rid */
   function render(rid) {
     const c = cards.get(rid);
-    if (c) update(c.el, c.model, { now: Date.now(), online: deps.online() });
+    if (c) {
+      update(c.el, c.model, { now: Date.now(), online: deps.online() });
+      showWrapUp(rid);
+    }
     deps.idle.hidden = cards.size > 0;
+  }
+
+  /** An ended call of ours gets the wrap-up form (a provider-connected one never reaches wrap_up). @param {string} rid */
+  function showWrapUp(rid) {
+    const c = cards.get(rid);
+    const callId = c?.model.pop.call?.id;
+    if (!c || c.wrapUp || c.model.status !== 'wrap_up' || !callId) return;
+    const form = /** @type {HTMLFormElement} */ (find(c.el, '[data-testid="wrapup-form"]'));
+    form.hidden = false;
+    c.model.wrapUp ??= {};
+    c.wrapUp = createWrapUpForm(form, { callId, queue: c.model.pop.call?.queue ?? '', draft: c.model.wrapUp, api, onChange: persist, onSaved: () => finishWrapUp(rid) });
+  }
+
+  /** Saved: the agent's wrap-up time is over too (the old "Finish wrap-up" button's message). @param {string} rid */
+  function finishWrapUp(rid) {
+    const c = cards.get(rid);
+    if (!c) return;
+    if (deps.agentState() === 'wrap_up' && !deps.send({ type: 'wrapup_done' })) {
+      c.wrapUp?.setError('wrapup.error.notConnected');
+      return;
+    }
+    remove(rid);
   }
 
   /** @param {string} rid */
@@ -184,7 +215,7 @@ export function createCards(deps) {
       const s = c.model.status;
       if (state === 'wrap_up' && s === 'connected') setStatus(rid, 'wrap_up');
       else if (state === 'busy' && s === 'connecting') setStatus(rid, 'connected');
-      else if (['available', 'away', 'offline'].includes(state) && (s === 'connected' || s === 'wrap_up')) remove(rid);
+      else if (['available', 'away', 'offline'].includes(state) && (s === 'connected' || (s === 'wrap_up' && !c.model.wrapUp?.dirty))) remove(rid);
     }
   }
 
@@ -230,6 +261,7 @@ export function createCards(deps) {
     relabel() {
       for (const [rid, c] of cards) {
         refill(c.el, c.model);
+        c.wrapUp?.relabel();
         render(rid);
       }
     },

@@ -24,7 +24,7 @@ import { find as $, node as el } from '../shared/dom.js';
  *   history?: Contact[],
  *   ivr?: { path?: string[], intent?: string | null, inputs?: Record<string, unknown> } | null,
  * }} Pop
- * @typedef {{ rid: string, pop: Pop, status: CardStatus, deadline: number, timeoutMs: number, error?: string }} CardModel
+ * @typedef {{ rid: string, pop: Pop, status: CardStatus, deadline: number, timeoutMs: number, error?: string, wrapUp?: import('./wrapup-form.js').WrapUpDraft }} CardModel
  */
 
 const TREND_ARROWS = /** @type {Record<string, string>} */ ({ falling: '↓', rising: '↑', steady: '→' });

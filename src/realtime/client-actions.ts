@@ -38,7 +38,7 @@ export async function runClientMessage(deps: ClientActionDeps, agentId: string, 
     case 'wrapup_done': {
       const ev = await deps.presence.setStatus(agentId, { status: 'available' }, 'socket', { cause: 'wrap_up_done' });
       if (ev.changed) void deps.routing.dispatch({ agentsChanged: true });
-      await reply({ type: 'result', for: 'wrapup_done', ok: true });
+      await reply({ type: 'result', for: 'wrapup_done', ok: true, state: ev.state, changed: ev.changed });
       return;
     }
     case 'accept':

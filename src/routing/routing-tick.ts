@@ -19,6 +19,8 @@ export function createRoutingTick(deps: {
   timeOutOffers: (now: Date) => Promise<boolean>;
   reconcile: () => Promise<{ freedAgents: unknown[] }>;
   dispatch: (opts?: { agentsChanged?: boolean }) => Promise<void>;
+  /** An agent whose wrap-up ran out (their softphone is told). */
+  onAgentMoved?: (agentId: string) => Promise<void>;
 }): RoutingTick {
   let reconciledAt = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -27,6 +29,7 @@ export function createRoutingTick(deps: {
     const now = deps.now();
     const expiredAny = await deps.timeOutOffers(now);
     const backFromWrapUp = await deps.agentState.finishWrapUps(now);
+    for (const agentId of backFromWrapUp) await deps.onAgentMoved?.(agentId);
     let freed = 0;
     if (now.getTime() - reconciledAt >= deps.reconcileMs) {
       reconciledAt = now.getTime();

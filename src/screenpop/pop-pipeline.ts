@@ -18,6 +18,8 @@ export interface PopPipeline {
   onReservation(ev: ReservationEvent): Promise<void>;
   /** The agent's softphone acknowledged a message; for a pop, its delivery goes on the call's record. */
   acknowledge(agentId: string, messageId: string): Promise<void>;
+  /** Tells the agent's softphone the state routing moved them to without an offer (a call's end: wrap-up; its end). */
+  announceState(agentId: string): Promise<void>;
 }
 
 /**
@@ -81,6 +83,16 @@ export function createPopPipeline(deps: {
         if (agent) await deps.hub.deliver(ev.agentId, { type: 'presence', ...agent, at: deps.now().toISOString() });
       } catch (err) {
         deps.logger.error({ err, type: ev.type, reservationId: ev.reservationId }, 'screen pop pipeline failed');
+      }
+    },
+
+    async announceState(agentId) {
+      try {
+        const agent = await deps.agentState.current(agentId);
+        if (agent) await deps.hub.deliver(agentId, { type: 'presence', ...agent, at: deps.now().toISOString() });
+      } catch (err) {
+        // The softphone reads the state again at its next hello: never fail the call's end over it.
+        deps.logger.warn({ err, agentId }, 'presence not sent to the softphone');
       }
     },
 
