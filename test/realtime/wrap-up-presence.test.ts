@@ -15,7 +15,7 @@ beforeAll(async () => {
   server = await startHttpServer(t);
   for (const q of ['general', 'billing', 'support', 'sales', 'complaints']) await t.services.rules.addQueue(q, {});
   // A known Arabic caller: the IVR skips the language menu.
-  await t.services.customers.upsert({ id: 'c-noura', name: 'نورة القحطاني', phones: ['+966501234567'], language: 'ar' });
+  await t.services.customers.upsert({ id: 'c-noura', name: 'نورة القحطاني', phones: ['+966501234567'], language: 'ar', tier: 'gold' });
   await t.services.agents.upsert('sara', { name: 'Sara', skills: { billing: 3 }, languages: ['ar'], twilioIdentity: 'client-sara', wrapUpSeconds: 30 });
   sara = await connectAgent(server.url, t.token('agent', 'sara'));
   await sara.next((m) => m.type === 'hello');
