@@ -2,6 +2,7 @@ import { createPublicKey, createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { findUnstorableText } from '../storable-text.js';
 
 export const ZRole = z.enum(['agent', 'supervisor', 'admin', 'service']);
 export type TRole = z.infer<typeof ZRole>;
@@ -13,7 +14,9 @@ export interface Principal {
   scopes?: string[];
 }
 
-const ZClaims = z.object({ sub: z.string().min(1).max(128), role: ZRole, scope: z.string().max(1000).optional() });
+// The subject is stored as who did what (audits, rule versions): text no store can hold is no valid subject.
+const ZSubject = z.string().min(1).max(128).refine((sub) => !findUnstorableText(sub));
+const ZClaims = z.object({ sub: ZSubject, role: ZRole, scope: z.string().max(1000).optional() });
 
 /** The longest lifetime a token may have unless configured (JWT_MAX_LIFETIME_SECONDS). */
 export const DEFAULT_MAX_LIFETIME_SECONDS = 24 * 3600;

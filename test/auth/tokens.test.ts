@@ -48,6 +48,9 @@ describe('token verification', () => {
     ['a different secret', jwt.sign({ role: 'admin' }, 'another-secret', { subject: 'u', expiresIn: '1h' })],
     ['an unsigned (alg none) token', jwt.sign({ role: 'admin' }, '', { subject: 'u', algorithm: 'none', expiresIn: '1h' })],
     ['an issue time that is not a number', handMade({ sub: 'u', role: 'admin', iat: 'yesterday', exp: now() + HOUR })],
+    // The subject is written as who did what (audits, rule versions): text no store can hold was a 500 there.
+    ['a NUL byte in the subject', jwt.sign({ role: 'admin' }, SECRET, { subject: 'adm\u0000in', expiresIn: '1h' })],
+    ['a lone surrogate in the subject', jwt.sign({ role: 'agent' }, SECRET, { subject: 'no\ud800ura', expiresIn: '1h' })],
   ])('rejects a token with %s as unauthorized', (_label, token) => {
     expect(rejection(() => createTokenVerifier({ secret: SECRET }).verify(token)).code).toBe('UNAUTHORIZED');
   });
