@@ -28,11 +28,21 @@ export interface KpiReport {
   series: Array<{ start: string } & Kpis>;
 }
 
+/**
+ * Years a query may name. Widened to whole intervals on the business clock (whose offset in
+ * year 1 is local mean time, +03:06:52 for Riyadh), the edges of 0001..9999 fall outside
+ * what PostgreSQL's timestamps hold, which was a 500.
+ */
+const MIN_YEAR = 1000;
+const MAX_YEAR = 9998;
+
 /** `value` as an instant: an ISO date or date-time; without an offset it is read on the business clock. */
 function parseTime(value: string, field: 'from' | 'to', zone: string): DateTime {
   const t = DateTime.fromISO(value, { zone });
   if (!t.isValid) throw new AppError('BAD_REQUEST', `${field}: must be an ISO 8601 date or date-time, such as 2026-11-29 or 2026-11-29T08:00:00+03:00`);
-  return t.setZone(zone);
+  const local = t.setZone(zone);
+  if (local.year < MIN_YEAR || local.year > MAX_YEAR) throw new AppError('BAD_REQUEST', `${field}: must be in the years ${MIN_YEAR} to ${MAX_YEAR}`);
+  return local;
 }
 
 /**

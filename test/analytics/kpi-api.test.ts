@@ -84,12 +84,17 @@ describe('GET /api/analytics/kpis', () => {
     [{ from: 'yesterday', to: '2026-11-29' }, 'from'],
     [{ from: '2026-11-29', to: '2026-13-40' }, 'to'],
     [{ from: '2026-01-01', to: '2026-03-01', interval: '15m' }, 'to'],
-    [{ from: '0001-01-01', to: '9999-12-31', interval: '1d' }, 'to'],
+    [{ from: '1000-01-01', to: '9998-12-31', interval: '1d' }, 'to'],
     [{ interval: '5m' }, 'interval'],
     [{ queue: 'nosuch' }, 'queue'],
     [{ queue: 'BAD NAME' }, 'queue'],
     [{ agent: 'nobody' }, 'agent'],
     [{ from: '2026-11-29\u0000' }, 'from'],
+    // Years the database's timestamps cannot hold once widened to the business clock (were 500s).
+    [{ from: '0001-01-01', to: '0001-01-02' }, 'from'],
+    [{ from: '0000-01-01', to: '0000-01-02' }, 'from'],
+    [{ from: '9999-12-31T23:59:59Z', interval: '1d' }, 'from'],
+    [{ from: '2026-11-29', to: '+275760-09-13' }, 'to'],
   ])('refuses %j with a 400 naming %s', async (query, field) => {
     const res = await kpis(query as Record<string, string>).expect(400);
     expect(res.body.error.code).toBe('BAD_REQUEST');
