@@ -41,6 +41,8 @@ export async function createConnectTestApp(opts: { db?: (db: Db) => Db; answerBu
     logger: pino({ level: 'silent' }),
     now: () => clock.now,
     connect: { answerBudgetMs: opts.answerBudgetMs ?? 10_000, client: new ConnectClient({ region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }) },
+    // Twilio's webhooks too, as in test-app.ts: a loaded machine must not turn an answer into the fallback, whose writes land later.
+    answerBudgetMs: 10_000,
   };
   const built = buildApp(deps);
   const admin = signToken(TEST_CONFIG.jwt.secret, { sub: 'test-admin', role: 'admin' });
