@@ -12,7 +12,11 @@ const text = (max: number) =>
 const ZContactId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a Connect contact id (a UUID)');
 const ZArn = text(512).regex(/^arn:aws[a-z-]*:connect:/, 'must be an Amazon Connect ARN');
 const ZEndpoint = z.object({ Address: text(64).optional(), Type: text(40).optional() }).nullable().optional();
-const ZTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp' });
+// A contact's times are recent: one in a year no store holds (year 0 in UTC) would fail as a store failure, redelivered for ever.
+const ZTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp' }).refine((v) => {
+  const ms = Date.parse(v);
+  return ms >= Date.UTC(1970, 0, 1) && ms < Date.UTC(9999, 0, 1);
+}, 'must be between 1970 and 9998');
 
 export const FLOW_ACTIONS = ['lookup', 'route', 'verify', 'pin', 'log'] as const;
 
@@ -54,7 +58,8 @@ export const ZContactFlowEvent = z.object({
         action: z.enum(FLOW_ACTIONS, { message: `must be one of ${FLOW_ACTIONS.join(', ')}` }),
         queue: text(64).regex(/^[a-z0-9_-]*$/, 'must be a lower-case queue name').optional(),
         intent: text(64).optional(),
-        pin: text(32).optional(),
+        // As the domain reads it (Arabic-Indic digits too), here so that a wrong length writes nothing.
+        pin: text(32).regex(/^[0-9\u0660-\u0669\u06f0-\u06f9]{4,12}$/, 'must be 4 to 12 digits').optional(),
         attempt: z.string().regex(/^[1-9]$/, 'must be a try number from 1 to 9').optional(),
         summary: text(500).optional(),
         type: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case word such as ivr_note').optional(),

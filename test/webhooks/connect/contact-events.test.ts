@@ -166,6 +166,9 @@ describe('Connect contact events', () => {
       { ...good, detail: { ...good.detail, eventType: 'COMPLETED', agentInfo: { afterContactWorkDuration: -5 } } },
       { ...good, detail: { ...good.detail, eventType: 'COMPLETED', agentInfo: { afterContactWorkDuration: 12.5 } } },
       { ...good, detail: { ...good.detail, eventType: 'COMPLETED', agentInfo: { afterContactWorkStartTimestamp: 'yesterday' } } },
+      // Well-formed, but in years no store holds (year 0 in UTC): was thrown as a store failure, so redelivered for ever.
+      { ...good, detail: { ...good.detail, queueInfo: { enqueueTimestamp: '0001-01-01T00:00:00+14:00' } } },
+      { ...good, time: '0001-01-01T00:00:00+14:00', detail: { ...good.detail, eventType: 'INITIATED', initiationTimestamp: undefined } },
     ]) {
       await expect(t.connect.contactEvent(bad)).resolves.toBeUndefined();
     }
