@@ -7,8 +7,10 @@
  * `{ error: { code, message } }`; a refused request writes nothing; and the process still
  * answers afterwards. Connect's Lambda handlers get the same treatment.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { GetCurrentMetricDataCommand } from '@aws-sdk/client-connect';
 import jwt from 'jsonwebtoken';
 import twilio from 'twilio';
@@ -29,6 +31,8 @@ const t = await createConnectTestApp({ biometrics: { webhookSecret: BIOMETRICS_S
 for (const queue of exampleKnownNames.queues) await t.services.rules.addQueue(queue, {});
 await t.services.agents.upsert('noura', { name: 'Noura', skills: Object.fromEntries(exampleKnownNames.skills.map((s) => [s, 3])), languages: ['ar'] });
 await t.services.customers.upsert({ id: 'cust-1', name: 'Sara', phones: ['+966501234567'], language: 'ar', tier: 'standard' });
+// Twilio's callers walk the demo IVR rather than the no-flow fallback, whose writes may land after the answer.
+await t.services.flows.publish('main', demoFlowDefinition, { comment: 'sweep' });
 // Connect's live numbers for GET /api/connect/queues (none waiting).
 t.connectMock.on(GetCurrentMetricDataCommand).resolves({ MetricResults: [] });
 const server = http.createServer(t.app);
@@ -485,8 +489,9 @@ describe.each(twilioRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('T
     ];
     // A signed request may legitimately record a call (Twilio's own retries are idempotent), so writes are not counted.
     const problems = await sweep(route, probes, { countWrites: false });
-    // Routing what the accepted calls queued finishes before the next test counts rows.
+    // What the accepted calls set off (routing, writes kept for the replayer) lands before the next test counts rows.
     await t.settle();
+    await t.services.calls.kept.drained();
     expectNone(problems);
   });
 });
@@ -633,10 +638,27 @@ const HOSTILE_CONTACT_EVENTS: Array<[label: string, event: unknown]> = [
   ['deeply nested detail', { source: 'aws.connect', detail: nested(50_000) }],
 ];
 
+/** Connect's own events (test/fixtures/connect), a value at a time swapped for a hostile one. */
+const fixtureDir = path.resolve(import.meta.dirname, '../fixtures/connect');
+const fixture = (name: string) => JSON.parse(readFileSync(path.join(fixtureDir, name), 'utf8')) as { event?: unknown; events?: unknown[] };
+const asValue = (swap: unknown) => (swap === DEEP_MARK ? nested(20_000) : swap);
+function mutations(event: unknown, under: Array<Array<string | number>>, label: string): Array<[string, unknown]> {
+  const get = (v: any, p: Array<string | number>) => p.reduce((node, key) => node?.[key], v);
+  return under.flatMap((prefix) =>
+    leafPaths(get(event, prefix), 3, 10).flatMap((leaf) =>
+      LEAF_SWAPS.map((swap) => [`${label} ${[...prefix, ...leaf].join('.')} = ${String(JSON.stringify(swap)).slice(0, 24)}`, withValueAt(event, [...prefix, ...leaf], asValue(swap))] as [string, unknown]),
+    ),
+  );
+}
+const FLOW_MUTATIONS = ['good/log-arabic-note.json', 'good/lookup-known-arabic-customer.json', 'good/pin-correct.json', 'good/route-arabic-billing.json', 'good/verify-with-media-stream-consent-declined.json'].flatMap((name) =>
+  mutations(fixture(name).event, [['Details', 'Parameters'], ['Details', 'ContactData', 'ContactId'], ['Details', 'ContactData', 'CustomerEndpoint'], ['Details', 'ContactData', 'Attributes'], ['Details', 'ContactData', 'MediaStreams']], name),
+);
+const EVENT_MUTATIONS = fixture('contact-events/answered-with-acw.json').events!.slice(0, 3).flatMap((event, i) => mutations(event, [['detail'], ['time']], `answered-with-acw #${i}`));
+
 describe('Amazon Connect handlers, fed hostile events', () => {
   it('the contact flow answers each with a flat map or refuses it with a clean error, writing nothing', async () => {
     const problems: string[] = [];
-    for (const [label, event] of HOSTILE_EVENTS) {
+    for (const [label, event] of [...HOSTILE_EVENTS, ...FLOW_MUTATIONS]) {
       const before = await counts();
       try {
         // An event that is valid after all (extra keys are dropped) gets Connect's flat map of strings.
@@ -654,7 +676,7 @@ describe('Amazon Connect handlers, fed hostile events', () => {
 
   it('the contact events are acknowledged, never thrown', async () => {
     const problems: string[] = [];
-    for (const [label, event] of HOSTILE_CONTACT_EVENTS) {
+    for (const [label, event] of [...HOSTILE_CONTACT_EVENTS, ...EVENT_MUTATIONS]) {
       try {
         await t.connect.contactEvent(event);
       } catch (err) {
