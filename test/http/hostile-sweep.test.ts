@@ -415,7 +415,9 @@ describe.each(apiRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s, 
       const headers = bearer(tokenFor(role));
       const { problem, reply } = await check(route, { label: `${role}: benign`, method: route.method, path, headers: json(headers), body: sample ? rawJson(sample.body) : undefined });
       if (problem) problems.push(problem);
-      // A role the guard refuses sees nothing past it; the battery is for roles let in.
+      // A role the guard refuses sees nothing past it; the battery is for roles let in. A 403
+      // may come after a handler has read the path (not this agent's customer): its attacks still apply.
+      if (reply.status === 403) problems.push(...(await sweep(route, inputBattery(route, headers, false), { countWrites: route.method !== 'GET' })).map((p) => `${role}: ${p}`));
       if (reply.status === 401 || reply.status === 403) continue;
       admitted += 1;
       // The whole battery as the first role let in; the others (whose role may change what a path means) the path attacks.
