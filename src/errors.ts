@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
+  // A provider we call (Amazon Connect's API) failed or refused: not our fault, not the client's.
+  BAD_GATEWAY: 502,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;

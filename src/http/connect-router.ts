@@ -19,16 +19,21 @@ export function connectRouter(deps: {
 }): express.Router {
   const r = express.Router();
   const notConfigured = () => new AppError('SERVICE_UNAVAILABLE', 'Amazon Connect is not configured: set CONNECT_INSTANCE_ID and AWS_REGION');
+  /** Connect's API failing (after the throttling retries) is a 502 that names its error, not our 500. */
+  const fromConnect = <T>(work: Promise<T>): Promise<T> =>
+    work.catch((err: unknown) => {
+      throw err instanceof AppError ? err : new AppError('BAD_GATEWAY', `Amazon Connect's API failed: ${err instanceof Error ? err.name : 'error'}`);
+    });
 
   r.post('/connect/sync', requireRole(deps.tokens, 'admin'), async (_req: Request, res: Response) => {
     if (!deps.sync) throw notConfigured();
-    res.json(await deps.sync());
+    res.json(await fromConnect(deps.sync()));
   });
 
   r.get('/connect/queues', requireRole(deps.tokens, 'supervisor', 'admin'), async (_req: Request, res: Response) => {
     if (!deps.stats) throw notConfigured();
     const queues = await deps.resources.list('connect', 'queue');
-    const live = new Map((await deps.stats.queueStats(queues.map((q) => q.resourceId))).map((s) => [s.queueId, s]));
+    const live = new Map((await fromConnect(deps.stats.queueStats(queues.map((q) => q.resourceId)))).map((s) => [s.queueId, s]));
     res.json({
       items: queues.map((q) => {
         const s = live.get(q.resourceId);

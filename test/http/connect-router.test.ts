@@ -79,6 +79,22 @@ describe('GET /api/connect/queues', () => {
   });
 });
 
+describe('Connect\'s API failing', () => {
+  it('is a 502 naming Connect\'s error, for the live numbers and for a sync; nothing is synced', async () => {
+    t.connectMock.on(GetCurrentMetricDataCommand).rejects(Object.assign(new Error('no such instance'), { name: 'ResourceNotFoundException' }));
+    const res = await request(t.app).get('/api/connect/queues').set('Authorization', `Bearer ${t.token('supervisor')}`);
+    expect(res.status).toBe(502);
+    expect(res.body.error).toEqual({ code: 'BAD_GATEWAY', message: "Amazon Connect's API failed: ResourceNotFoundException" });
+    const before = await t.db.prisma.providerResource.count();
+    t.connectMock.on(ListQueuesCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const sync = await request(t.app).post('/api/connect/sync').set('Authorization', `Bearer ${t.token('admin')}`);
+    expect(sync.status).toBe(502);
+    expect(sync.body.error.code).toBe('BAD_GATEWAY');
+    expect(await t.db.prisma.providerResource.count()).toBe(before);
+    t.connectMock.on(ListQueuesCommand).resolves({ QueueSummaryList: CONNECT_QUEUES });
+  });
+});
+
 describe('routingQueueName', () => {
   it('lower-cases and hyphenates what routing names may hold', () => {
     expect(routingQueueName('Billing Queue (VIP)', 'x')).toBe('billing-queue-vip');
