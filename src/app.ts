@@ -20,6 +20,8 @@ import { exportRouter } from './http/export-router.js';
 import { analyticsRouter } from './http/analytics-router.js';
 import { supervisorRouter } from './http/supervisor-router.js';
 import { wrapUpRouter } from './http/wrapup-router.js';
+import { transferRouter } from './http/transfer-router.js';
+import { createTransferReads, transferCall } from './calls/transfer-call.js';
 import { createAnalyticsService, DEFAULT_ANALYTICS, type AnalyticsService, type AnalyticsSettings } from './analytics/analytics-service.js';
 import { createKpiSources } from './analytics/kpi-sources.js';
 import { createKpiStore } from './analytics/kpi-store.js';
@@ -310,6 +312,7 @@ export function buildApp(deps: AppDeps): App {
       statusCallbackUrl: `${config.publicBaseUrl}/webhooks/twilio/status`,
       // The agent's leg ending asks us what next: the post-call survey, or a hang-up.
       agentLegEndedUrl: `${config.publicBaseUrl}/webhooks/twilio/agent-leg-ended`,
+      queueWaitUrl: `${config.publicBaseUrl}/webhooks/twilio/queue-wait`,
     });
   const messages = createAgentMessageStore({ db, now });
   const popContext = createPopContextCache({ reads: createPopContextRepo(db), customers, experience });
@@ -593,6 +596,8 @@ export function buildApp(deps: AppDeps): App {
   app.use('/api', analyticsRouter({ tokens, analytics }));
   app.use('/api', supervisorRouter({ tokens, view: supervisor, policy: supervisorPolicy, timeZone: businessZone, now }));
   app.use('/api', wrapUpRouter({ tokens, wrapUp: (input) => wrapUpCall(wrapUpDeps, input) }));
+  const transferReads = createTransferReads(db);
+  app.use('/api', transferRouter({ tokens, transfer: (input) => transferCall({ reads: transferReads, routing }, input) }));
   app.use('/api', dispositionsRouter({ tokens, store: dispositions, queueNames: async () => (await rules.knownNames()).queues, now }));
   app.use(
     '/api',

@@ -44,7 +44,8 @@ export interface CallService {
    * The agent's leg of the call ended (the caller may still be on the line): the agent goes
    * to wrap-up, and the caller hears the post-call survey or is hung up on.
    */
-  agentLegEnded(input: { provider: Provider; providerCallId: string; talked: boolean; callerGone: boolean }): Promise<SurveyAnswer>;
+  /** `leg`: which agent's leg ended (from the action URL); a leg transferred away is not the call's end. */
+  agentLegEnded(input: { provider: Provider; providerCallId: string; talked: boolean; callerGone: boolean; leg?: string }): Promise<SurveyAnswer>;
   /** The caller answered a survey question (step `seq` of the survey). */
   continueSurvey(input: { provider: Provider; providerCallId: string; seq: number; input: Input }): Promise<SurveyAnswer>;
   /** Writes kept through a store outage and not applied yet. */
@@ -130,8 +131,14 @@ export function createCallService(deps: {
       return { language: call.language, accepted: Boolean(entry) };
     },
     async agentLegEnded(input) {
-      // The agent's part is over whatever the caller does next: wrap-up starts now, not after the survey.
       const call = await deps.calls.find(input.provider, input.providerCallId);
+      // A transfer redirects the caller, and the provider reports the leg it ended (Twilio
+      // requests the <Dial action> and ignores its answer): that is not the call's end, and
+      // the caller, now waiting for or talking to the next agent, is not surveyed.
+      if (call && deps.routing && input.leg && !(await deps.routing.legIsCurrent(call.id, input.leg))) {
+        return { actions: [], nextSeq: 1, surveying: false };
+      }
+      // The agent's part is over whatever the caller does next: wrap-up starts now, not after the survey.
       if (call && deps.routing) await deps.routing.callEnded(call.id);
       return surveys ? startSurvey(surveys, input) : { actions: HANG_UP, nextSeq: 1, surveying: false };
     },

@@ -27,6 +27,8 @@ export interface WrapUpReads {
   /** The call's line entry: its queue and the agent it was assigned to (undefined: no such call in a line; agentId null: nobody took it). */
   line(callId: string): Promise<{ agentId: string | null; queue: string } | undefined>;
   stored(callId: string, agentId: string): Promise<{ at: Date; data: Record<string, string> } | undefined>;
+  /** Whether the agent took a leg of the call (accepted it), e.g. before transferring it on. */
+  tookCall(callId: string, agentId: string): Promise<boolean>;
 }
 
 const key = (agentId: string) => `wrapup:${agentId}`;
@@ -53,7 +55,8 @@ export async function wrapUpCall(
   if (line === undefined) throw new AppError('NOT_FOUND', 'no such call');
   const agent = line.agentId;
   if (agent === null) throw new AppError('CONFLICT', 'nobody took this call: there is nothing to wrap up');
-  if (agent !== agentId) throw new AppError('FORBIDDEN', "only the call's agent may wrap it up");
+  // An agent who transferred the call on wraps up their own leg.
+  if (agent !== agentId && !(await deps.reads.tookCall(callId, agentId))) throw new AppError('FORBIDDEN', "only the call's agent may wrap it up");
   const data: Record<string, string> = { agentId, disposition: wrapUp.disposition, resolved: String(wrapUp.resolved), ...(wrapUp.notes ? { notes: wrapUp.notes } : {}) };
   const before = await deps.reads.stored(callId, agentId);
   // Only a new wrap-up is checked: one already stored stays answerable after the list changes.
@@ -76,6 +79,11 @@ export function createWrapUpReads(db: Db): WrapUpReads {
     async line(callId) {
       const rows = await db.$queryRaw<Array<{ agentId: string | null; queue: string }>>`SELECT "agentId", "queue" FROM "QueueEntry" WHERE "callId" = ${callId}`;
       return rows[0];
+    },
+    async tookCall(callId, agentId) {
+      const rows = await db.$queryRaw<unknown[]>`
+        SELECT 1 FROM "CallEvent" WHERE "callId" = ${callId} AND "type" = 'accepted' AND "data"->>'agentId' = ${agentId} LIMIT 1`;
+      return rows.length > 0;
     },
     async stored(callId, agentId) {
       const rows = await db.$queryRaw<Array<{ at: Date; data: Record<string, string> }>>`

@@ -47,7 +47,7 @@ export async function acceptOffer(deps: AcceptOfferDeps, reservationId: string, 
       await deps.bridge.callBack(entry.callbackNumber, agent, entry.language, entry.callId);
     } else {
       if (!providerCallId) throw new Error(`call ${entry.callId} not found`);
-      await deps.bridge.connectToAgent({ providerCallId, language: entry.language }, agent);
+      await deps.bridge.connectToAgent({ providerCallId, language: entry.language }, agent, reservation.id);
     }
   } catch (err) {
     // The caller stays in line and is offered again; the agent is free for the next one.

@@ -138,7 +138,7 @@ export function createAgentStateStore(db: Db): AgentStateStore {
           WHERE (a."state" IN (${states(fromStates('stranded', 'available'))})
                  AND NOT EXISTS (SELECT 1 FROM "Reservation" r WHERE r."agentId" = a."id" AND r."status" = 'pending'))
              OR (a."state" IN (${states(fromStates('stranded', 'wrap_up'))})
-                 AND NOT EXISTS (SELECT 1 FROM "QueueEntry" q WHERE q."agentId" = a."id" AND q."status" = 'assigned'))
+                 AND NOT EXISTS (SELECT 1 FROM "QueueEntry" q WHERE q."agentId" = a."id" AND q."status" IN ('assigned', 'transferring')))
           FOR UPDATE
         ), upd AS (
           UPDATE "Agent" SET "state" = CASE WHEN stranded."state" = 'busy' THEN 'wrap_up' ELSE 'available' END,
@@ -232,23 +232,35 @@ export const agentStateInTx = {
 
   /** A connected call ended: one call fewer; after the last one, timed wrap-up. */
   async callEnded(tx: Client, agentId: string, now: Date): Promise<void> {
-    const at = sqlTime(now);
-    await tx.$queryRaw`
-      WITH cur AS (
-        SELECT "id", "activeCount" - 1 <= 0 AND "state" IN (${states(fromStates('call_ended'))}) AS "moves"
-        FROM "Agent" WHERE "id" = ${agentId} FOR UPDATE
-      ), upd AS (
-        UPDATE "Agent" a SET "activeCount" = GREATEST(a."activeCount" - 1, 0),
-          "state" = CASE WHEN cur."moves" THEN 'wrap_up' ELSE a."state" END,
-          "stateSince" = CASE WHEN cur."moves" THEN ${at}::timestamp ELSE a."stateSince" END,
-          "wrapUpUntil" = CASE WHEN cur."moves" THEN ${at}::timestamp + make_interval(secs => a."wrapUpSeconds") ELSE a."wrapUpUntil" END,
-          "updatedAt" = ${at}::timestamp
-        FROM cur WHERE a."id" = cur."id"
-        RETURNING a."id", a."state", cur."moves"
-      ), ev AS (${eventOf('upd', { reason: Prisma.sql`NULL`, source: 'call_end', at, when: Prisma.sql`upd."moves"` })})
-      SELECT 1 AS "done" FROM upd`;
+    await leaveCall(tx, agentId, now, 'call_ended');
+  },
+
+  /** The agent transferred their caller to someone else: as the call's end for them (one call fewer, then wrap-up). */
+  async transferredAway(tx: Client, agentId: string, now: Date): Promise<void> {
+    await leaveCall(tx, agentId, now, 'transferred');
   },
 };
+
+/** One call fewer for the agent; after the last one, timed wrap-up. */
+async function leaveCall(tx: Client, agentId: string, now: Date, cause: 'call_ended' | 'transferred'): Promise<void> {
+  const at = sqlTime(now);
+  const source = cause === 'call_ended' ? 'call_end' : 'routing';
+  const reason = cause === 'call_ended' ? Prisma.sql`NULL` : Prisma.sql`'transferred'`;
+  await tx.$queryRaw`
+    WITH cur AS (
+      SELECT "id", "activeCount" - 1 <= 0 AND "state" IN (${states(fromStates(cause))}) AS "moves"
+      FROM "Agent" WHERE "id" = ${agentId} FOR UPDATE
+    ), upd AS (
+      UPDATE "Agent" a SET "activeCount" = GREATEST(a."activeCount" - 1, 0),
+        "state" = CASE WHEN cur."moves" THEN 'wrap_up' ELSE a."state" END,
+        "stateSince" = CASE WHEN cur."moves" THEN ${at}::timestamp ELSE a."stateSince" END,
+        "wrapUpUntil" = CASE WHEN cur."moves" THEN ${at}::timestamp + make_interval(secs => a."wrapUpSeconds") ELSE a."wrapUpUntil" END,
+        "updatedAt" = ${at}::timestamp
+      FROM cur WHERE a."id" = cur."id"
+      RETURNING a."id", a."state", cur."moves"
+    ), ev AS (${eventOf('upd', { reason, source, at, when: Prisma.sql`upd."moves"` })})
+    SELECT 1 AS "done" FROM upd`;
+}
 
 /**
  * The agent's part of the one-statement offer (make-offer.ts), as CTE bodies. `lockIfFree`

@@ -24,6 +24,7 @@ export type TransitionCause =
   | 'bridge_failed'
   | 'caller_hung_up'
   | 'call_ended'
+  | 'transferred'
   | 'wrap_up_over'
   | 'stranded';
 
@@ -72,6 +73,9 @@ export const AGENT_TRANSITIONS: readonly AgentTransition[] = [
   t('reserved', 'available', 'caller_hung_up', ['call_end']),
   t('busy', 'wrap_up', 'call_ended', ['call_end']),
   t('available', 'wrap_up', 'call_ended', ['call_end']),
+  // The agent handed the caller on (a transfer): the call ends for them, wrap-up starts.
+  t('busy', 'wrap_up', 'transferred', ['call_end']),
+  t('available', 'wrap_up', 'transferred', ['call_end']),
   // A lost write left an agent reserved with no open offer, or busy with no call.
   t('reserved', 'available', 'stranded', ['reconcile']),
   t('busy', 'wrap_up', 'stranded', ['reconcile']),

@@ -60,13 +60,17 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
     for (const raw of waiting) {
       if (taken.size >= snapshot.agents.length) break;
       const { entry, req, decision } = await currentRequirements(deps, raw, now);
-      const candidates = snapshot.agents.filter((a) => !taken.has(a.id) && servesQueue(a, req.queue));
-      const agent = selectAgent(candidates, {
-        skills: req.skills,
-        language: entry.language,
-        preferAgentId: decision.preferLastAgent?.agentId,
-        excludeAgentIds: new Set(entry.excludedAgents),
-      });
+      const excluded = new Set(entry.excludedAgents);
+      // Transferred to a named agent: theirs alone (whatever their queues and skills) until
+      // they decline or miss it; then the queue the call is in serves it as usual.
+      const named = decision.onlyAgentId !== undefined && !excluded.has(decision.onlyAgentId) ? decision.onlyAgentId : undefined;
+      const candidates = snapshot.agents.filter((a) => !taken.has(a.id) && (named !== undefined ? a.id === named : servesQueue(a, req.queue)));
+      const agent = selectAgent(
+        candidates,
+        named !== undefined
+          ? { skills: {}, excludeAgentIds: excluded }
+          : { skills: req.skills, language: entry.language, preferAgentId: decision.preferLastAgent?.agentId, excludeAgentIds: excluded },
+      );
       if (!agent) continue;
       taken.add(agent.id);
       deps.free.offered(agent.id);

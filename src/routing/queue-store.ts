@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { sqlTime } from '../db/sql-time.js';
 import type { AgentMessage } from '../realtime/agent-messages.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { insertCallEventSql } from '../calls/call-events.js';
 import { agentStateInTx, type AgentPresence } from './agent-state-store.js';
 import { offerMade, offerStatement, type NewOffer, type OfferQueueSql } from './make-offer.js';
 
@@ -15,7 +16,8 @@ export interface QueueEntryRecord {
   queue: string;
   priority: number;
   enqueuedAt: Date;
-  status: 'waiting' | 'offered' | 'assigned' | 'done';
+  /** transferring: the agent's transfer is moving the caller (the provider is being told); nobody else may touch the call meanwhile. */
+  status: 'waiting' | 'offered' | 'assigned' | 'transferring' | 'done';
   ruleVersion: number;
   rule: string;
   decision: unknown;
@@ -120,10 +122,49 @@ export interface QueueStore {
   /** The caller left a number: the entry keeps its place in line as a callback. */
   toCallback(callId: string, number: string): Promise<QueueEntryRecord | undefined>;
   position(entry: QueueEntryRecord): Promise<number>;
+  /**
+   * A transfer starts: the call, assigned to `fromAgentId` with no other transfer under way,
+   * is held as `transferring` while the provider moves the caller. Undefined when it is not
+   * (any more) that agent's connected call. `legId` is the reservation that made the agent's leg.
+   */
+  beginTransfer(callId: string, fromAgentId: string, now: Date): Promise<{ entry: QueueEntryRecord; legId: string; providerCallId: string } | undefined>;
+  /** The provider could not move the caller: the call is the agent's again, as before. */
+  abortTransfer(callId: string, fromAgentId: string, now: Date): Promise<void>;
+  /**
+   * A cold transfer is done: the caller waits in line again (for `target`, the first agent
+   * excluded), the first agent goes to wrap-up, and the call's record shows the transfer —
+   * in one commit. False when the transfer was not under way (nothing is written).
+   */
+  finishColdTransfer(t: ColdTransfer): Promise<QueueEntryRecord | undefined>;
+  /** The call's line status and the reservation that made its current agent's leg (undefined: nobody's leg is current). */
+  currentLeg(callId: string): Promise<{ status: QueueEntryRecord['status']; legId: string | undefined } | undefined>;
   /** Who last took a call of this customer, and when. */
   lastAgent(customerId: string): Promise<{ agentId: string; at: Date } | undefined>;
   /** Callers not yet with an agent, per queue (every registered queue, empty ones too): read-only, for metrics and the queue list. */
   queueStats(): Promise<QueueStat[]>;
+}
+
+/** What follows a transferred call to the next agent's pop (`transfer` in the pop), kept in the entry's routing context. */
+export interface TransferContext {
+  from: string;
+  mode: 'cold' | 'warm';
+  note?: string;
+  to: { queue: string } | { agentId: string };
+  by: string;
+  at: string;
+}
+
+export interface ColdTransfer {
+  callId: string;
+  fromAgentId: string;
+  legId: string;
+  queue: string;
+  priority: number;
+  decision: unknown;
+  transfer: TransferContext;
+  now: Date;
+  /** The call's record of the transfer (a `transfer` call event), written in the same commit. */
+  event: { key: string; data: Record<string, string> };
 }
 
 /** A queue's callers not yet with an agent (waiting or being offered), and since when the first of them waits. */
@@ -230,7 +271,8 @@ export function createQueueStore(db: Db): QueueStore {
             data: { status: 'accepted', respondedAt: now },
           });
           if (r.count !== 1) throw new Lost();
-          const entry = await tx.queueEntry.update({ where: { id: target.entryId }, data: { status: 'assigned', outcome: 'assigned', agentId, assignedAt: now } });
+          // A transferred call keeps its first answer (the KPIs' answer; later accepts are legs).
+          const entry = await tx.queueEntry.update({ where: { id: target.entryId }, data: { status: 'assigned', outcome: 'assigned', agentId, assignedAt: locked.assignedAt ?? now } });
           const agent = await agentStateInTx.accept(tx, agentId, now);
           if (!agent) throw new Lost();
           return { entry: toEntry(entry), reservation: toReservation({ ...target, status: 'accepted', respondedAt: now }), agent, providerCallId: call?.providerCallId ?? null };
@@ -284,28 +326,30 @@ export function createQueueStore(db: Db): QueueStore {
         // The caller who chose a callback hangs up at once: that keeps their place. Only the
         // end of the callback leg itself finishes such an entry.
         if (!entry || entry.status === 'done' || (entry.kind === 'callback') !== Boolean(opts.callbackLeg)) return undefined;
-        if (entry.status === 'assigned') {
+        if (entry.status === 'assigned' || entry.status === 'transferring') {
           const agentId = entry.agentId!;
-          const done = await tx.queueEntry.updateMany({ where: { id: entry.id, status: 'assigned' }, data: { status: 'done' } });
+          const done = await tx.queueEntry.updateMany({ where: { id: entry.id, status: entry.status }, data: { status: 'done' } });
           if (done.count !== 1) return undefined;
           await agentStateInTx.callEnded(tx, agentId, now);
           return { entry: toEntry({ ...entry, status: 'done' }), cancelled: [], wrapUpAgent: agentId };
         }
-        const done = await tx.queueEntry.updateMany({ where: { id: entry.id, status: { in: ['waiting', 'offered'] } }, data: { status: 'done', outcome: 'abandoned' } });
+        // A transferred caller who leaves before the next agent was answered by the first one.
+        const outcome = entry.assignedAt ? entry.outcome : 'abandoned';
+        const done = await tx.queueEntry.updateMany({ where: { id: entry.id, status: { in: ['waiting', 'offered'] } }, data: { status: 'done', outcome } });
         if (done.count !== 1) return undefined;
         const pending = await tx.reservation.findMany({ where: { entryId: entry.id, status: 'pending' } });
         for (const r of pending) {
           await tx.reservation.update({ where: { id: r.id }, data: { status: 'cancelled', respondedAt: now } });
           await agentStateInTx.callerHungUp(tx, r.agentId, now);
         }
-        return { entry: toEntry({ ...entry, status: 'done', outcome: 'abandoned' }), cancelled: pending.map((r) => toReservation({ ...r, status: 'cancelled' })) };
+        return { entry: toEntry({ ...entry, status: 'done', outcome }), cancelled: pending.map((r) => toReservation({ ...r, status: 'cancelled' })) };
       });
     },
 
     async endedInLine(limit) {
       const ended = await db.$queryRaw<Array<{ callId: string }>>`
         SELECT q."callId" FROM "QueueEntry" q JOIN "Call" c ON c."id" = q."callId"
-        WHERE q."status" IN ('waiting', 'offered', 'assigned') AND q."kind" = 'call' AND c."endedAt" IS NOT NULL LIMIT ${limit}`;
+        WHERE q."status" IN ('waiting', 'offered', 'assigned', 'transferring') AND q."kind" = 'call' AND c."endedAt" IS NOT NULL LIMIT ${limit}`;
       return ended.map((r) => r.callId);
     },
 
@@ -314,6 +358,79 @@ export function createQueueStore(db: Db): QueueStore {
       if (updated.count !== 1) return undefined;
       const row = await db.queueEntry.findUnique({ where: { callId } });
       return row ? toEntry(row) : undefined;
+    },
+
+    async beginTransfer(callId, fromAgentId, now) {
+      try {
+        return await db.$transaction(async (tx) => {
+          const entry = await lockEntry(tx, { callId });
+          if (!entry || entry.status !== 'assigned' || entry.kind !== 'call' || entry.agentId !== fromAgentId) throw new Lost();
+          const call = await tx.call.findUnique({ where: { id: callId }, select: { endedAt: true, providerCallId: true } });
+          if (!call || call.endedAt) throw new Lost();
+          // A warm transfer's offer still open is a transfer under way.
+          if ((await tx.reservation.count({ where: { entryId: entry.id, status: 'pending' } })) > 0) throw new Lost();
+          const leg = await tx.reservation.findFirst({ where: { entryId: entry.id, agentId: fromAgentId, status: 'accepted' }, orderBy: { respondedAt: 'desc' }, select: { id: true } });
+          if (!leg) throw new Lost();
+          const held = await tx.queueEntry.update({ where: { id: entry.id }, data: { status: 'transferring', updatedAt: now } });
+          return { entry: toEntry(held), legId: leg.id, providerCallId: call.providerCallId };
+        });
+      } catch (err) {
+        if (err instanceof Lost) return undefined;
+        throw err;
+      }
+    },
+
+    async abortTransfer(callId, fromAgentId, now) {
+      await db.queueEntry.updateMany({ where: { callId, status: 'transferring', agentId: fromAgentId }, data: { status: 'assigned', updatedAt: now } });
+    },
+
+    async finishColdTransfer(t) {
+      try {
+        return await db.$transaction(async (tx) => {
+          const entry = await lockEntry(tx, { callId: t.callId });
+          if (!entry || entry.status !== 'transferring' || entry.agentId !== t.fromAgentId) throw new Lost();
+          // The first agent keeps their answer on the entry (agentId, assignedAt, outcome) until
+          // the next agent takes the call: the contact stays answered if the caller leaves meanwhile.
+          const updated = await tx.queueEntry.update({
+            where: { id: entry.id },
+            data: {
+              status: 'waiting',
+              queue: t.queue,
+              priority: t.priority,
+              stepIndex: -1,
+              decision: t.decision as Prisma.InputJsonValue,
+              rule: 'transfer',
+              context: { ...(entry.context as Record<string, unknown>), transfer: t.transfer } as unknown as Prisma.InputJsonValue,
+              excludedAgents: [t.fromAgentId],
+            },
+          });
+          await agentStateInTx.transferredAway(tx, t.fromAgentId, t.now);
+          await tx.$executeRaw(
+            insertCallEventSql({
+              callId: Prisma.sql`${t.callId}`,
+              key: Prisma.sql`${t.event.key}`,
+              type: 'transfer',
+              at: sqlTime(t.now),
+              data: Prisma.sql`${JSON.stringify(t.event.data)}::jsonb`,
+              from: Prisma.sql`(SELECT 1) one`,
+              when: Prisma.sql`true`,
+            }),
+          );
+          return toEntry(updated);
+        });
+      } catch (err) {
+        if (err instanceof Lost) return undefined;
+        throw err;
+      }
+    },
+
+    async currentLeg(callId) {
+      const entry = await db.queueEntry.findUnique({ where: { callId }, select: { id: true, status: true, agentId: true } });
+      if (!entry) return undefined;
+      const status = entry.status as QueueEntryRecord['status'];
+      if (status !== 'assigned' || !entry.agentId) return { status, legId: undefined };
+      const leg = await db.reservation.findFirst({ where: { entryId: entry.id, agentId: entry.agentId, status: 'accepted' }, orderBy: { respondedAt: 'desc' }, select: { id: true } });
+      return { status, legId: leg?.id };
     },
 
     async lastAgent(customerId) {

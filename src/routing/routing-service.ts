@@ -19,6 +19,7 @@ import { rejectOffer, timeOutOffers } from './release-offer.js';
 import { requestCallback } from './request-callback.js';
 import { routeCall } from './route-call.js';
 import { createRoutingTick } from './routing-tick.js';
+import { transferCold, type TransferRequest } from './transfer-call.js';
 import type { RoutingTimers, WakeReason } from './routing-timers.js';
 import type { RuleStore } from './rule-store.js';
 import type { Decision, RoutingContextInput } from './rules/index.js';
@@ -42,6 +43,10 @@ export interface RoutingService {
   accept(reservationId: string, agentId: string): Promise<{ entry: QueueEntryRecord }>;
   reject(reservationId: string, agentId: string): Promise<void>;
   callEnded(callId: string, opts?: { callbackLeg?: boolean }): Promise<void>;
+  /** A cold transfer (see transfer-call.ts); undefined when the call was not (any more) the agent's connected call. */
+  transferCold(req: TransferRequest): Promise<QueueEntryRecord | undefined>;
+  /** Whether `leg` (the reservation that made an agent's leg) is still the call's current leg; false once transferred away. */
+  legIsCurrent(callId: string, leg: string): Promise<boolean>;
   requestCallback(callId: string, number: string): Promise<QueueEntryRecord | undefined>;
   queueStatus(callId: string): Promise<{ entry: QueueEntryRecord; position: number; estimatedWaitSeconds: number; offerCallback: boolean } | undefined>;
   pendingFor(agentId: string): Promise<ReservationEvent[]>;
@@ -130,6 +135,13 @@ export function createRoutingService(deps: {
     accept: (reservationId, agentId) => acceptOffer({ ...deps, dispatch, callEnded, forgetAgents: free.forget }, reservationId, agentId),
     reject: (reservationId, agentId) => rejectOffer({ ...released, dispatch }, reservationId, agentId),
     callEnded,
+    transferCold: (req) => transferCold({ ...deps, dispatch }, req),
+    async legIsCurrent(callId, leg) {
+      const current = await deps.queues.currentLeg(callId);
+      // A call already over (or never in line) has no later leg to protect: its own end stands.
+      if (!current || current.status === 'done') return true;
+      return current.status === 'assigned' && current.legId === leg;
+    },
     requestCallback: (callId, number) => requestCallback(deps, callId, number),
     queueStatus: (callId) => queueStatus(deps, callId),
     pendingFor: (agentId) => pendingOffers(deps, agentId),

@@ -47,10 +47,18 @@ export function buildScreenPop(offer: PopOffer, context: PopContext | undefined,
     // The IVR's verdict as routing saved it with the entry (skipped when the flow had no verify step).
     verification: popVerification(entry.context),
     experience: context?.experience ?? null,
+    ...transferOf(entry.context),
     sentiment: summarize(scores),
     lastInteraction: history[0] ?? null,
     history: history.slice(0, HISTORY_SHOWN),
     ivr: { path: routed.ivr.path, intent: routed.ivr.intent || null, inputs: routed.ivr.inputs },
     complete: context !== undefined && (entry.customerId === null || customer !== undefined),
   };
+}
+
+/** The transfer the routing context carries (a transferred call), as the pop shows it. */
+function transferOf(context: unknown): Pick<ScreenPop, 'transfer'> {
+  const t = (context as { transfer?: { from?: unknown; note?: unknown; mode?: unknown } } | null)?.transfer;
+  if (!t || typeof t.from !== 'string') return {};
+  return { transfer: { from: t.from, note: typeof t.note === 'string' ? t.note : null, mode: t.mode === 'warm' ? 'warm' : 'cold' } };
 }

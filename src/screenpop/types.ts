@@ -16,6 +16,8 @@ export interface ScreenPop {
   };
   /** The customer's experience score (0-100) with its parts; null for unknown callers or when it could not be read. */
   experience?: { score: number; csat: number | null; nps: number | null; fcr: number | null; openComplaints: number } | null;
+  /** On a transferred call: who handed it on, and their note (a warm transfer says so: the caller is still with them). */
+  transfer?: { from: string; note: string | null; mode: 'cold' | 'warm' };
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number; trend: 'falling' | 'rising' | 'steady' | 'unknown' } | null;
   lastInteraction: HistoryItem | null;
   history: HistoryItem[];

@@ -66,7 +66,8 @@ describe('a queued call reaching an agent', () => {
     const [sent] = twilioApi.requests;
     expect(sent).toMatchObject({ method: 'POST', path: `/2010-04-01/Accounts/${ACCOUNT}/Calls/${params.CallSid}.json`, user: ACCOUNT });
     // The action URL: once the agent's leg ends Twilio asks us what next (the post-call survey).
-    expect(sent!.form.Twiml).toContain('<Dial answerOnBridge="true" action="https://cc.example.test/webhooks/twilio/agent-leg-ended" method="POST"><Client>client-huda</Client></Dial>');
+    // It names the agent's leg (the reservation), so a transfer's redirect is not taken for the call's end.
+    expect(sent!.form.Twiml).toContain(`<Dial answerOnBridge="true" action="https://cc.example.test/webhooks/twilio/agent-leg-ended?leg=${offer!.id}" method="POST"><Client>client-huda</Client></Dial>`);
     expect((await t.db.prisma.agent.findUniqueOrThrow({ where: { id: 'huda' } })).state).toBe('busy');
     expect((await t.db.prisma.queueEntry.findUniqueOrThrow({ where: { callId } })).outcome).toBe('assigned');
   });

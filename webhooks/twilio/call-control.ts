@@ -4,7 +4,7 @@ import { callbackGreeting } from '../../src/calls/callback-prompts.js';
 import type { Action } from '../../src/ivr/types.js';
 import { callLang } from '../../src/ivr/voices.js';
 import type { CallBridge } from '../../src/routing/call-bridge.js';
-import { twimlFor } from './render-twiml.js';
+import { renderTwiml, twimlFor } from './render-twiml.js';
 
 /**
  * The twilio REST client, optionally pointed at another base URL (a local stand-in for
@@ -33,14 +33,27 @@ function dialAgent(identity: string, before: Action[] = [], action?: string): st
 }
 
 /** Bridges calls to agents' Twilio Client identities with the REST API. */
-export function createTwilioCallBridge(opts: { client: twilio.Twilio; callerId: string; statusCallbackUrl: string; agentLegEndedUrl?: string }): CallBridge {
+export function createTwilioCallBridge(opts: {
+  client: twilio.Twilio;
+  callerId: string;
+  statusCallbackUrl: string;
+  agentLegEndedUrl?: string;
+  /** Enqueue's waitUrl, the same as the IVR's: a transferred caller waits like any other. */
+  queueWaitUrl?: string;
+}): CallBridge {
   function identityOf(agent: { id: string; twilioIdentity: string | null }): string {
     if (!agent.twilioIdentity) throw new Error(`agent ${agent.id} has no Twilio client identity`);
     return agent.twilioIdentity;
   }
   return {
-    async connectToAgent(call, agent) {
-      await opts.client.calls(call.providerCallId).update({ twiml: dialAgent(identityOf(agent), [], opts.agentLegEndedUrl) });
+    async connectToAgent(call, agent, leg) {
+      // The leg rides on the action URL: a redirect of the caller (a transfer) also fires it.
+      const action = opts.agentLegEndedUrl && leg ? `${opts.agentLegEndedUrl}?leg=${encodeURIComponent(leg)}` : opts.agentLegEndedUrl;
+      await opts.client.calls(call.providerCallId).update({ twiml: dialAgent(identityOf(agent), [], action) });
+    },
+    async requeue(call, queue, before) {
+      // Redirecting the caller ends their <Dial> to the agent: the agent's leg drops, the caller holds.
+      await opts.client.calls(call.providerCallId).update({ twiml: renderTwiml([...before, { type: 'enqueue', queue }], { queueWait: opts.queueWaitUrl }) });
     },
     async callBack(to, agent, language, callId) {
       const created = await opts.client.calls.create({

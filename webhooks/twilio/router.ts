@@ -11,7 +11,7 @@ import type { Logger } from '../../src/logger.js';
 import type { FallbackReason } from '../../src/metrics/instruments.js';
 import { renderTwiml } from './render-twiml.js';
 import { surveyInTime, type SurveyAnswer } from '../../src/calls/post-call-survey.js';
-import { ZAgentLegWebhook, ZCallbackWebhook, ZGatherQuery, ZGatherWebhook, ZQueueWaitWebhook, ZStatusQuery, ZStatusWebhook, ZSurveyQuery, ZVoiceWebhook } from './schemas.js';
+import { ZAgentLegQuery, ZAgentLegWebhook, ZCallbackWebhook, ZGatherQuery, ZGatherWebhook, ZQueueWaitWebhook, ZStatusQuery, ZStatusWebhook, ZSurveyQuery, ZVoiceWebhook } from './schemas.js';
 import { requireTwilioSignature } from './signature.js';
 
 export interface TwilioWebhookDeps {
@@ -88,7 +88,9 @@ export function twilioWebhooks(deps: TwilioWebhookDeps): express.Router {
   // <Dial action>: the agent's leg ended; the caller, if still there, hears the survey or is hung up on.
   router.post('/agent-leg-ended', async (req: Request, res: Response) => {
     const body = parseInput(ZAgentLegWebhook, req.body);
+    const { leg: legId } = parseInput(ZAgentLegQuery, req.query, 'query');
     const leg = {
+      leg: legId,
       provider: 'twilio' as const,
       providerCallId: body.CallSid,
       talked: body.DialCallStatus === 'completed' || body.DialCallStatus === 'answered',

@@ -54,4 +54,7 @@ export const ZAgentLegWebhook = z.object({
 });
 
 /** A survey question's answer: the step number comes from our own action URL. */
+/** The agent's leg the <Dial action> reports on (absent on dials made before legs were named). */
+export const ZAgentLegQuery = z.object({ leg: z.uuid().optional() });
+
 export const ZSurveyQuery = z.object({ seq: z.coerce.number().int().min(1).max(100) });

@@ -26,6 +26,8 @@ export interface Decision {
   skills: TSkillLevels;
   /** Only when the rule asks for it and the customer has a last agent. */
   preferLastAgent?: { agentId: string; withinHours: number };
+  /** A transfer to a named agent: the call is offered to them alone, until they decline or miss it. */
+  onlyAgentId?: string;
   steps: TStep[];
   skipped: SkippedRule[];
 }
