@@ -335,6 +335,7 @@ export function buildApp(deps: AppDeps): App {
   const routing = createRoutingService({
     noticeFor: pipeline.noticeFor,
     onReservation: announcingOffers(bus, pipeline.onReservation),
+    onTransferFailed: pipeline.transferFailed,
     queues,
     agents,
     agentState,

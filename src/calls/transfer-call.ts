@@ -74,7 +74,7 @@ function resultOf(callId: string, t: TransferContext, status: TransferResult['st
  * a transfer under way answers the same request with its result and refuses any other.
  */
 export async function transferCall(
-  deps: { reads: TransferReads; routing: Pick<RoutingService, 'transferCold'> },
+  deps: { reads: TransferReads; routing: Pick<RoutingService, 'transferCold' | 'transferWarm'> },
   input: { callId: string; by: { sub: string; role: string }; transfer: TTransfer },
 ): Promise<{ result: TransferResult; created: boolean }> {
   const { callId, by, transfer } = input;
@@ -107,8 +107,16 @@ export async function transferCall(
     throw new AppError('NOT_FOUND', `no queue '${to.queue}'`);
   }
 
-  if (transfer.mode === 'warm') throw new AppError('CONFLICT', 'warm transfers are not available yet; use a cold transfer');
-  const moved = await deps.routing.transferCold({ callId, fromAgentId: line.agentId, by: by.sub, target: to, ...(transfer.note ? { note: transfer.note } : {}) });
+  const request = { callId, fromAgentId: line.agentId, by: by.sub, target: to, ...(transfer.note ? { note: transfer.note } : {}) };
+  if (transfer.mode === 'warm') {
+    const offered = await deps.routing.transferWarm(request);
+    if (offered === 'unavailable') {
+      throw new AppError('CONFLICT', 'agentId' in to ? `agent '${to.agentId}' is not free for a warm transfer now` : `nobody in '${to.queue}' is free for a warm transfer now; a cold transfer waits for the next one`);
+    }
+    if (!offered) throw new AppError('CONFLICT', 'the call is no longer connected to this agent, or a transfer is already in progress');
+    return { result: resultOf(callId, offered.transfer, 'offered'), created: true };
+  }
+  const moved = await deps.routing.transferCold(request);
   if (!moved) {
     // Another request (or the caller's end) got there first: answer as it left the call.
     const again = await deps.reads.line(callId);

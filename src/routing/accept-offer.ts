@@ -3,10 +3,11 @@ import type { Logger } from '../logger.js';
 import type { AgentRepo } from './agent-repo.js';
 import type { CallBridge } from './call-bridge.js';
 import { reservationEvent, type OnReservation } from './offer-events.js';
-import type { QueueEntryRecord, QueueStore } from './queue-store.js';
+import type { QueueEntryRecord, QueueStore, TransferContext } from './queue-store.js';
+import { transferEventData, type OnTransferFailed } from './transfer-call.js';
 
 export interface AcceptOfferDeps {
-  queues: Pick<QueueStore, 'accept' | 'reservation' | 'unassign'>;
+  queues: Pick<QueueStore, 'accept' | 'reservation' | 'unassign' | 'finishWarmTransfer' | 'abortWarmTransfer'>;
   agents: Pick<AgentRepo, 'get'>;
   bridge: CallBridge;
   logger: Logger;
@@ -16,6 +17,10 @@ export interface AcceptOfferDeps {
   forgetAgents: () => void;
   dispatch: (opts?: { agentsChanged?: boolean }) => Promise<void>;
   callEnded: (callId: string) => Promise<void>;
+  /** The first agent of a warm transfer went to wrap-up: their softphone is told. */
+  onAgentMoved?: (agentId: string) => Promise<void>;
+  /** A warm transfer fell through: the first agent, who keeps the caller, is told. */
+  onTransferFailed?: OnTransferFailed;
 }
 
 /**
@@ -42,6 +47,7 @@ export async function acceptOffer(deps: AcceptOfferDeps, reservationId: string, 
   const profile = await deps.agents.get(agentId);
   if (!profile) throw new AppError('NOT_FOUND', `no agent '${agentId}'`);
   const agent = { id: profile.id, twilioIdentity: profile.twilioIdentity ?? null };
+  if (result.transferFrom) return finishWarm(deps, { ...result, transferFrom: result.transferFrom }, agent);
   try {
     if (entry.kind === 'callback' && entry.callbackNumber) {
       await deps.bridge.callBack(entry.callbackNumber, agent, entry.language, entry.callId);
@@ -57,4 +63,41 @@ export async function acceptOffer(deps: AcceptOfferDeps, reservationId: string, 
     throw new AppError('SERVICE_UNAVAILABLE', 'could not connect the call; it has been put back in the queue');
   }
   return { entry };
+}
+
+/**
+ * The warm transfer's target accepted: the provider moves the caller from the first agent to
+ * them (the entry is held meanwhile); then the call is theirs and the first agent in wrap-up.
+ * If the provider cannot, the caller stays with the first agent, who is told, and the target is free (503).
+ */
+async function finishWarm(
+  deps: AcceptOfferDeps,
+  accepted: { entry: QueueEntryRecord; reservation: { id: string }; providerCallId: string | null; transferFrom: { agentId: string; legId: string } },
+  agent: { id: string; twilioIdentity: string | null },
+): Promise<{ entry: QueueEntryRecord }> {
+  const { entry, reservation, transferFrom } = accepted;
+  const transfer = (entry.context as { transfer?: TransferContext }).transfer;
+  try {
+    if (!accepted.providerCallId) throw new Error(`call ${entry.callId} not found`);
+    await deps.bridge.connectToAgent({ providerCallId: accepted.providerCallId, language: entry.language }, agent, reservation.id);
+  } catch (err) {
+    deps.logger.error({ err, callId: entry.callId, agentId: agent.id }, 'warm transfer: the provider could not move the caller');
+    await deps.queues.abortWarmTransfer({ callId: entry.callId, fromAgentId: transferFrom.agentId, toAgentId: agent.id, reservationId: reservation.id, now: deps.now() });
+    await deps.onTransferFailed?.(transferFrom.agentId, { callId: entry.callId, reservationId: reservation.id, agentId: agent.id, reason: 'connect_failed' });
+    void deps.dispatch({ agentsChanged: true });
+    throw new AppError('SERVICE_UNAVAILABLE', 'could not connect the call; the caller stays with the agent who transferred it');
+  }
+  const now = deps.now();
+  const done = await deps.queues.finishWarmTransfer({
+    callId: entry.callId,
+    fromAgentId: transferFrom.agentId,
+    toAgentId: agent.id,
+    now,
+    // `agentId`: who the call went to (for a queue target, the agent who took it).
+    event: { key: `transfer:${transferFrom.legId}`, data: { ...(transfer ? transferEventData(transfer) : { from: transferFrom.agentId, mode: 'warm' }), agentId: agent.id } },
+  });
+  // The caller hung up while being moved: their end closed the call; reconciliation frees the target.
+  if (!done) throw new AppError('CONFLICT', 'the caller has hung up');
+  await deps.onAgentMoved?.(transferFrom.agentId);
+  return { entry: done };
 }

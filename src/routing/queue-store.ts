@@ -109,7 +109,11 @@ export interface QueueStore {
     reservationId: string,
     agentId: string,
     now: Date,
-  ): Promise<{ entry: QueueEntryRecord; reservation: ReservationRecord; agent: AgentPresence; providerCallId: string | null } | { callerGone: string } | undefined>;
+  ): Promise<
+    | { entry: QueueEntryRecord; reservation: ReservationRecord; agent: AgentPresence; providerCallId: string | null; transferFrom?: { agentId: string; legId: string } }
+    | { callerGone: string }
+    | undefined
+  >;
   /** What a lost write or a crash can leave behind: calls in line (or with an agent) that have ended. */
   endedInLine(limit: number): Promise<string[]>;
   /** Ends a pending offer (rejected, timed out, cancelled or failed) and puts the entry back in line. */
@@ -136,6 +140,17 @@ export interface QueueStore {
    * in one commit. False when the transfer was not under way (nothing is written).
    */
   finishColdTransfer(t: ColdTransfer): Promise<QueueEntryRecord | undefined>;
+  /**
+   * A warm transfer's offer: the caller stays with `fromAgentId` (the entry stays assigned to
+   * them) while `offer.agentId` is offered the call, with `transfer` in the entry's routing
+   * context, in the one statement every offer is made with. Undefined when the call is not
+   * that agent's connected call, a transfer is under way, or the target is not free.
+   */
+  reserveTransfer(offer: NewOffer, fromAgentId: string, transfer: TransferContext): Promise<(ReservationRecord & { message?: AgentMessage }) | undefined>;
+  /** The warm transfer's target is connected: the call is theirs, the first agent in wrap-up, the transfer on record — one commit. */
+  finishWarmTransfer(t: { callId: string; fromAgentId: string; toAgentId: string; now: Date; event: { key: string; data: Record<string, string> } }): Promise<QueueEntryRecord | undefined>;
+  /** The provider could not move the caller to the warm transfer's target: the call is the first agent's again, the target free. */
+  abortWarmTransfer(t: { callId: string; fromAgentId: string; toAgentId: string; reservationId: string; now: Date }): Promise<void>;
   /** The call's line status and the reservation that made its current agent's leg (undefined: nobody's leg is current). */
   currentLeg(callId: string): Promise<{ status: QueueEntryRecord['status']; legId: string | undefined } | undefined>;
   /** Who last took a call of this customer, and when. */
@@ -199,6 +214,29 @@ const offerQueueSql: OfferQueueSql = {
       RETURNING "id"`;
   },
 };
+
+/**
+ * The queue's parts of a warm transfer's offer: the entry must be assigned to the transferring
+ * agent, its caller still there and no other transfer offer open; it stays assigned (the caller
+ * stays with them) and carries the transfer in its routing context for the pop.
+ */
+function transferQueueSql(fromAgentId: string, transfer: TransferContext): OfferQueueSql {
+  return {
+    lockWaiting(entryId) {
+      return Prisma.sql`
+        SELECT "id" FROM (SELECT "id", "status", "callId", "kind", "agentId" FROM "QueueEntry" WHERE "id" = ${entryId} OFFSET 0 FOR UPDATE) locked
+        WHERE "status" = 'assigned' AND "kind" = 'call' AND "agentId" = ${fromAgentId}
+          AND NOT EXISTS (SELECT 1 FROM "Call" WHERE "Call"."id" = locked."callId" AND "Call"."endedAt" IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM "Reservation" r WHERE r."entryId" = locked."id" AND r."status" = 'pending')`;
+    },
+    markOffered(locked, gate, at) {
+      return Prisma.sql`
+        UPDATE "QueueEntry" SET "context" = jsonb_set("context", '{transfer}', ${JSON.stringify(transfer)}::jsonb), "updatedAt" = ${at}::timestamp
+        FROM ${Prisma.raw(gate)} WHERE "QueueEntry"."id" = (SELECT "id" FROM ${Prisma.raw(locked)}) RETURNING "QueueEntry"."id", "QueueEntry"."callId"`;
+    },
+    insertReservation: offerQueueSql.insertReservation,
+  };
+}
 
 export function createQueueStore(db: Db): QueueStore {
   return {
@@ -271,6 +309,21 @@ export function createQueueStore(db: Db): QueueStore {
             data: { status: 'accepted', respondedAt: now },
           });
           if (r.count !== 1) throw new Lost();
+          if (locked.status === 'assigned' && locked.agentId && locked.agentId !== agentId) {
+            // A warm transfer's target accepts: the caller is still with the first agent until the
+            // provider moves them; held meanwhile, so the first agent's leg ending is not the call's end.
+            const leg = await tx.reservation.findFirst({ where: { entryId: locked.id, agentId: locked.agentId, status: 'accepted' }, orderBy: { respondedAt: 'desc' }, select: { id: true } });
+            const held = await tx.queueEntry.update({ where: { id: locked.id }, data: { status: 'transferring' } });
+            const agent = await agentStateInTx.accept(tx, agentId, now);
+            if (!agent) throw new Lost();
+            return {
+              entry: toEntry(held),
+              reservation: toReservation({ ...target, status: 'accepted', respondedAt: now }),
+              agent,
+              providerCallId: call?.providerCallId ?? null,
+              transferFrom: { agentId: locked.agentId, legId: leg?.id ?? '' },
+            };
+          }
           // A transferred call keeps its first answer (the KPIs' answer; later accepts are legs).
           const entry = await tx.queueEntry.update({ where: { id: target.entryId }, data: { status: 'assigned', outcome: 'assigned', agentId, assignedAt: locked.assignedAt ?? now } });
           const agent = await agentStateInTx.accept(tx, agentId, now);
@@ -331,7 +384,13 @@ export function createQueueStore(db: Db): QueueStore {
           const done = await tx.queueEntry.updateMany({ where: { id: entry.id, status: entry.status }, data: { status: 'done' } });
           if (done.count !== 1) return undefined;
           await agentStateInTx.callEnded(tx, agentId, now);
-          return { entry: toEntry({ ...entry, status: 'done' }), cancelled: [], wrapUpAgent: agentId };
+          // A warm transfer's offer still open: withdrawn, its agent free again.
+          const open = await tx.reservation.findMany({ where: { entryId: entry.id, status: 'pending' } });
+          for (const r of open) {
+            await tx.reservation.update({ where: { id: r.id }, data: { status: 'cancelled', respondedAt: now } });
+            await agentStateInTx.callerHungUp(tx, r.agentId, now);
+          }
+          return { entry: toEntry({ ...entry, status: 'done' }), cancelled: open.map((r) => toReservation({ ...r, status: 'cancelled' })), wrapUpAgent: agentId };
         }
         // A transferred caller who leaves before the next agent was answered by the first one.
         const outcome = entry.assignedAt ? entry.outcome : 'abandoned';
@@ -422,6 +481,46 @@ export function createQueueStore(db: Db): QueueStore {
         if (err instanceof Lost) return undefined;
         throw err;
       }
+    },
+
+    async reserveTransfer(offer, fromAgentId, transfer) {
+      return offerMade(offer, await db.$queryRaw<Array<{ seq: number | null; messageId: string | null }>>(offerStatement(offer, transferQueueSql(fromAgentId, transfer))));
+    },
+
+    async finishWarmTransfer(t) {
+      try {
+        return await db.$transaction(async (tx) => {
+          const entry = await lockEntry(tx, { callId: t.callId });
+          if (!entry || entry.status !== 'transferring' || entry.agentId !== t.fromAgentId) throw new Lost();
+          const updated = await tx.queueEntry.update({ where: { id: entry.id }, data: { status: 'assigned', agentId: t.toAgentId } });
+          await agentStateInTx.transferredAway(tx, t.fromAgentId, t.now);
+          await tx.$executeRaw(
+            insertCallEventSql({
+              callId: Prisma.sql`${t.callId}`,
+              key: Prisma.sql`${t.event.key}`,
+              type: 'transfer',
+              at: sqlTime(t.now),
+              data: Prisma.sql`${JSON.stringify(t.event.data)}::jsonb`,
+              from: Prisma.sql`(SELECT 1) one`,
+              when: Prisma.sql`true`,
+            }),
+          );
+          return toEntry(updated);
+        });
+      } catch (err) {
+        if (err instanceof Lost) return undefined;
+        throw err;
+      }
+    },
+
+    async abortWarmTransfer(t) {
+      await db.$transaction(async (tx) => {
+        const entry = await lockEntry(tx, { callId: t.callId });
+        if (!entry || entry.status !== 'transferring' || entry.agentId !== t.fromAgentId) return;
+        await tx.queueEntry.update({ where: { id: entry.id }, data: { status: 'assigned' } });
+        await tx.reservation.updateMany({ where: { id: t.reservationId, status: 'accepted' }, data: { status: 'failed' } });
+        await agentStateInTx.bridgeFailed(tx, t.toAgentId, t.now);
+      });
     },
 
     async currentLeg(callId) {

@@ -1,7 +1,8 @@
 import { AppError } from '../errors.js';
 import { reservationEvent, type OnReservation } from './offer-events.js';
 import type { Presence } from './presence.js';
-import type { QueueStore } from './queue-store.js';
+import type { QueueEntryRecord, QueueStore } from './queue-store.js';
+import type { OnTransferFailed } from './transfer-call.js';
 
 export interface ReleaseOfferDeps {
   queues: Pick<QueueStore, 'reservation' | 'release' | 'entry' | 'expired'>;
@@ -9,6 +10,14 @@ export interface ReleaseOfferDeps {
   onReservation?: OnReservation;
   /** Missed offers in a row after which an agent is set away. */
   awayAfterMisses: number;
+  /** A warm transfer's offer was declined or timed out: the first agent, who keeps the caller, is told. */
+  onTransferFailed?: OnTransferFailed;
+}
+
+/** An offer of a call that is still with another agent was a warm transfer's: it fell through. */
+async function warmTransferFell(deps: ReleaseOfferDeps, entry: QueueEntryRecord, r: { id: string; agentId: string }, reason: 'rejected' | 'timeout'): Promise<void> {
+  if (entry.status !== 'assigned' || !entry.agentId || entry.agentId === r.agentId) return;
+  await deps.onTransferFailed?.(entry.agentId, { callId: entry.callId, reservationId: r.id, agentId: r.agentId, reason });
 }
 
 /** The agent declines an offer: the call goes back in line (not to them again this step), the agent is free. */
@@ -24,6 +33,7 @@ export async function rejectOffer(
   if (!released) throw new AppError('CONFLICT', `reservation is ${r.status}`);
   const entry = await deps.queues.entry(r.entryId);
   if (entry) await deps.onReservation?.({ ...reservationEvent('rejected', released.reservation, entry), agent: released.agent });
+  if (entry) await warmTransferFell(deps, entry, r, 'rejected');
   await deps.presence.announce(agentId, released.agent.state, 'rejected').catch(() => {});
   void deps.dispatch({ agentsChanged: true });
 }
@@ -34,7 +44,10 @@ export async function timeOutOffers(deps: ReleaseOfferDeps, now: Date): Promise<
   for (const r of expired) {
     const released = await deps.queues.release(r.id, 'timeout', now, { awayAfterMisses: deps.awayAfterMisses });
     const entry = released && (await deps.queues.entry(r.entryId));
-    if (released && entry) await deps.onReservation?.({ ...reservationEvent('timeout', released.reservation, entry), agent: released.agent });
+    if (released && entry) {
+      await deps.onReservation?.({ ...reservationEvent('timeout', released.reservation, entry), agent: released.agent });
+      await warmTransferFell(deps, entry, r, 'timeout');
+    }
   }
   return expired.length > 0;
 }

@@ -19,7 +19,8 @@ import { rejectOffer, timeOutOffers } from './release-offer.js';
 import { requestCallback } from './request-callback.js';
 import { routeCall } from './route-call.js';
 import { createRoutingTick } from './routing-tick.js';
-import { transferCold, type TransferRequest } from './transfer-call.js';
+import { transferCold, transferWarm, type OnTransferFailed, type TransferRequest } from './transfer-call.js';
+import type { TransferContext } from './queue-store.js';
 import type { RoutingTimers, WakeReason } from './routing-timers.js';
 import type { RuleStore } from './rule-store.js';
 import type { Decision, RoutingContextInput } from './rules/index.js';
@@ -45,6 +46,8 @@ export interface RoutingService {
   callEnded(callId: string, opts?: { callbackLeg?: boolean }): Promise<void>;
   /** A cold transfer (see transfer-call.ts); undefined when the call was not (any more) the agent's connected call. */
   transferCold(req: TransferRequest): Promise<QueueEntryRecord | undefined>;
+  /** A warm transfer's offer (see transfer-call.ts): 'unavailable' when nobody can be offered the call now. */
+  transferWarm(req: TransferRequest): Promise<{ transfer: TransferContext } | 'unavailable' | undefined>;
   /** Whether `leg` (the reservation that made an agent's leg) is still the call's current leg; false once transferred away. */
   legIsCurrent(callId: string, leg: string): Promise<boolean>;
   requestCallback(callId: string, number: string): Promise<QueueEntryRecord | undefined>;
@@ -85,6 +88,8 @@ export function createRoutingService(deps: {
   timers?: RoutingTimers;
   /** The customer's stored experience score, for rules naming `customer.experienceScore`. */
   experienceScore?: (customerId: string) => Promise<number | undefined>;
+  /** A warm transfer fell through: the first agent, who keeps the caller, is told. */
+  onTransferFailed?: OnTransferFailed;
 }): RoutingService {
   const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, agentsTtlMs: 1000, reconcileMs: 10_000, ...deps.options };
   const timers = deps.timers;
@@ -136,6 +141,7 @@ export function createRoutingService(deps: {
     reject: (reservationId, agentId) => rejectOffer({ ...released, dispatch }, reservationId, agentId),
     callEnded,
     transferCold: (req) => transferCold({ ...deps, dispatch }, req),
+    transferWarm: (req) => transferWarm({ ...deps, offerTimeoutMs: opts.offerTimeoutMs }, req),
     async legIsCurrent(callId, leg) {
       const current = await deps.queues.currentLeg(callId);
       // A call already over (or never in line) has no later leg to protect: its own end stands.

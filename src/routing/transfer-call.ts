@@ -1,12 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { transferHold } from '../calls/transfer-prompts.js';
 import { AppError } from '../errors.js';
 import { callLang } from '../ivr/voices.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../realtime/event-bus.js';
+import type { AgentStateStore } from './agent-state-store.js';
 import type { CallBridge } from './call-bridge.js';
+import type { DispatchDeps } from './dispatch.js';
+import { reservationEvent, type OnReservation } from './offer-events.js';
+import { selectAgent } from './rules/index.js';
+import { servesQueue } from './serves-queue.js';
 import { QUEUE_CHANNEL, type QueueChange } from './queue-events.js';
 import type { QueueEntryRecord, QueueStore, TransferContext } from './queue-store.js';
 import type { Decision } from './rules/index.js';
+
+/** A warm transfer fell through (`reason`: rejected, timeout, connect_failed); the first agent keeps the caller and is told. */
+export type OnTransferFailed = (agentId: string, failure: { callId: string; reservationId: string; agentId: string; reason: 'rejected' | 'timeout' | 'connect_failed' }) => Promise<void>;
 
 export interface TransferRequest {
   callId: string;
@@ -92,4 +101,46 @@ export async function transferCold(deps: TransferDeps, req: TransferRequest): Pr
   void deps.bus?.publish(QUEUE_CHANNEL, { callId: moved.callId, queue: moved.queue, change: 'joined' } satisfies QueueChange);
   void deps.dispatch();
   return moved;
+}
+
+export interface WarmTransferDeps {
+  queues: Pick<QueueStore, 'entryByCall' | 'reserveTransfer'>;
+  agentState: Pick<AgentStateStore, 'free'>;
+  now: () => Date;
+  offerTimeoutMs: number;
+  noticeFor?: DispatchDeps['noticeFor'];
+  onReservation?: OnReservation;
+}
+
+/**
+ * A warm transfer: the caller stays with the agent while the target — the named agent, or the
+ * longest-idle free agent of the queue — is offered the call, with the pop saying it is a warm
+ * transfer and the note. The offer lasts the offer timeout; the caller moves only when the
+ * target accepts (accept-offer.ts); a reject or timeout leaves the caller where they are and
+ * tells the first agent (release-offer.ts). 'unavailable': nobody to offer it to now (nothing
+ * written); undefined: the call was not (any more) the agent's connected call, or a transfer is under way.
+ */
+export async function transferWarm(deps: WarmTransferDeps, req: TransferRequest): Promise<{ transfer: TransferContext } | 'unavailable' | undefined> {
+  const entry = await deps.queues.entryByCall(req.callId);
+  if (!entry || entry.status !== 'assigned' || entry.agentId !== req.fromAgentId) return undefined;
+  const free = (await deps.agentState.free()).filter((a) => a.id !== req.fromAgentId);
+  const target =
+    'agentId' in req.target
+      ? selectAgent(free.filter((a) => a.id === (req.target as { agentId: string }).agentId), { skills: {} })
+      : selectAgent(free.filter((a) => servesQueue(a, (req.target as { queue: string }).queue)), { skills: {}, language: entry.language });
+  if (!target) return 'unavailable';
+  const now = deps.now();
+  const transfer: TransferContext = { from: req.fromAgentId, mode: 'warm', to: req.target, by: req.by, at: now.toISOString(), ...(req.note ? { note: req.note } : {}) };
+  const offered = { ...entry, context: { ...(entry.context as Record<string, unknown>), transfer } };
+  const reservationId = randomUUID();
+  const expiresAt = new Date(now.getTime() + deps.offerTimeoutMs);
+  const notice = await deps.noticeFor?.({ reservationId, agentId: target.id, entry: offered, now, expiresAt });
+  const made = await deps.queues.reserveTransfer({ id: reservationId, entryId: entry.id, agentId: target.id, now, expiresAt, notice }, req.fromAgentId, transfer);
+  if (!made) {
+    const again = await deps.queues.entryByCall(req.callId);
+    // Still the agent's call: the target was taken meanwhile.
+    return again && again.status === 'assigned' && again.agentId === req.fromAgentId ? 'unavailable' : undefined;
+  }
+  await deps.onReservation?.({ ...reservationEvent('created', made, offered), message: made.message });
+  return { transfer };
 }

@@ -20,6 +20,8 @@ export interface PopPipeline {
   acknowledge(agentId: string, messageId: string): Promise<void>;
   /** Tells the agent's softphone the state routing moved them to without an offer (a call's end: wrap-up; its end). */
   announceState(agentId: string): Promise<void>;
+  /** Tells an agent their warm transfer fell through (they keep the caller): a durable `transfer_failed`. */
+  transferFailed(agentId: string, failure: { callId: string; reservationId: string; agentId: string; reason: string }): Promise<void>;
 }
 
 /**
@@ -93,6 +95,14 @@ export function createPopPipeline(deps: {
       } catch (err) {
         // The softphone reads the state again at its next hello: never fail the call's end over it.
         deps.logger.warn({ err, agentId }, 'presence not sent to the softphone');
+      }
+    },
+
+    async transferFailed(agentId, failure) {
+      try {
+        await send(agentId, 'transfer_failed', { callId: failure.callId, reason: failure.reason, to: failure.agentId }, failure.reservationId);
+      } catch (err) {
+        deps.logger.error({ err, callId: failure.callId }, 'transfer_failed not sent to the softphone');
       }
     },
 

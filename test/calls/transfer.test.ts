@@ -327,9 +327,112 @@ describe('erasure of a transferred caller', () => {
   });
 });
 
+describe('a warm transfer', () => {
+  it('keeps the caller with the first agent while the target is offered, and moves them once the target accepts', async () => {
+    const { params, callId, leg } = await callWithSara();
+    const huda = await socketOf('huda');
+    await available('huda');
+    const res = await transfer(callId, { agentId: 'huda', mode: 'warm', note: NOTE });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ callId, mode: 'warm', from: 'sara', to: { agentId: 'huda' }, status: 'offered' });
+    // Nothing moved yet: the caller is still talking to Sara.
+    expect(twilioApi.requests).toHaveLength(0);
+    expect(await stateOf('sara')).toBe('busy');
+    expect(await t.db.prisma.queueEntry.findUniqueOrThrow({ where: { callId } })).toMatchObject({ status: 'assigned', agentId: 'sara' });
+
+    const pop = await huda.next((m) => m.type === 'screen_pop' && m.call.id === callId);
+    expect(pop.transfer).toEqual({ from: 'sara', note: NOTE, mode: 'warm' });
+    expect(pop.customer).toMatchObject({ name: 'Omar Haddad', known: true });
+
+    // The same request again is the same transfer; another one waits for this one.
+    const again = await transfer(callId, { agentId: 'huda', mode: 'warm', note: NOTE }).expect(202);
+    expect(again.body).toEqual(res.body);
+    expect(await t.db.prisma.reservation.count({ where: { status: 'pending', entry: { callId } } })).toBe(1);
+    await transfer(callId, { queue: 'billing', mode: 'cold' }).expect(409);
+
+    await api().post(`/api/reservations/${pop.reservation.id}/accept`).set('Authorization', bearer('agent', 'huda')).expect(200);
+    expect(twilioApi.requests).toHaveLength(1);
+    expect(twilioApi.requests[0]).toMatchObject({ method: 'POST', path: `/2010-04-01/Accounts/${ACCOUNT}/Calls/${params.CallSid}.json` });
+    expect(twilioApi.requests[0]!.form.Twiml).toContain(`action="${BASE}/webhooks/twilio/agent-leg-ended?leg=${pop.reservation.id}" method="POST"><Client>client-huda</Client></Dial>`);
+    expect(await stateOf('sara')).toBe('wrap_up');
+    expect(await stateOf('huda')).toBe('busy');
+
+    // Sara's <Dial> ends as the caller is moved: Twilio reports her leg, which is not the call's end.
+    await postTwilio(t.app, `/webhooks/twilio/agent-leg-ended?leg=${leg}`, { CallSid: params.CallSid, CallStatus: 'in-progress', DialCallStatus: 'completed', DialCallDuration: '50' }).expect(200);
+    expect(await t.db.prisma.queueEntry.findUniqueOrThrow({ where: { callId } })).toMatchObject({ status: 'assigned', agentId: 'huda' });
+    expect(await stateOf('huda')).toBe('busy');
+    const event = await t.db.prisma.callEvent.findFirstOrThrow({ where: { callId, type: 'transfer' } });
+    expect(event.data).toEqual({ from: 'sara', by: 'sara', mode: 'warm', agentId: 'huda', note: NOTE });
+
+    // Huda's own leg ending is the call's end for her.
+    await postTwilio(t.app, `/webhooks/twilio/agent-leg-ended?leg=${pop.reservation.id}`, { CallSid: params.CallSid, CallStatus: 'completed', DialCallStatus: 'completed', DialCallDuration: '80' }).expect(200);
+    expect(await stateOf('huda')).toBe('wrap_up');
+  });
+
+  it('is cancelled when nobody accepts in time: the first agent keeps the caller and is told on their socket', async () => {
+    const { callId } = await callWithSara();
+    const sara = await socketOf('sara');
+    await available('amal');
+    const res = await transfer(callId, { queue: 'billing', mode: 'warm', note: NOTE }).expect(202);
+    expect(res.body.to).toEqual({ queue: 'billing' });
+    const [offer] = await t.db.prisma.reservation.findMany({ where: { status: 'pending', entry: { callId } } });
+    expect(offer!.agentId).toBe('amal');
+
+    await t.db.prisma.reservation.updateMany({ where: { id: offer!.id }, data: { expiresAt: new Date(0) } });
+    await t.services.routing.tick();
+    const failed = await sara.next((m) => m.type === 'transfer_failed' && m.callId === callId);
+    expect(failed).toMatchObject({ callId, reason: 'timeout', to: 'amal', seq: expect.any(Number), id: expect.any(String) });
+    expect(twilioApi.requests).toHaveLength(0);
+    expect(await stateOf('sara')).toBe('busy');
+    expect(await t.db.prisma.queueEntry.findUniqueOrThrow({ where: { callId } })).toMatchObject({ status: 'assigned', agentId: 'sara' });
+    // No transfer is under way any more: Sara may try again.
+    await transfer(callId, { queue: 'billing', mode: 'cold' }).expect(201);
+  });
+
+  it('is cancelled when the named agent rejects it', async () => {
+    const { callId } = await callWithSara();
+    const sara = await socketOf('sara');
+    await available('huda');
+    await transfer(callId, { agentId: 'huda', mode: 'warm' }).expect(202);
+    const [offer] = await t.db.prisma.reservation.findMany({ where: { status: 'pending', entry: { callId } } });
+    await api().post(`/api/reservations/${offer!.id}/reject`).set('Authorization', bearer('agent', 'huda')).expect(200);
+    const failed = await sara.next((m) => m.type === 'transfer_failed' && m.reservationId === undefined && m.callId === callId && m.reason === 'rejected');
+    expect(failed).toMatchObject({ to: 'huda' });
+    expect(await stateOf('sara')).toBe('busy');
+    expect(await stateOf('huda')).toBe('available');
+    expect(await t.db.prisma.queueEntry.findUniqueOrThrow({ where: { callId } })).toMatchObject({ status: 'assigned', agentId: 'sara' });
+  });
+
+  it('refuses with 409 when nobody can be offered the call now, writing nothing', async () => {
+    const { callId } = await callWithSara();
+    const before = await snapshot(callId);
+    const named = await transfer(callId, { agentId: 'huda', mode: 'warm' }).expect(409);
+    expect(named.body.error.message).toMatch(/'huda' is not free/);
+    const queue = await transfer(callId, { queue: 'billing', mode: 'warm' }).expect(409);
+    expect(queue.body.error.message).toMatch(/nobody in 'billing' is free/);
+    expect(await snapshot(callId)).toEqual(before);
+  });
+
+  it('leaves the caller with the first agent when Twilio cannot move them on accept', async () => {
+    const { callId } = await callWithSara();
+    const sara = await socketOf('sara');
+    await available('huda');
+    await transfer(callId, { agentId: 'huda', mode: 'warm' }).expect(202);
+    const [offer] = await t.db.prisma.reservation.findMany({ where: { status: 'pending', entry: { callId } } });
+    twilioApi.failNext();
+    await api().post(`/api/reservations/${offer!.id}/accept`).set('Authorization', bearer('agent', 'huda')).expect(503);
+    await sara.next((m) => m.type === 'transfer_failed' && m.callId === callId && m.reason === 'connect_failed');
+    expect(await stateOf('sara')).toBe('busy');
+    expect(await stateOf('huda')).toBe('available');
+    expect(await t.db.prisma.queueEntry.findUniqueOrThrow({ where: { callId } })).toMatchObject({ status: 'assigned', agentId: 'sara' });
+    expect(await t.db.prisma.callEvent.count({ where: { callId, type: 'transfer' } })).toBe(0);
+  });
+});
+
 describe('logs', () => {
   it('never hold the note, through every path above (the 503 included)', () => {
     expect(logLines.some((l) => l.includes('transfer: the provider could not move the caller'))).toBe(true);
+    expect(logLines.some((l) => l.includes('warm transfer: the provider could not move the caller'))).toBe(true);
     expect(logLines.filter((l) => l.includes('June invoice'))).toEqual([]);
   });
 });
