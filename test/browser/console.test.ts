@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { exampleRuleSet } from '../../src/routing/rules/example.js';
 import { startHttpServer } from '../../src/server-http.js';
 import { startFakeTwilioApi } from '../helpers/fake-twilio-api.js';
@@ -14,7 +12,7 @@ let twilioApi: Awaited<ReturnType<typeof startFakeTwilioApi>>;
 let server: Awaited<ReturnType<typeof startHttpServer>>;
 let context: BrowserContext;
 let page: Page;
-let profileDir: string;
+let browser: TestBrowser;
 const pageErrors: string[] = [];
 
 /** Arabic-Indic digits to ASCII, separators and spaces out. */
@@ -54,23 +52,16 @@ beforeAll(async () => {
   await t.services.agents.upsert('agent-omar', { name: 'Omar', skills: { support: 2 }, languages: ['ar'], queues: ['support'], twilioIdentity: 'client-omar' });
   await t.services.rules.publish(exampleRuleSet, { by: 'seed', comment: 'worked example' });
   server = await startHttpServer(t);
-  profileDir = await mkdtemp(path.join(os.tmpdir(), 'console-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium('console', { width: 1400, height: 1000 });
+  ({ context, page } = browser);
   page.on('pageerror', (err) => pageErrors.push(err.message));
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
   await t?.close();
   await twilioApi?.close();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 describe('the supervisor wallboard', () => {

@@ -1,9 +1,7 @@
 import { UpdateContactAttributesCommand } from '@aws-sdk/client-connect';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { startHttpServer } from '../../src/server-http.js';
 import { agentArn, createConnectTestApp, INSTANCE_ARN, queueArn, type ConnectTestApp } from '../webhooks/connect/connect-test-app.js';
 
@@ -14,7 +12,7 @@ let t: ConnectTestApp;
 let server: Awaited<ReturnType<typeof startHttpServer>>;
 let context: BrowserContext;
 let page: Page;
-let profileDir: string;
+let browser: TestBrowser;
 const at = (seconds: number) => new Date(t.clock.now.getTime() + seconds * 1000).toISOString();
 
 function contactEvent(eventType: string, contactId: string, detail: Record<string, unknown> = {}) {
@@ -79,21 +77,14 @@ beforeAll(async () => {
     summary: 'Asked why the bill is higher',
   });
   server = await startHttpServer(t);
-  profileDir = await mkdtemp(path.join(os.tmpdir(), 'softphone-connect-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1100, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium('softphone-connect', { width: 1100, height: 900 });
+  ({ context, page } = browser);
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
   await t?.close();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 describe('the agent softphone with Amazon Connect', () => {

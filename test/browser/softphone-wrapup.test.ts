@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { startHttpServer } from '../../src/server-http.js';
 import { startFakeTwilioApi } from '../helpers/fake-twilio-api.js';
 import { createTestApp, postTwilio, type TestApp } from '../helpers/test-app.js';
@@ -13,7 +11,7 @@ let twilioApi: Awaited<ReturnType<typeof startFakeTwilioApi>>;
 let server: Awaited<ReturnType<typeof startHttpServer>>;
 let context: BrowserContext;
 let page: Page;
-let profileDir: string;
+let browser: TestBrowser;
 
 const BILLING_CODES = [
   { code: 'bill_explained', label: { ar: 'تم توضيح الفاتورة', en: 'Bill explained' }, queues: ['billing'] },
@@ -47,22 +45,15 @@ beforeAll(async () => {
   await putCodes(BILLING_CODES);
   server = await startHttpServer(t);
 
-  profileDir = await mkdtemp(path.join(os.tmpdir(), 'softphone-wrapup-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1100, height: 1100 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium('softphone-wrapup', { width: 1100, height: 1100 });
+  ({ context, page } = browser);
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
   await t?.close();
   await twilioApi?.close();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 describe('the softphone wrap-up form', () => {

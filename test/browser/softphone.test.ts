@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { startHttpServer } from '../../src/server-http.js';
 import { startFakeTwilioApi } from '../helpers/fake-twilio-api.js';
 import { createTestApp, postTwilio, type TestApp } from '../helpers/test-app.js';
@@ -15,7 +13,7 @@ let twilioApi: Awaited<ReturnType<typeof startFakeTwilioApi>>;
 let server: Awaited<ReturnType<typeof startHttpServer>>;
 let context: BrowserContext;
 let page: Page;
-let profileDir: string;
+let browser: TestBrowser;
 
 /** Arabic-Indic digits to ASCII, separators and spaces out: "١٨٢٬٠٠٠ ر.س." -> "182000ر.س." */
 function normalised(text: string): string {
@@ -72,22 +70,15 @@ beforeAll(async () => {
   await t.services.agents.upsert('agent-sara', { name: 'Sara', skills: { billing: 3 }, languages: ['ar', 'en'], twilioIdentity: 'client-sara' });
   server = await startHttpServer(t);
 
-  profileDir = await mkdtemp(path.join(os.tmpdir(), 'softphone-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1100, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium('softphone', { width: 1100, height: 900 });
+  ({ context, page } = browser);
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
   await t?.close();
   await twilioApi?.close();
-  if (profileDir) await rm(profileDir, { recursive: true, force: true });
 });
 
 describe('the agent softphone page', () => {
