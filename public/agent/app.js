@@ -110,6 +110,9 @@ function onMessage(msg) {
     case 'reservation':
       app.cards?.onReservation(m);
       return;
+    case 'transfer_failed':
+      app.cards?.onTransferFailed(m);
+      return;
     case 'presence':
       // A replay older than the state hello reported must not roll it back.
       if (typeof m.seq === 'number' && m.seq < app.presenceSeq) return;

@@ -14,6 +14,7 @@ import { t } from './i18n.js';
 import { createCard, effectiveStatus, refill, update } from './pop-card.js';
 import { session } from './session.js';
 import { createWrapUpForm } from './wrapup-form.js';
+import { createTransferForm } from './transfer-form.js';
 import { find } from '../shared/dom.js';
 
 /** @typedef {import('./pop-card.js').CardModel} CardModel */
@@ -34,7 +35,7 @@ const DEFAULT_TIMEOUT_S = 15;
  * }} deps
  */
 export function createCards(deps) {
-  /** @type {Map<string, { model: CardModel, el: HTMLElement, lingerTimer?: ReturnType<typeof setTimeout>, wrapUp?: ReturnType<typeof createWrapUpForm> }>} */
+  /** @type {Map<string, { model: CardModel, el: HTMLElement, lingerTimer?: ReturnType<typeof setTimeout>, wrapUp?: ReturnType<typeof createWrapUpForm>, transfer?: ReturnType<typeof createTransferForm> }>} */
   const cards = new Map();
   /** Outcomes that arrived before their pop (or after it was closed). @type {Map<string, string>} */
   const outcomes = new Map();
@@ -53,9 +54,20 @@ export function createCards(deps) {
     const c = cards.get(rid);
     if (c) {
       update(c.el, c.model, { now: Date.now(), online: deps.online() });
+      showTransfer(rid);
       showWrapUp(rid);
     }
     deps.idle.hidden = cards.size > 0;
+  }
+
+  /** A connected call of ours (not Amazon Connect's: its CCP transfers) offers the Transfer action. @param {string} rid */
+  function showTransfer(rid) {
+    const c = cards.get(rid);
+    const callId = c?.model.pop.call?.id;
+    if (!c || !callId) return;
+    const form = /** @type {HTMLFormElement} */ (find(c.el, '[data-testid="transfer-form"]'));
+    form.hidden = c.model.status !== 'connected' || c.model.pop.call?.provider === 'connect';
+    if (!form.hidden && !c.transfer) c.transfer = createTransferForm(form, { callId, api });
   }
 
   /** An ended call of ours gets the wrap-up form (a provider-connected one never reaches wrap_up). @param {string} rid */
@@ -194,6 +206,11 @@ export function createCards(deps) {
     }
   }
 
+  /** This agent's warm transfer fell through: the caller is still on their connected call. @param {{ callId?: string, reason?: string, to?: string }} msg */
+  function onTransferFailed(msg) {
+    for (const c of cards.values()) if (c.model.pop.call?.id === msg.callId) c.transfer?.failed(msg);
+  }
+
   /** @param {{ for?: string, ok?: boolean, reservationId?: string, error?: { message?: string } }} msg */
   function onResult(msg) {
     const rid = String(msg.reservationId ?? '');
@@ -251,6 +268,7 @@ export function createCards(deps) {
     onPop,
     onReservation,
     onResult,
+    onTransferFailed,
     onAgentState,
     reconcile,
     /** Buttons follow the connection (no accept while offline). */
@@ -262,6 +280,7 @@ export function createCards(deps) {
       for (const [rid, c] of cards) {
         refill(c.el, c.model);
         c.wrapUp?.relabel();
+        c.transfer?.relabel();
         render(rid);
       }
     },

@@ -23,6 +23,7 @@ import { find as $, node as el } from '../shared/dom.js';
  *   lastInteraction?: Contact | null,
  *   history?: Contact[],
  *   ivr?: { path?: string[], intent?: string | null, inputs?: Record<string, unknown> } | null,
+ *   transfer?: { from?: string, note?: string | null, mode?: string } | null,
  * }} Pop
  * @typedef {{ rid: string, pop: Pop, status: CardStatus, deadline: number, timeoutMs: number, error?: string, wrapUp?: import('./wrapup-form.js').WrapUpDraft }} CardModel
  */
@@ -62,6 +63,12 @@ function fill(card, pop) {
   const known = customer.known !== false && !!customer.name;
   $(card, '[data-testid="pop-name"]').textContent = known ? String(customer.name) : t('unknownCaller');
   $(card, '[data-field="number"]').textContent = call.from ?? '';
+  // A transferred call: who handed it on and their note (warm: they are still on the line).
+  const transferEl = $(card, '[data-testid="pop-transfer"]');
+  const tr = pop.transfer;
+  transferEl.hidden = !tr?.from;
+  transferEl.dataset.mode = tr?.mode ?? '';
+  transferEl.textContent = tr?.from ? t(tr.mode === 'warm' ? 'transfer.bannerWarm' : 'transfer.banner', { from: tr.from }) + (tr.note ? `: ${tr.note}` : '') : '';
   card.dataset.provider = call.provider ?? '';
   const ref = $(card, '[data-testid="pop-provider-call-id"]');
   ref.hidden = !call.providerCallId;
