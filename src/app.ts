@@ -336,6 +336,7 @@ export function buildApp(deps: AppDeps): App {
     noticeFor: pipeline.noticeFor,
     onReservation: announcingOffers(bus, pipeline.onReservation),
     onTransferFailed: pipeline.transferFailed,
+    onAgentMoved: pipeline.announceState,
     queues,
     agents,
     agentState,

@@ -90,6 +90,8 @@ export function createRoutingService(deps: {
   experienceScore?: (customerId: string) => Promise<number | undefined>;
   /** A warm transfer fell through: the first agent, who keeps the caller, is told. */
   onTransferFailed?: OnTransferFailed;
+  /** Routing moved an agent without an offer (a call's end into wrap-up, a wrap-up's end): their softphone is told. */
+  onAgentMoved?: (agentId: string) => Promise<void>;
 }): RoutingService {
   const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, agentsTtlMs: 1000, reconcileMs: 10_000, ...deps.options };
   const timers = deps.timers;
@@ -107,12 +109,13 @@ export function createRoutingService(deps: {
       },
     };
   }
-  const onWrapUp = timers
-    ? async (agentId: string) => {
-        const agent = await deps.agents.get(agentId);
-        if (agent) await wake(new Date(deps.now().getTime() + agent.wrapUpSeconds * 1000), 'wrap_up', agentId);
-      }
-    : undefined;
+  const onWrapUp = async (agentId: string) => {
+    if (timers) {
+      const agent = await deps.agents.get(agentId);
+      if (agent) await wake(new Date(deps.now().getTime() + agent.wrapUpSeconds * 1000), 'wrap_up', agentId);
+    }
+    await deps.onAgentMoved?.(agentId);
+  };
   const free = createFreeAgents({ agentState: deps.agentState, bus: deps.bus, logger: deps.logger, ttlMs: opts.agentsTtlMs });
   const dispatcher = createDispatcher({ ...deps, free, offerTimeoutMs: opts.offerTimeoutMs });
   const dispatch = dispatcher.dispatch;
