@@ -65,6 +65,22 @@ async function lockEntry(tx: Tx, where: { id: string } | { callId: string }): Pr
 /** Thrown inside a transaction to roll it back when another node won the race. */
 class Lost extends Error {}
 
+/** The first agent leaves the call (to wrap-up) and the transfer goes on the call's record, in the transfer's commit. */
+async function transferredAway(tx: Tx, t: { callId: string; fromAgentId: string; now: Date; event: { key: string; data: Record<string, string> } }): Promise<void> {
+  await agentStateInTx.transferredAway(tx, t.fromAgentId, t.now);
+  await tx.$executeRaw(
+    insertCallEventSql({
+      callId: Prisma.sql`${t.callId}`,
+      key: Prisma.sql`${t.event.key}`,
+      type: 'transfer',
+      at: sqlTime(t.now),
+      data: Prisma.sql`${JSON.stringify(t.event.data)}::jsonb`,
+      from: Prisma.sql`(SELECT 1) one`,
+      when: Prisma.sql`true`,
+    }),
+  );
+}
+
 export interface NewEntry {
   callId: string;
   customerId: string | null;
@@ -463,18 +479,7 @@ export function createQueueStore(db: Db): QueueStore {
               excludedAgents: [t.fromAgentId],
             },
           });
-          await agentStateInTx.transferredAway(tx, t.fromAgentId, t.now);
-          await tx.$executeRaw(
-            insertCallEventSql({
-              callId: Prisma.sql`${t.callId}`,
-              key: Prisma.sql`${t.event.key}`,
-              type: 'transfer',
-              at: sqlTime(t.now),
-              data: Prisma.sql`${JSON.stringify(t.event.data)}::jsonb`,
-              from: Prisma.sql`(SELECT 1) one`,
-              when: Prisma.sql`true`,
-            }),
-          );
+          await transferredAway(tx, t);
           return toEntry(updated);
         });
       } catch (err) {
@@ -493,18 +498,7 @@ export function createQueueStore(db: Db): QueueStore {
           const entry = await lockEntry(tx, { callId: t.callId });
           if (!entry || entry.status !== 'transferring' || entry.agentId !== t.fromAgentId) throw new Lost();
           const updated = await tx.queueEntry.update({ where: { id: entry.id }, data: { status: 'assigned', agentId: t.toAgentId } });
-          await agentStateInTx.transferredAway(tx, t.fromAgentId, t.now);
-          await tx.$executeRaw(
-            insertCallEventSql({
-              callId: Prisma.sql`${t.callId}`,
-              key: Prisma.sql`${t.event.key}`,
-              type: 'transfer',
-              at: sqlTime(t.now),
-              data: Prisma.sql`${JSON.stringify(t.event.data)}::jsonb`,
-              from: Prisma.sql`(SELECT 1) one`,
-              when: Prisma.sql`true`,
-            }),
-          );
+          await transferredAway(tx, t);
           return toEntry(updated);
         });
       } catch (err) {
