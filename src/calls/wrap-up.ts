@@ -27,8 +27,8 @@ export interface WrapUpReads {
   /** The call's line entry: its queue and the agent it was assigned to (undefined: no such call in a line; agentId null: nobody took it). */
   line(callId: string): Promise<{ agentId: string | null; queue: string } | undefined>;
   stored(callId: string, agentId: string): Promise<{ at: Date; data: Record<string, string> } | undefined>;
-  /** Whether the agent took a leg of the call (accepted it), e.g. before transferring it on. */
-  tookCall(callId: string, agentId: string): Promise<boolean>;
+  /** The agent's last leg of the call (they accepted it, e.g. before transferring it on) and the queue they took it in; undefined: they never took it. */
+  legOf(callId: string, agentId: string): Promise<{ queue: string | null } | undefined>;
 }
 
 const key = (agentId: string) => `wrapup:${agentId}`;
@@ -55,12 +55,13 @@ export async function wrapUpCall(
   if (line === undefined) throw new AppError('NOT_FOUND', 'no such call');
   const agent = line.agentId;
   if (agent === null) throw new AppError('CONFLICT', 'nobody took this call: there is nothing to wrap up');
-  // An agent who transferred the call on wraps up their own leg.
-  if (agent !== agentId && !(await deps.reads.tookCall(callId, agentId))) throw new AppError('FORBIDDEN', "only the call's agent may wrap it up");
+  // An agent who transferred the call on wraps up their own leg, with the codes of the queue they took it in.
+  const leg = agent === agentId ? undefined : await deps.reads.legOf(callId, agentId);
+  if (agent !== agentId && !leg) throw new AppError('FORBIDDEN', "only the call's agent may wrap it up");
   const data: Record<string, string> = { agentId, disposition: wrapUp.disposition, resolved: String(wrapUp.resolved), ...(wrapUp.notes ? { notes: wrapUp.notes } : {}) };
   const before = await deps.reads.stored(callId, agentId);
   // Only a new wrap-up is checked: one already stored stays answerable after the list changes.
-  if (!before) await checkDisposition(deps.dispositions, line.queue, wrapUp.disposition);
+  if (!before) await checkDisposition(deps.dispositions, leg?.queue ?? line.queue, wrapUp.disposition);
   if (!before) await deps.events.record({ callId, key: key(agentId), type: 'wrapup', at: deps.now(), data });
   const stored = before ?? (await deps.reads.stored(callId, agentId))!;
   const same = ['disposition', 'resolved', 'notes'].every((f) => stored.data[f] === data[f]);
@@ -80,10 +81,12 @@ export function createWrapUpReads(db: Db): WrapUpReads {
       const rows = await db.$queryRaw<Array<{ agentId: string | null; queue: string }>>`SELECT "agentId", "queue" FROM "QueueEntry" WHERE "callId" = ${callId}`;
       return rows[0];
     },
-    async tookCall(callId, agentId) {
-      const rows = await db.$queryRaw<unknown[]>`
-        SELECT 1 FROM "CallEvent" WHERE "callId" = ${callId} AND "type" = 'accepted' AND "data"->>'agentId' = ${agentId} LIMIT 1`;
-      return rows.length > 0;
+    async legOf(callId, agentId) {
+      // Accepts recorded before they named their queue read as null (the line's queue then).
+      const rows = await db.$queryRaw<Array<{ queue: string | null }>>`
+        SELECT "data"->>'queue' AS "queue" FROM "CallEvent"
+         WHERE "callId" = ${callId} AND "type" = 'accepted' AND "data"->>'agentId' = ${agentId} ORDER BY "at" DESC LIMIT 1`;
+      return rows[0];
     },
     async stored(callId, agentId) {
       const rows = await db.$queryRaw<Array<{ at: Date; data: Record<string, string> }>>`

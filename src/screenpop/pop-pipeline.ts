@@ -78,7 +78,7 @@ export function createPopPipeline(deps: {
         }
         await send(ev.agentId, 'reservation', { reservationId: ev.reservationId, status: ev.type, agentId: ev.agentId, callId: ev.callId }, ev.reservationId);
         if (ev.type === 'accepted') {
-          await deps.callEvents.record({ callId: ev.callId, key: `accepted:${ev.reservationId}`, type: 'accepted', at: deps.now(), data: { agentId: ev.agentId, reservationId: ev.reservationId } });
+          await deps.callEvents.record({ callId: ev.callId, key: `accepted:${ev.reservationId}`, type: 'accepted', at: deps.now(), data: { agentId: ev.agentId, reservationId: ev.reservationId, queue: ev.queue } });
         }
         // Routing says what it made the agent; only a cancellation (the caller hung up) leaves it to be read.
         const agent = ev.agent ?? (await deps.agentState.current(ev.agentId));

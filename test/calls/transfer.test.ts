@@ -436,3 +436,29 @@ describe('logs', () => {
     expect(logLines.filter((l) => l.includes('June invoice'))).toEqual([]);
   });
 });
+
+describe('the first agent\'s wrap-up after a cold transfer', () => {
+  it('is checked against the codes of the queue they took the call in, the next agent\'s against the queue it went to', async () => {
+    const codes = (list: unknown[]) => api().put('/api/dispositions').set('Authorization', bearer('admin', 'admin-noura')).send({ codes: list }).expect(200);
+    await codes([
+      { code: 'line_fixed', label: { ar: 'تم إصلاح الخط', en: 'Line fixed' }, queues: ['support'] },
+      { code: 'bill_explained', label: { ar: 'تم توضيح الفاتورة', en: 'Bill explained' }, queues: ['billing'] },
+    ]);
+    try {
+      const { callId } = await callWithSara();
+      const huda = await socketOf('huda');
+      await transfer(callId, { queue: 'billing', mode: 'cold' }).expect(201);
+      await available('huda');
+      await t.services.routing.dispatch();
+      const pop = await huda.next((m) => m.type === 'screen_pop' && m.call.id === callId);
+      await api().post(`/api/reservations/${pop.reservation.id}/accept`).set('Authorization', bearer('agent', 'huda')).expect(200);
+      // Sara took it in support: a support code is hers to give, though the call now sits in billing.
+      await api().post(`/api/calls/${callId}/wrapup`).set('Authorization', bearer('agent', 'sara')).send({ disposition: 'line_fixed', resolved: false }).expect(201);
+      const refused = await api().post(`/api/calls/${callId}/wrapup`).set('Authorization', bearer('agent', 'huda')).send({ disposition: 'line_fixed', resolved: true }).expect(400);
+      expect(refused.body.error.message).toMatch(/^disposition:/);
+      await api().post(`/api/calls/${callId}/wrapup`).set('Authorization', bearer('agent', 'huda')).send({ disposition: 'bill_explained', resolved: true }).expect(201);
+    } finally {
+      await codes([]);
+    }
+  });
+});
