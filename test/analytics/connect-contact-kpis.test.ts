@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentArn, createConnectTestApp, INSTANCE_ARN, queueArn, type ConnectTestApp } from '../webhooks/connect/connect-test-app.js';
+import { contactEvent as connectEvent } from '../webhooks/connect/connect-events.js';
+import { agentArn, createConnectTestApp, queueArn, type ConnectTestApp } from '../webhooks/connect/connect-test-app.js';
 
 // Amazon Connect runs its own line: its contacts reach the KPIs only through their contact events.
 let t: ConnectTestApp;
@@ -12,20 +13,8 @@ const base = () => t.clock.now;
 let start: Date;
 const at = (seconds: number) => new Date(start.getTime() + seconds * 1000).toISOString();
 
-/** A contact event as EventBridge delivers it (AWS's data model). */
-function contactEvent(eventType: string, contactId: string, detail: Record<string, unknown> = {}) {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'Amazon Connect Contact Event',
-    source: 'aws.connect',
-    account: '123456789012',
-    time: at(600),
-    region: 'eu-central-1',
-    resources: [INSTANCE_ARN, `${INSTANCE_ARN}/contact/${contactId}`],
-    detail: { eventType, contactId, initialContactId: contactId, channel: 'VOICE', instanceArn: INSTANCE_ARN, initiationMethod: 'INBOUND', initiationTimestamp: at(0), ...detail },
-  };
-}
+const contactEvent = (eventType: string, contactId: string, detail: Record<string, unknown> = {}) =>
+  connectEvent(eventType, contactId, detail, { time: at(600), initiatedAt: at(0) });
 const queued = (id: string, queue: number, s: number) => contactEvent('QUEUED', id, { queueInfo: { queueArn: queueArn(queue), queueType: 'STANDARD', enqueueTimestamp: at(s) } });
 const connected = (id: string, queue: number, agent: number, queuedAt: number, s: number) =>
   contactEvent('CONNECTED_TO_AGENT', id, { queueInfo: { queueArn: queueArn(queue), enqueueTimestamp: at(queuedAt) }, agentInfo: { agentArn: agentArn(agent), connectedToAgentTimestamp: at(s) } });

@@ -3,7 +3,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { startHttpServer } from '../../src/server-http.js';
-import { agentArn, createConnectTestApp, INSTANCE_ARN, queueArn, type ConnectTestApp } from '../webhooks/connect/connect-test-app.js';
+import { contactEvent as connectEvent, flowEvent } from '../webhooks/connect/connect-events.js';
+import { agentArn, createConnectTestApp, queueArn, type ConnectTestApp } from '../webhooks/connect/connect-test-app.js';
 
 // With Amazon Connect the agent answers in Amazon's CCP; our pop arrives once the call is
 // connected, with no reservation of ours: the softphone shows the caller, nothing to accept.
@@ -14,49 +15,15 @@ let context: BrowserContext;
 let page: Page;
 let browser: TestBrowser;
 const at = (seconds: number) => new Date(t.clock.now.getTime() + seconds * 1000).toISOString();
-
-function contactEvent(eventType: string, contactId: string, detail: Record<string, unknown> = {}) {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'Amazon Connect Contact Event',
-    source: 'aws.connect',
-    account: '123456789012',
-    time: at(200),
-    region: 'eu-central-1',
-    resources: [INSTANCE_ARN],
-    detail: { eventType, contactId, initialContactId: contactId, channel: 'VOICE', instanceArn: INSTANCE_ARN, initiationMethod: 'INBOUND', initiationTimestamp: at(-5), ...detail },
-  };
-}
-
-function flowEvent(contactId: string, from: string, action: string, params: Record<string, string> = {}) {
-  return {
-    Name: 'ContactFlowEvent',
-    Details: {
-      ContactData: {
-        Attributes: {},
-        Channel: 'VOICE',
-        ContactId: contactId,
-        CustomerEndpoint: { Address: from, Type: 'TELEPHONE_NUMBER' },
-        InitialContactId: contactId,
-        InitiationMethod: 'INBOUND',
-        InstanceARN: INSTANCE_ARN,
-        PreviousContactId: contactId,
-        Queue: null,
-        SystemEndpoint: { Address: '+966920000000', Type: 'TELEPHONE_NUMBER' },
-        MediaStreams: { Customer: { Audio: null } },
-      },
-      Parameters: { action, ...params },
-    },
-  };
-}
+const contactEvent = (eventType: string, contactId: string, detail: Record<string, unknown> = {}) =>
+  connectEvent(eventType, contactId, detail, { time: at(200), initiatedAt: at(-5) });
 
 /** A caller goes through Connect's flow (lookup, PIN, route), queues, and Connect hands the call to Sara in the CCP. */
 async function connectCall(contactId: string, from: string, pin: string): Promise<void> {
   await t.connect.contactEvent(contactEvent('INITIATED', contactId));
-  await t.connect.flow(flowEvent(contactId, from, 'lookup'));
-  await t.connect.flow(flowEvent(contactId, from, 'pin', { pin }));
-  await t.connect.flow(flowEvent(contactId, from, 'route', { queue: 'billing' }));
+  await t.connect.flow(flowEvent(contactId, 'lookup', {}, from));
+  await t.connect.flow(flowEvent(contactId, 'pin', { pin }, from));
+  await t.connect.flow(flowEvent(contactId, 'route', { queue: 'billing' }, from));
   await t.connect.contactEvent(contactEvent('QUEUED', contactId, { queueInfo: { queueArn: queueArn(3), enqueueTimestamp: at(20) } }));
   await t.connect.contactEvent(
     contactEvent('CONNECTED_TO_AGENT', contactId, { queueInfo: { queueArn: queueArn(3), enqueueTimestamp: at(20) }, agentInfo: { agentArn: agentArn(1), connectedToAgentTimestamp: at(40) } }),

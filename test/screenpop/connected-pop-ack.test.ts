@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../src/server-http.js';
 import { connectAgent, type AgentSocket } from '../helpers/agent-socket.js';
-import { agentArn, createConnectTestApp, INSTANCE_ARN, queueArn, type ConnectTestApp } from '../webhooks/connect/connect-test-app.js';
+import { contactEvent } from '../webhooks/connect/connect-events.js';
+import { agentArn, createConnectTestApp, queueArn, type ConnectTestApp } from '../webhooks/connect/connect-test-app.js';
 
 // An Amazon Connect call pops with no reservation of ours: the softphone's ack must still put
 // the pop's delivery on the call's record, as it does for a Twilio offer.
@@ -11,30 +12,17 @@ let server: Awaited<ReturnType<typeof startHttpServer>>;
 let sara: AgentSocket;
 const at = (seconds: number) => new Date(t.clock.now.getTime() + seconds * 1000).toISOString();
 
-function connectedToAgent(contactId: string) {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'Amazon Connect Contact Event',
-    source: 'aws.connect',
-    account: '123456789012',
-    time: at(40),
-    region: 'eu-central-1',
-    resources: [INSTANCE_ARN],
-    detail: {
-      eventType: 'CONNECTED_TO_AGENT',
-      contactId,
-      initialContactId: contactId,
-      channel: 'VOICE',
-      instanceArn: INSTANCE_ARN,
-      initiationMethod: 'INBOUND',
-      initiationTimestamp: at(-5),
+const connectedToAgent = (contactId: string) =>
+  contactEvent(
+    'CONNECTED_TO_AGENT',
+    contactId,
+    {
       customerEndpoint: { address: '+966501234567', type: 'TELEPHONE_NUMBER' },
       queueInfo: { queueArn: queueArn(3), enqueueTimestamp: at(20) },
       agentInfo: { agentArn: agentArn(1), connectedToAgentTimestamp: at(40) },
     },
-  };
-}
+    { time: at(40), initiatedAt: at(-5) },
+  );
 
 beforeAll(async () => {
   t = await createConnectTestApp();

@@ -4,7 +4,8 @@ import { UpdateContactAttributesCommand } from '@aws-sdk/client-connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../../src/server-http.js';
 import { connectAgent, type AgentSocket } from '../../helpers/agent-socket.js';
-import { agentArn, createConnectTestApp, INSTANCE_ARN, INSTANCE_ID, queueArn, type ConnectTestApp } from './connect-test-app.js';
+import { contactEvent as connectEvent, flowEvent } from './connect-events.js';
+import { agentArn, createConnectTestApp, INSTANCE_ID, queueArn, type ConnectTestApp } from './connect-test-app.js';
 
 let t: ConnectTestApp;
 let server: Awaited<ReturnType<typeof startHttpServer>>;
@@ -12,57 +13,8 @@ const sockets: AgentSocket[] = [];
 let seq = 0;
 const newContactId = () => `${(++seq).toString(16).padStart(8, 'c')}-1111-4222-8333-444455556666`;
 const at = (seconds: number) => new Date(t.clock.now.getTime() + seconds * 1000).toISOString();
-
-/** A contact event as EventBridge delivers it (AWS's data model: camelCase detail). */
-function contactEvent(eventType: string, contactId: string, detail: Record<string, unknown> = {}, opts: { pascal?: boolean } = {}) {
-  const d: Record<string, unknown> = {
-    eventType,
-    contactId,
-    initialContactId: contactId,
-    channel: 'VOICE',
-    instanceArn: INSTANCE_ARN,
-    initiationMethod: 'INBOUND',
-    initiationTimestamp: at(-5),
-    ...detail,
-  };
-  // Some producers (and AWS's own older sample) spell the detail in PascalCase.
-  const pascal = (o: unknown): unknown =>
-    o && typeof o === 'object' && !Array.isArray(o) ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k[0]!.toUpperCase() + k.slice(1), pascal(v)])) : o;
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'Amazon Connect Contact Event',
-    source: 'aws.connect',
-    account: '123456789012',
-    time: at(200),
-    region: 'eu-central-1',
-    resources: [INSTANCE_ARN, `${INSTANCE_ARN}/contact/${contactId}`],
-    detail: opts.pascal ? pascal(d) : d,
-  };
-}
-
-/** The flow's own invocation for the same contact (lookup, route, pin…). */
-function flowEvent(contactId: string, action: string, params: Record<string, string> = {}) {
-  return {
-    Name: 'ContactFlowEvent',
-    Details: {
-      ContactData: {
-        Attributes: {},
-        Channel: 'VOICE',
-        ContactId: contactId,
-        CustomerEndpoint: { Address: '+966501234567', Type: 'TELEPHONE_NUMBER' },
-        InitialContactId: contactId,
-        InitiationMethod: 'INBOUND',
-        InstanceARN: INSTANCE_ARN,
-        PreviousContactId: contactId,
-        Queue: null,
-        SystemEndpoint: { Address: '+966920000000', Type: 'TELEPHONE_NUMBER' },
-        MediaStreams: { Customer: { Audio: null } },
-      },
-      Parameters: { action, ...params },
-    },
-  };
-}
+const contactEvent = (eventType: string, contactId: string, detail: Record<string, unknown> = {}, opts: { pascal?: boolean } = {}) =>
+  connectEvent(eventType, contactId, detail, { time: at(200), initiatedAt: at(-5), ...opts });
 
 const lifecycle = (contactId: string) => ({
   initiated: contactEvent('INITIATED', contactId),

@@ -1,36 +1,18 @@
 import { StartOutboundVoiceContactCommand } from '@aws-sdk/client-connect';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CONNECT_QUEUES, createConnectTestApp, INSTANCE_ARN, INSTANCE_ID, queueArn, type ConnectTestApp } from './connect-test-app.js';
+import { flowEvent } from './connect-events.js';
+import { CONNECT_QUEUES, createConnectTestApp, INSTANCE_ID, queueArn, type ConnectTestApp } from './connect-test-app.js';
 
 const CALLBACK_FLOW_ID = '7e1f0a9c-3b2d-4c5e-8f60-718293a4b5c6';
 let seq = 0;
 const newContactId = () => `${(++seq).toString(16).padStart(8, 'c')}-2222-4333-8444-555566667777`;
 
-function flowEvent(contactId: string, params: Record<string, string>, from = '+966501234567') {
-  return {
-    Name: 'ContactFlowEvent',
-    Details: {
-      ContactData: {
-        Attributes: {},
-        Channel: 'VOICE',
-        ContactId: contactId,
-        CustomerEndpoint: { Address: from, Type: 'TELEPHONE_NUMBER' },
-        InitialContactId: contactId,
-        InitiationMethod: 'INBOUND',
-        InstanceARN: INSTANCE_ARN,
-        SystemEndpoint: { Address: '+966920000000', Type: 'TELEPHONE_NUMBER' },
-      },
-      Parameters: params,
-    },
-  };
-}
-
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } });
 
 /** The contact flow: route (offers the callback), then the caller presses 1 and the flow routes again with callback=accept. */
 async function offerThenAccept(t: ConnectTestApp, contactId: string, from?: string, route: Record<string, string> = {}) {
-  const offered = await t.connect.flow(flowEvent(contactId, { action: 'route', ...route }, from));
-  const accepted = await t.connect.flow(flowEvent(contactId, { action: 'route', callback: 'accept', ...route }, from));
+  const offered = await t.connect.flow(flowEvent(contactId, 'route', route, from));
+  const accepted = await t.connect.flow(flowEvent(contactId, 'route', { callback: 'accept', ...route }, from));
   return { offered, accepted };
 }
 
@@ -87,8 +69,8 @@ describe('Connect callbacks: a caller who accepts the offered callback is dialle
 
   it('the same accept three times (Connect retrying): one call placed, the same answer each time, one timeline event', async () => {
     const contactId = newContactId();
-    await t.connect.flow(flowEvent(contactId, { action: 'route' }));
-    const accept = flowEvent(contactId, { action: 'route', callback: 'accept' });
+    await t.connect.flow(flowEvent(contactId, 'route'));
+    const accept = flowEvent(contactId, 'route', { callback: 'accept' });
     const answers = [await t.connect.flow(accept), await t.connect.flow(accept), await t.connect.flow(accept)];
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
     expect(answers[0]).toMatchObject({ callbackOffered: 'true', degraded: 'false' });
@@ -98,8 +80,8 @@ describe('Connect callbacks: a caller who accepts the offered callback is dialle
 
   it('three accepts at once (a retry while the first is still working): every request carries the same ClientToken, so Connect places one call', async () => {
     const contactId = newContactId();
-    await t.connect.flow(flowEvent(contactId, { action: 'route' }));
-    const accept = flowEvent(contactId, { action: 'route', callback: 'accept' });
+    await t.connect.flow(flowEvent(contactId, 'route'));
+    const accept = flowEvent(contactId, 'route', { callback: 'accept' });
     const answers = await Promise.all([t.connect.flow(accept), t.connect.flow(accept), t.connect.flow(accept)]);
     expect(answers.every((a) => a.callbackOffered === 'true')).toBe(true);
     const tokens = startCalls(t).map((i) => i.ClientToken);
@@ -140,15 +122,15 @@ describe('Connect callbacks: a caller who accepts the offered callback is dialle
     const { accepted } = await offerThenAccept(t, contactId);
     expect(accepted).toMatchObject({ queue: 'priority', callbackOffered: 'false', degraded: 'true' });
     expect(await callbackEvents(t, contactId)).toEqual([]);
-    const again = await t.connect.flow(flowEvent(contactId, { action: 'route', callback: 'accept' }));
+    const again = await t.connect.flow(flowEvent(contactId, 'route', { callback: 'accept' }));
     expect(again).toMatchObject({ callbackOffered: 'true', degraded: 'false' });
     expect(startCalls(t).map((i) => i.ClientToken)).toEqual([`callback-${contactId}`, `callback-${contactId}`]);
   });
 
   it('a callback parameter is refused on any other action, and any value but "accept", naming the field (the Error branch)', async () => {
     const contactId = newContactId();
-    await expect(t.connect.flow(flowEvent(contactId, { action: 'lookup', callback: 'accept' }))).rejects.toThrow(/callback: only for the route action/);
-    await expect(t.connect.flow(flowEvent(contactId, { action: 'route', callback: 'yes' }))).rejects.toThrow(/callback: must be "accept"/);
+    await expect(t.connect.flow(flowEvent(contactId, 'lookup', { callback: 'accept' }))).rejects.toThrow(/callback: only for the route action/);
+    await expect(t.connect.flow(flowEvent(contactId, 'route', { callback: 'yes' }))).rejects.toThrow(/callback: must be "accept"/);
     expect(await t.db.prisma.call.count({ where: { providerCallId: contactId } })).toBe(0);
     expect(startCalls(t)).toEqual([]);
   });

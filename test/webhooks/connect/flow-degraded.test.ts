@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slowed } from '../../helpers/slowed-db.js';
-import { createConnectTestApp, INSTANCE_ARN, queueArn, type ConnectTestApp } from './connect-test-app.js';
+import { flowEvent } from './connect-events.js';
+import { createConnectTestApp, queueArn, type ConnectTestApp } from './connect-test-app.js';
 
 // The store answers calls' writes only after 3 s, longer than Connect waits by default; the
 // flow's budget here is 300 ms. (Timing is never asserted: the answer's `degraded` is.)
@@ -13,24 +14,6 @@ afterAll(async () => {
   await new Promise((r) => setTimeout(r, 3500));
   await t.close();
 });
-
-function flowEvent(contactId: string, action: string, params: Record<string, string> = {}) {
-  return {
-    Name: 'ContactFlowEvent',
-    Details: {
-      ContactData: {
-        Attributes: {},
-        Channel: 'VOICE',
-        ContactId: contactId,
-        CustomerEndpoint: { Address: '+966501234567', Type: 'TELEPHONE_NUMBER' },
-        InitialContactId: contactId,
-        InstanceARN: INSTANCE_ARN,
-        SystemEndpoint: { Address: '+966920000000', Type: 'TELEPHONE_NUMBER' },
-      },
-      Parameters: { action, ...params },
-    },
-  };
-}
 
 describe('Connect flow with a slow store', () => {
   it('lookup answers degraded with the customer the CRM found, instead of timing out', async () => {

@@ -1,28 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnectTestApp, INSTANCE_ARN, type ConnectTestApp } from './connect-test-app.js';
+import { flowEvent } from './connect-events.js';
+import { createConnectTestApp, type ConnectTestApp } from './connect-test-app.js';
 
 let t: ConnectTestApp;
 let seq = 0;
 const newContactId = () => `${(++seq).toString(16).padStart(8, 'a')}-2222-4333-8444-555566667777`;
-
-function flowEvent(contactId: string, action: string, params: Record<string, string> = {}, from = '+966501234567') {
-  return {
-    Name: 'ContactFlowEvent',
-    Details: {
-      ContactData: {
-        Attributes: {},
-        Channel: 'VOICE',
-        ContactId: contactId,
-        CustomerEndpoint: { Address: from, Type: 'TELEPHONE_NUMBER' },
-        InitialContactId: contactId,
-        InitiationMethod: 'INBOUND',
-        InstanceARN: INSTANCE_ARN,
-        SystemEndpoint: { Address: '+966920000000', Type: 'TELEPHONE_NUMBER' },
-      },
-      Parameters: { action, ...params },
-    },
-  };
-}
 
 const counts = async () => ({
   calls: await t.db.prisma.call.count(),

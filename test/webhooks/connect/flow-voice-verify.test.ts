@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeBiometricsVendor, type FakeVendor } from '../../helpers/fake-biometrics-vendor.js';
-import { createConnectTestApp, INSTANCE_ARN, type ConnectTestApp } from './connect-test-app.js';
+import { flowEvent } from './connect-events.js';
+import { createConnectTestApp, type ConnectTestApp } from './connect-test-app.js';
 
 const SECRET = 'connect-vendor-secret-0123456789';
 const STREAM = 'arn:aws:kinesisvideo:eu-central-1:123456789012:stream/connect-contact-audio/1565272947806';
@@ -23,24 +24,8 @@ afterAll(async () => {
   await vendor.close();
 });
 
-function verifyEvent(contactId: string, from: string, audio: boolean, consent?: 'granted' | 'declined') {
-  return {
-    Name: 'ContactFlowEvent',
-    Details: {
-      ContactData: {
-        Attributes: {},
-        Channel: 'VOICE',
-        ContactId: contactId,
-        CustomerEndpoint: { Address: from, Type: 'TELEPHONE_NUMBER' },
-        InitialContactId: contactId,
-        InstanceARN: INSTANCE_ARN,
-        SystemEndpoint: { Address: '+966920000000', Type: 'TELEPHONE_NUMBER' },
-        MediaStreams: { Customer: { Audio: audio ? { StartFragmentNumber: FRAGMENT, StartTimestamp: '1565361604434', StreamARN: STREAM } : null } },
-      },
-      Parameters: consent ? { action: 'verify', consent, consentTextVersion: 'vb-connect-1' } : { action: 'verify' },
-    },
-  };
-}
+const verifyEvent = (contactId: string, from: string, audio: boolean, consent?: 'granted' | 'declined') =>
+  flowEvent(contactId, 'verify', consent ? { consent, consentTextVersion: 'vb-connect-1' } : {}, from, audio ? { StartFragmentNumber: FRAGMENT, StartTimestamp: '1565361604434', StreamARN: STREAM } : null);
 
 describe('Connect flow: verify by voice from the contact\'s Kinesis Video Stream', () => {
   it('a consenting, enrolled customer is verified by voice; the vendor got the stream and its start fragment, never audio; a retry asks the vendor nothing more', async () => {
