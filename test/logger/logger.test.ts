@@ -1,5 +1,8 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createLogger, maskPhone } from '../../src/logger.js';
+import { createTwilioRest } from '../../webhooks/twilio/call-control.js';
 
 const NUMBER = '+966501234567';
 const SPEECH = 'my card number is 4111 and I want a refund';
@@ -76,5 +79,33 @@ describe('maskPhone', () => {
     expect(maskPhone('')).toBe('');
     expect(maskPhone(undefined)).toBe('');
     expect(maskPhone(966501234567)).toBe('');
+  });
+});
+
+describe('logger keeps the Twilio account and the number dialled out of a failed REST call', () => {
+  it('logs why the call to Twilio failed, not the request it carried', async () => {
+    // A port nothing listens on: the real twilio client fails as it does when api.twilio.com is unreachable.
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const authToken = 'f3a9c1d2e4b5a6978877665544332211';
+    const client = createTwilioRest({ accountSid: 'AC0123456789abcdef0123456789abcdef', authToken, apiBaseUrl: `http://127.0.0.1:${port}` });
+    const err = await client.calls.create({ to: NUMBER, from: '+966920000000', twiml: '<Response/>' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+
+    const { logger, lines, text } = capture();
+    logger.error({ err, agentId: 'agent-sara' }, 'callback to customer failed');
+    const out = text();
+    expect(out).not.toContain(authToken);
+    expect(out).not.toContain(Buffer.from(`AC0123456789abcdef0123456789abcdef:${authToken}`).toString('base64'));
+    expect(out).not.toContain('501234567');
+    const entry = JSON.parse(lines[0]!);
+    expect(entry.err.message).toMatch(/ECONNREFUSED/);
+    expect(entry.err.code).toBe('ECONNREFUSED');
+    expect(entry.agentId).toBe('agent-sara');
   });
 });
