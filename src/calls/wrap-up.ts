@@ -55,8 +55,9 @@ export async function wrapUpCall(
   if (line === undefined) throw new AppError('NOT_FOUND', 'no such call');
   const agent = line.agentId;
   if (agent === null) throw new AppError('CONFLICT', 'nobody took this call: there is nothing to wrap up');
-  // An agent who transferred the call on wraps up their own leg, with the codes of the queue they took it in.
-  const leg = agent === agentId ? undefined : await deps.reads.legOf(callId, agentId);
+  // An agent wraps up their own leg, with the codes of the queue they took it in: after a cold
+  // transfer the line names them until the next agent takes the call, but sits in the new queue.
+  const leg = await deps.reads.legOf(callId, agentId);
   if (agent !== agentId && !leg) throw new AppError('FORBIDDEN', "only the call's agent may wrap it up");
   const data: Record<string, string> = { agentId, disposition: wrapUp.disposition, resolved: String(wrapUp.resolved), ...(wrapUp.notes ? { notes: wrapUp.notes } : {}) };
   const before = await deps.reads.stored(callId, agentId);

@@ -461,4 +461,22 @@ describe('the first agent\'s wrap-up after a cold transfer', () => {
       await codes([]);
     }
   });
+
+  it('is checked against the queue they took the call in while the caller still waits for the next agent', async () => {
+    const codes = (list: unknown[]) => api().put('/api/dispositions').set('Authorization', bearer('admin', 'admin-noura')).send({ codes: list }).expect(200);
+    await codes([
+      { code: 'line_fixed', label: { ar: 'تم إصلاح الخط', en: 'Line fixed' }, queues: ['support'] },
+      { code: 'bill_explained', label: { ar: 'تم توضيح الفاتورة', en: 'Bill explained' }, queues: ['billing'] },
+    ]);
+    try {
+      const { callId } = await callWithSara();
+      await transfer(callId, { queue: 'billing', mode: 'cold' }).expect(201);
+      // Nobody has taken the call in billing yet: Sara's wrap-up form offers her support's codes.
+      const refused = await api().post(`/api/calls/${callId}/wrapup`).set('Authorization', bearer('agent', 'sara')).send({ disposition: 'bill_explained', resolved: false }).expect(400);
+      expect(refused.body.error.message).toBe("disposition: 'bill_explained' is not a disposition code of queue 'support'");
+      await api().post(`/api/calls/${callId}/wrapup`).set('Authorization', bearer('agent', 'sara')).send({ disposition: 'line_fixed', resolved: false }).expect(201);
+    } finally {
+      await codes([]);
+    }
+  });
 });
