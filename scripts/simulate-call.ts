@@ -1,7 +1,8 @@
-// npm run simulate -- --from +966501234567 --digits 1,12345678#  [--speech "billing"] [--url http://localhost:3000]
+// npm run simulate -- --from +966501234567 --digits 1,12345678#  [--speech "billing"] [--url http://localhost:3000] [--no-hangup]
 // npm run simulate -- --voice [--from +966551112233] [--pin 2468] [--speaker genuine|impostor|spoof] [--decline]: voice verification (scripts/simulate-voice.ts)
 // Plays a caller through the running server with correctly signed Twilio webhooks and
-// prints each TwiML answer: what the caller hears and what the IVR asks for next.
+// prints each TwiML answer: what the caller hears and what the IVR asks for next. The caller
+// then hangs up; with --no-hangup they stay in line, so an agent can be offered the call and take it.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import twilio from 'twilio';
@@ -10,6 +11,7 @@ import type { DemoVoice } from './demo-voice-audio.js';
 import { simulateVoice } from './simulate-voice.js';
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     from: { type: 'string', default: '+966501234567' },
     to: { type: 'string', default: '+966920000000' },
@@ -76,4 +78,6 @@ for (const answer of answers) {
 if (values.hangup) {
   await post(`${base}/webhooks/twilio/status`, { ...common, CallStatus: 'completed', CallDuration: '42' });
   console.log('\ncaller hangs up (status callback sent: completed, 42 s)');
+} else {
+  console.log(`\ncaller stays on the line (CallSid ${callSid})`);
 }
