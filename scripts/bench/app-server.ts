@@ -19,6 +19,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 const customers = Number(process.env.BENCH_CUSTOMERS ?? '1000000');
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const schema = process.env.BENCH_SCHEMA || undefined;
+const reuse = process.env.BENCH_REUSE === '1';
+const keep = process.env.BENCH_KEEP === '1';
 
 function send(msg: ChildReady | ChildReply): void {
   process.send?.(msg);
@@ -31,12 +33,14 @@ const migrateMs = performance.now() - t0;
 
 const t1 = performance.now();
 let lastReport = 0;
-await seedCustomers(db, customers, (done) => {
-  if (performance.now() - lastReport > 2000 || done === customers) {
-    lastReport = performance.now();
-    console.error(`  [app] seeded ${done.toLocaleString('en-US')} / ${customers.toLocaleString('en-US')} (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
-  }
-});
+if (reuse) await emptyAllButCustomers(customers);
+else
+  await seedCustomers(db, customers, (done) => {
+    if (performance.now() - lastReport > 2000 || done === customers) {
+      lastReport = performance.now();
+      console.error(`  [app] seeded ${done.toLocaleString('en-US')} / ${customers.toLocaleString('en-US')} (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+    }
+  });
 const seedMs = performance.now() - t1;
 
 const built = buildApp({
@@ -58,6 +62,20 @@ await built.services.flows.publish('main', { ...demoFlowDefinition, hours: { ...
 const server = http.createServer(built.app);
 server.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+/**
+ * --reuse: the schema a --keep run seeded, back to the state right after seeding: the same
+ * customers, and no calls, timeline, scores or flows from the run before.
+ */
+async function emptyAllButCustomers(expected: number): Promise<void> {
+  const [row] = await db.prisma.$queryRawUnsafe<Array<{ n: bigint }>>('SELECT count(*) AS n FROM "Customer"');
+  const n = Number(row?.n ?? 0);
+  if (n !== expected) throw new Error(`--reuse: schema ${schema} holds ${n} customers, not ${expected}`);
+  const tables = await db.prisma.$queryRawUnsafe<Array<{ name: string }>>(
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT IN ('Customer', 'CustomerPhone', '_prisma_migrations')`,
+  );
+  if (tables.length) await db.exec(`TRUNCATE ${tables.map((t) => `"${t.name}"`).join(', ')}`);
+}
 
 /** Runs the repo's own phone lookup once with query logging on, then EXPLAINs that exact SQL. */
 async function explain(phone: string): Promise<ChildReply> {
@@ -98,7 +116,7 @@ process.on('message', (raw) => {
       } else if (msg.type === 'shutdown') {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        if (schema) await db.exec(`DROP SCHEMA "${schema}" CASCADE`);
+        if (schema && !keep) await db.exec(`DROP SCHEMA "${schema}" CASCADE`);
         await db.close();
         send({ type: 'closed' });
         process.disconnect();

@@ -1,10 +1,13 @@
 /**
- * npm run bench:webhook [-- --customers N] [--duration S] [--rate R] [--connections C] [--profile DIR]
+ * npm run bench:webhook [-- --customers N] [--duration S] [--rate R] [--connections C] [--profile DIR] [--keep] [--reuse SCHEMA]
  *
  * Measures POST /webhooks/twilio/voice of the real app (signature check + CRM lookup in N
  * customers + first IVR step + call/interaction insert) against a bare Express server that
  * answers fixed TwiML. Database: DATABASE_URL (a throwaway bench_<hex> schema, dropped at the
  * end) or in-memory PGlite. A report, not a test: always exits 0 unless the harness breaks.
+ * PostgreSQL only: --keep leaves the seeded schema in place, and --reuse SCHEMA measures
+ * it again without seeding (everything but the customers is emptied first, so each run
+ * starts from the same state: 1M customers, no calls, no timeline).
  *
  * Process layout: each server runs in its own forked child, and the load generator stays in
  * this process. On a 2-core box that gives the server one core to itself instead of sharing
@@ -32,6 +35,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '20' },
     profile: { type: 'string' },
     'app-only': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
   },
 });
 const customers = Number(args.customers);
@@ -49,11 +54,13 @@ const probe = unknownPhone();
 if (normalizePhone(probe) !== probe) throw new Error(`unknown phone ${probe} is not a valid Saudi mobile`);
 
 const databaseUrl = process.env.DATABASE_URL || undefined;
-const schema = databaseUrl ? `bench_${randomBytes(5).toString('hex')}` : undefined;
+if ((args.keep || args.reuse) && !databaseUrl) throw new Error('--keep and --reuse need DATABASE_URL');
+if (args.reuse && !/^bench_[0-9a-f]{10}$/.test(args.reuse)) throw new Error('--reuse takes a schema a --keep run printed (bench_ + 10 hex)');
+const schema = databaseUrl ? (args.reuse ?? `bench_${randomBytes(5).toString('hex')}`) : undefined;
 const children: ServerChild[] = [];
 
 console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}; node ${process.version}`);
-console.log(`database: ${databaseUrl ? `postgres, schema ${schema}` : 'PGlite in memory'}; ${customers.toLocaleString('en-US')} customers`);
+console.log(`database: ${databaseUrl ? `postgres, schema ${schema}${args.reuse ? ' (reused)' : args.keep ? ' (kept afterwards)' : ''}` : 'PGlite in memory'}; ${customers.toLocaleString('en-US')} customers`);
 
 /** Runs one load phase and charges the server child's CPU time to it. */
 async function measured(child: ServerChild, run: () => Promise<LoadResult>): Promise<LoadResult> {
@@ -107,14 +114,22 @@ try {
   const t0 = performance.now();
   console.log('\nstarting app child (migrate + seed) …');
   const app = await forkChild<ParentRequest, ChildReply>('app-server.ts', {
-    env: { BENCH_CUSTOMERS: String(customers), DATABASE_URL: databaseUrl ?? '', BENCH_SCHEMA: schema ?? '' },
+    env: {
+      BENCH_CUSTOMERS: String(customers),
+      DATABASE_URL: databaseUrl ?? '',
+      BENCH_SCHEMA: schema ?? '',
+      BENCH_REUSE: args.reuse ? '1' : '',
+      BENCH_KEEP: args.keep || args.reuse ? '1' : '',
+    },
     execArgv: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [],
   });
   children.push(app);
   const seedS = Number(app.info.seedMs) / 1000;
   console.log(
     `app ready on :${app.port} (${app.info.kind}); migrate ${(Number(app.info.migrateMs) / 1000).toFixed(1)} s, ` +
-      `seed ${customers.toLocaleString('en-US')} customers ${seedS.toFixed(1)} s (${Math.round(customers / seedS).toLocaleString('en-US')} rows/s), ` +
+      (args.reuse
+        ? `reused ${customers.toLocaleString('en-US')} customers (calls and timeline emptied in ${seedS.toFixed(1)} s), `
+        : `seed ${customers.toLocaleString('en-US')} customers ${seedS.toFixed(1)} s (${Math.round(customers / seedS).toLocaleString('en-US')} rows/s), `) +
       `total start ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 
