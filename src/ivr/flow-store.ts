@@ -38,8 +38,8 @@ export function createFlowStore(db: Db, opts: { refreshMs?: number; now?: () => 
   const cache = new Map<string, { value: ActiveFlow | undefined; loadedAt: number }>();
   const pinned = new Map<string, ActiveFlow>();
 
-  async function load(name: string, version?: number): Promise<ActiveFlow | undefined> {
-    const row = await db.ivrFlow.findFirst({ where: version ? { name, version } : { name, active: true }, orderBy: { version: 'desc' } });
+  async function load(name: string, version: number): Promise<ActiveFlow | undefined> {
+    const row = await db.ivrFlow.findFirst({ where: { name, version } });
     if (!row) return undefined;
     const checked = validateFlow(row.definition);
     // A stored version was valid when published; if a later code change made it invalid, fail loudly.
@@ -47,12 +47,44 @@ export function createFlowStore(db: Db, opts: { refreshMs?: number; now?: () => 
     return { name, version: row.version, flow: checked.flow };
   }
 
+  async function pinnedVersion(name: string, version: number): Promise<ActiveFlow | undefined> {
+    const key = `${name}@${version}`;
+    const hit = pinned.get(key);
+    if (hit) return hit;
+    const value = await load(name, version);
+    if (value) pinned.set(key, value);
+    return value;
+  }
+
+  /**
+   * Which version is active now; its definition is read and validated only when that is not
+   * the one already held (validating the demo flow takes ~2 ms of CPU, and each refresh under
+   * load used to spend it once per call that arrived while the definition was being read).
+   */
+  async function reload(name: string, held: ActiveFlow | undefined): Promise<ActiveFlow | undefined> {
+    const row = await db.ivrFlow.findFirst({ where: { name, active: true }, orderBy: { version: 'desc' }, select: { version: true } });
+    if (!row) return undefined;
+    if (held?.version === row.version) return held;
+    return pinnedVersion(name, row.version);
+  }
+
+  // One refresh per flow at a time: the calls that arrive while it runs wait for the same one.
+  const reloading = new Map<string, Promise<ActiveFlow | undefined>>();
+
   return {
     async active(name) {
       const hit = cache.get(name);
       if (hit && now() - hit.loadedAt < refreshMs) return hit.value;
+      let pending = reloading.get(name);
+      if (!pending) {
+        pending = reload(name, hit?.value).finally(() => reloading.delete(name));
+        reloading.set(name, pending);
+      }
       try {
-        const value = await load(name);
+        const value = await pending;
+        // A publish on this node while the refresh ran is newer than what the refresh read.
+        const current = cache.get(name);
+        if (current !== hit && current?.value && (!value || current.value.version > value.version)) return current.value;
         cache.set(name, { value, loadedAt: now() });
         return value;
       } catch (err) {
@@ -62,14 +94,7 @@ export function createFlowStore(db: Db, opts: { refreshMs?: number; now?: () => 
       }
     },
 
-    async version(name, version) {
-      const key = `${name}@${version}`;
-      const hit = pinned.get(key);
-      if (hit) return hit;
-      const value = await load(name, version);
-      if (value) pinned.set(key, value);
-      return value;
-    },
+    version: pinnedVersion,
 
     async publish(name, definition, meta) {
       const checked = validateFlow(definition);
