@@ -1,5 +1,7 @@
+import type { ExperienceView } from '../analytics/experience/experience-service.js';
+import { storedExperienceSql } from '../analytics/experience/experience-sql.js';
 import type { Db } from '../db/client.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { Customer, TLanguage } from './schemas.js';
 
 type Row = Omit<Prisma.CustomerGetPayload<object>, 'createdAt'> & { phones: Array<{ e164: string }> };
@@ -41,6 +43,8 @@ export interface CallerMatch {
   openComplaint: boolean;
   /** Newest first, at most RECENT_INTERACTIONS; absent when the CRM cannot give them in the same read. */
   recent?: RecentInteraction[];
+  /** Their stored experience score (null: none computed yet); absent when the CRM cannot give it in the same read. */
+  experience?: ExperienceView | null;
 }
 
 export interface CustomerRepo {
@@ -58,18 +62,20 @@ export interface CustomerRepo {
 /** The built-in CRM on Prisma. */
 export function createCustomerRepo(db: Db): CustomerRepo {
   // The webhook's hot path, so one SQL statement: the customer (most recently updated
-  // owner of a shared line), their numbers, and their newest interactions — whether the last
-  // one is an unresolved complaint steers the IVR, and the screen pop shows them.
+  // owner of a shared line), their numbers, their newest interactions — whether the last
+  // one is an unresolved complaint steers the IVR, and the screen pop shows them — and the
+  // experience score the pop shows.
   async function findCaller(e164: string): Promise<CallerMatch | undefined> {
     type Recent = Omit<RecentInteraction, 'at'> & { at: string };
-    const rows = await db.$queryRaw<Array<Omit<Row, 'phones'> & { phones: string[]; recent: Recent[] }>>`
+    const rows = await db.$queryRaw<Array<Omit<Row, 'phones'> & { phones: string[]; recent: Recent[]; experience: unknown }>>`
       SELECT c."id", c."name", c."language", c."tier", c."accountValueAmount", c."accountValueCurrency", c."externalRef", c."updatedAt",
              ARRAY(SELECT p2."e164" FROM "CustomerPhone" p2 WHERE p2."customerId" = c."id" ORDER BY p2."e164") AS "phones",
              COALESCE((SELECT json_agg(json_build_object('channel', i."channel", 'type', i."type", 'status', i."status", 'at', i."at",
                                                          'summary', i."summary", 'sentimentLabel', i."sentimentLabel",
                                                          'sentimentScore', i."sentimentScore", 'callId', i."callId") ORDER BY i."at" DESC, i."id" DESC)
                        FROM (SELECT * FROM "Interaction" i0 WHERE i0."customerId" = c."id"
-                             ORDER BY i0."at" DESC, i0."id" DESC LIMIT ${RECENT_INTERACTIONS}) i), '[]'::json) AS "recent"
+                             ORDER BY i0."at" DESC, i0."id" DESC LIMIT ${RECENT_INTERACTIONS}) i), '[]'::json) AS "recent",
+             ${storedExperienceSql.of(Prisma.sql`c."id"`)} AS "experience"
       FROM (SELECT c0.* FROM "CustomerPhone" p JOIN "Customer" c0 ON c0."id" = p."customerId"
             WHERE p."e164" = ${e164} ORDER BY c0."updatedAt" DESC LIMIT 1) c`;
     const row = rows[0];
@@ -81,6 +87,7 @@ export function createCustomerRepo(db: Db): CustomerRepo {
       customer: toCustomer({ ...row, phones: row.phones.map((p) => ({ e164: p })) }),
       openComplaint: last?.type === 'complaint' && last.status !== 'resolved',
       recent,
+      experience: storedExperienceSql.view(row.experience),
     };
   }
 

@@ -27,17 +27,27 @@ export interface PopContextCache {
  * The reads a pop needs, started when the call arrives so that nothing waits on them
  * when an agent is offered the call. Per node and bounded; a miss just reads again.
  */
-export function createPopContextCache(deps: { reads: PopContextRepo; customers: CustomerRepo; experience?: { current(customerId: string, opts?: { noHistory?: boolean }): Promise<ExperienceView> }; ttlMs?: number; max?: number }): PopContextCache {
+export function createPopContextCache(deps: {
+  reads: PopContextRepo;
+  customers: CustomerRepo;
+  experience?: { current(customerId: string, opts?: { noHistory?: boolean; stored?: ExperienceView | null }): Promise<ExperienceView> };
+  ttlMs?: number;
+  max?: number;
+}): PopContextCache {
   const entries = new LRUCache<string, Promise<PopContext>>({ max: deps.max ?? 10_000, ttl: deps.ttlMs ?? 15 * 60_000 });
   // Whose each prefetched context is, so an erasure can find them without awaiting every entry.
   const customerOf = new LRUCache<string, string>({ max: deps.max ?? 10_000, ttl: deps.ttlMs ?? 15 * 60_000 });
   const history = (callId: string, customerId: string) => deps.reads.history(customerId, callId);
   // A score that cannot be read leaves it out of the pop; the rest of the pop stands.
-  const experience = async (customerId: string, opts?: { noHistory?: boolean }) => deps.experience?.current(customerId, opts).catch(() => undefined);
+  const experience = async (customerId: string, opts?: { noHistory?: boolean; stored?: ExperienceView | null }) => deps.experience?.current(customerId, opts).catch(() => undefined);
 
   async function prefetched(call: PopContext['call'], callId: string, caller: LookupResult): Promise<PopContext> {
     if (caller.status !== 'found') return { call, history: [] };
-    const [rows, score] = await Promise.all([caller.recent ?? history(callId, caller.customer.id), experience(caller.customer.id, { noHistory: caller.recent?.length === 0 })]);
+    // The lookup's own read usually brought the history and the stored score: then nothing is read here.
+    const [rows, score] = await Promise.all([
+      caller.recent ?? history(callId, caller.customer.id),
+      experience(caller.customer.id, { noHistory: caller.recent?.length === 0, stored: caller.experience }),
+    ]);
     return { call, customer: caller.customer, history: rows, ...(score ? { experience: score } : {}) };
   }
 

@@ -14,15 +14,18 @@ export interface ExperienceView {
 export interface ExperienceService {
   /** Recompute the customer's score in the background (coalesced per customer); never throws. */
   refresh(customerId: string): void;
-  /** The customer's stored score, computed and stored first if they have none yet. */
-  current(customerId: string, opts?: { noHistory?: boolean }): Promise<ExperienceView>;
+  /**
+   * The customer's stored score, computed and stored first if they have none yet. `stored`:
+   * what the caller lookup already read of it (null: nothing stored), so it is not read again.
+   */
+  current(customerId: string, opts?: { noHistory?: boolean; stored?: ExperienceView | null }): Promise<ExperienceView>;
   /** The stored score alone (routing reads it as `customer.experienceScore`); undefined when never computed. */
   score(customerId: string): Promise<number | undefined>;
   /** Resolves once every refresh asked for so far has finished. */
   idle(): Promise<void>;
 }
 
-export function viewOf(e: Experience): ExperienceView {
+export function viewOf(e: ExperienceView): ExperienceView {
   return { score: e.score, csat: e.csat, nps: e.nps, fcr: e.fcr, openComplaints: e.openComplaints };
 }
 
@@ -63,7 +66,7 @@ export function createExperienceService(deps: { store: ExperienceStore; now: () 
     },
 
     async current(customerId, opts) {
-      const stored = await deps.store.get(customerId);
+      const stored = opts?.stored !== undefined ? opts.stored : await deps.store.get(customerId);
       if (stored) return viewOf(stored);
       // No timeline at all means no surveys, contacts or complaints to read: the score is the
       // formula's starting point, known without the three reads and the write (a first call's pop).
