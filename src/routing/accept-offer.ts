@@ -1,10 +1,10 @@
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AgentRepo } from './agent-repo.js';
-import type { CallBridge } from './call-bridge.js';
+import { ProviderOutcomeUnknown, type CallBridge } from './call-bridge.js';
 import { reservationEvent, type OnReservation } from './offer-events.js';
-import type { QueueEntryRecord, QueueStore, TransferContext } from './queue-store.js';
-import { transferEventData, type OnTransferFailed } from './transfer-call.js';
+import type { QueueEntryRecord, QueueStore } from './queue-store.js';
+import { warmTransferEvent, type OnTransferFailed } from './transfer-call.js';
 
 export interface AcceptOfferDeps {
   queues: Pick<QueueStore, 'accept' | 'reservation' | 'unassign' | 'finishWarmTransfer' | 'abortWarmTransfer'>;
@@ -68,7 +68,9 @@ export async function acceptOffer(deps: AcceptOfferDeps, reservationId: string, 
 /**
  * The warm transfer's target accepted: the provider moves the caller from the first agent to
  * them (the entry is held meanwhile); then the call is theirs and the first agent in wrap-up.
- * If the provider cannot, the caller stays with the first agent, who is told, and the target is free (503).
+ * If the provider refuses, the caller stays with the first agent, who is told, and the target
+ * is free (503). If it does not answer at all (or this node dies), the hold stays and
+ * reconciliation settles it from where the provider says the caller is (recover-transfer.ts).
  */
 async function finishWarm(
   deps: AcceptOfferDeps,
@@ -76,27 +78,26 @@ async function finishWarm(
   agent: { id: string; twilioIdentity: string | null },
 ): Promise<{ entry: QueueEntryRecord }> {
   const { entry, reservation, transferFrom } = accepted;
-  const transfer = (entry.context as { transfer?: TransferContext }).transfer;
   try {
     if (!accepted.providerCallId) throw new Error(`call ${entry.callId} not found`);
     await deps.bridge.connectToAgent({ providerCallId: accepted.providerCallId, language: entry.language }, agent, reservation.id);
   } catch (err) {
+    if (err instanceof ProviderOutcomeUnknown) {
+      // The caller may be ringing this agent already: undoing the hand-over now could leave them with nobody on our side.
+      deps.logger.warn({ err, callId: entry.callId, agentId: agent.id }, 'warm transfer: the provider did not answer; reconciliation settles the transfer');
+      throw new AppError('SERVICE_UNAVAILABLE', 'Twilio did not confirm the transfer; it is settled shortly from where the caller is');
+    }
     deps.logger.error({ err, callId: entry.callId, agentId: agent.id }, 'warm transfer: the provider could not move the caller');
-    await deps.queues.abortWarmTransfer({ callId: entry.callId, fromAgentId: transferFrom.agentId, toAgentId: agent.id, reservationId: reservation.id, now: deps.now() });
+    const undone = await deps.queues.abortWarmTransfer({ callId: entry.callId, fromAgentId: transferFrom.agentId, toAgentId: agent.id, reservationId: reservation.id, now: deps.now() });
+    // The caller hung up meanwhile: their end closed the call, for this agent too.
+    if (!undone) throw new AppError('CONFLICT', 'the caller has hung up');
     await deps.onTransferFailed?.(transferFrom.agentId, { callId: entry.callId, reservationId: reservation.id, agentId: agent.id, reason: 'connect_failed' });
     void deps.dispatch({ agentsChanged: true });
     throw new AppError('SERVICE_UNAVAILABLE', 'could not connect the call; the caller stays with the agent who transferred it');
   }
-  const now = deps.now();
-  const done = await deps.queues.finishWarmTransfer({
-    callId: entry.callId,
-    fromAgentId: transferFrom.agentId,
-    toAgentId: agent.id,
-    now,
-    // `agentId`: who the call went to (for a queue target, the agent who took it).
-    event: { key: `transfer:${transferFrom.legId}`, data: { ...(transfer ? transferEventData(transfer) : { from: transferFrom.agentId, mode: 'warm' }), agentId: agent.id } },
-  });
-  // The caller hung up while being moved: their end closed the call; reconciliation frees the target.
+  const moved = { fromAgentId: transferFrom.agentId, toAgentId: agent.id, legId: transferFrom.legId };
+  const done = await deps.queues.finishWarmTransfer({ callId: entry.callId, ...moved, now: deps.now(), event: warmTransferEvent(entry, moved) });
+  // The caller hung up while being moved: their end closed the call, for this agent too.
   if (!done) throw new AppError('CONFLICT', 'the caller has hung up');
   await deps.onAgentMoved?.(transferFrom.agentId);
   return { entry: done };

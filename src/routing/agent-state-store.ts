@@ -138,7 +138,9 @@ export function createAgentStateStore(db: Db): AgentStateStore {
           WHERE (a."state" IN (${states(fromStates('stranded', 'available'))})
                  AND NOT EXISTS (SELECT 1 FROM "Reservation" r WHERE r."agentId" = a."id" AND r."status" = 'pending'))
              OR (a."state" IN (${states(fromStates('stranded', 'wrap_up'))})
-                 AND NOT EXISTS (SELECT 1 FROM "QueueEntry" q WHERE q."agentId" = a."id" AND q."status" IN ('assigned', 'transferring')))
+                 AND NOT EXISTS (SELECT 1 FROM "QueueEntry" q WHERE q."agentId" = a."id" AND q."status" IN ('assigned', 'transferring'))
+                 -- A warm hand-over's target has the call (or is being given it) while it is still the first agent's.
+                 AND NOT EXISTS (SELECT 1 FROM "QueueEntry" q WHERE q."status" = 'transferring' AND q."context"->'transferring'->>'toAgentId' = a."id"))
           FOR UPDATE
         ), upd AS (
           UPDATE "Agent" SET "state" = CASE WHEN stranded."state" = 'busy' THEN 'wrap_up' ELSE 'available' END,

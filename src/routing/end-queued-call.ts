@@ -5,7 +5,8 @@ import type { QueueStore } from './queue-store.js';
 
 /**
  * The caller hung up: a waiting call is abandoned (its open offers withdrawn), a connected
- * one sends its agent to wrap-up. `callbackLeg`: the end of a callback's outbound leg.
+ * one sends its agent (and a warm hand-over's target) to wrap-up. `callbackLeg`: the end of a
+ * callback's outbound leg.
  */
 export async function endQueuedCall(
   deps: {
@@ -13,7 +14,7 @@ export async function endQueuedCall(
     now: () => Date;
     onReservation?: OnReservation;
     dispatch: (opts?: { agentsChanged?: boolean }) => Promise<void>;
-    /** The call's agent has gone to wrap-up (routing asks the platform to wake it when that is over). */
+    /** An agent of the call has gone to wrap-up (routing asks the platform to wake it when that is over). */
     onWrapUp?: (agentId: string) => Promise<void>;
     bus?: Pick<EventBus, 'publish'>;
   },
@@ -23,7 +24,7 @@ export async function endQueuedCall(
   const ended = await deps.queues.callEnded(callId, deps.now(), opts);
   if (!ended) return;
   for (const r of ended.cancelled) await deps.onReservation?.(reservationEvent('cancelled', r, ended.entry));
-  if (ended.wrapUpAgent) await deps.onWrapUp?.(ended.wrapUpAgent);
+  for (const agentId of ended.wrapUpAgents) await deps.onWrapUp?.(agentId);
   void deps.bus?.publish(QUEUE_CHANNEL, { callId, queue: ended.entry.queue, change: 'left' } satisfies QueueChange);
   void deps.dispatch({ agentsChanged: true });
 }

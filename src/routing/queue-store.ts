@@ -41,10 +41,9 @@ export interface ReservationRecord {
 
 type EntryRow = Prisma.QueueEntryGetPayload<object>;
 // Named columns, never `*`, in prepared statements (see src/db/client.ts).
-const ENTRY_COLUMNS = Prisma.raw(
-  ['id', 'callId', 'customerId', 'language', 'kind', 'queue', 'priority', 'enqueuedAt', 'status', 'ruleVersion', 'rule', 'decision', 'context',
-   'stepIndex', 'excludedAgents', 'callbackNumber', 'outcome', 'agentId', 'assignedAt', 'updatedAt'].map((f) => `"${f}"`).join(', '),
-);
+const ENTRY_FIELDS = ['id', 'callId', 'customerId', 'language', 'kind', 'queue', 'priority', 'enqueuedAt', 'status', 'ruleVersion', 'rule', 'decision', 'context',
+  'stepIndex', 'excludedAgents', 'callbackNumber', 'outcome', 'agentId', 'assignedAt', 'updatedAt'];
+const ENTRY_COLUMNS = Prisma.raw(ENTRY_FIELDS.map((f) => `"${f}"`).join(', '));
 const toEntry = (r: EntryRow): QueueEntryRecord => ({ ...r, kind: r.kind as QueueEntryRecord['kind'], status: r.status as QueueEntryRecord['status'] });
 const toReservation = (r: Prisma.ReservationGetPayload<object>): ReservationRecord => ({ ...r, status: r.status as ReservationRecord['status'] });
 
@@ -64,6 +63,15 @@ async function lockEntry(tx: Tx, where: { id: string } | { callId: string }): Pr
 
 /** Thrown inside a transaction to roll it back when another node won the race. */
 class Lost extends Error {}
+
+/**
+ * The locked entry is still held for this transfer: `transferring` with the first agent, and,
+ * when a held transfer is being settled, still the hold that was read (`since`), so that of two
+ * nodes settling it only the first writes, and a later transfer of the call is never taken for it.
+ */
+function held(entry: EntryRow | undefined, t: { fromAgentId: string; since?: Date }): entry is EntryRow {
+  return entry?.status === 'transferring' && entry.agentId === t.fromAgentId && (!t.since || entry.updatedAt.getTime() === t.since.getTime());
+}
 
 /** The first agent leaves the call (to wrap-up) and the transfer goes on the call's record, in the transfer's commit. */
 async function transferredAway(tx: Tx, t: { callId: string; fromAgentId: string; now: Date; event: { key: string; data: Record<string, string> } }): Promise<void> {
@@ -137,23 +145,31 @@ export interface QueueStore {
   /** A bridge to the agent failed after accept: undo the assignment so the call is offered again. */
   unassign(entryId: string, agentId: string, now: Date): Promise<void>;
   expired(now: Date, limit: number): Promise<ReservationRecord[]>;
-  /** The caller hung up: a waiting call is abandoned once; an assigned one frees its agent into wrap-up. */
-  callEnded(callId: string, now: Date, opts?: { callbackLeg?: boolean }): Promise<{ entry: QueueEntryRecord; cancelled: ReservationRecord[]; wrapUpAgent?: string } | undefined>;
+  /**
+   * The caller hung up: a waiting call is abandoned once; an assigned one frees its agent into
+   * wrap-up, and so does a transfer under way (a warm hand-over's target too, who had accepted it).
+   */
+  callEnded(callId: string, now: Date, opts?: { callbackLeg?: boolean }): Promise<{ entry: QueueEntryRecord; cancelled: ReservationRecord[]; wrapUpAgents: string[] } | undefined>;
   /** The caller left a number: the entry keeps its place in line as a callback. */
   toCallback(callId: string, number: string): Promise<QueueEntryRecord | undefined>;
   position(entry: QueueEntryRecord): Promise<number>;
   /**
-   * A transfer starts: the call, assigned to `fromAgentId` with no other transfer under way,
-   * is held as `transferring` while the provider moves the caller. Undefined when it is not
-   * (any more) that agent's connected call. `legId` is the reservation that made the agent's leg.
+   * A cold transfer starts: the call, assigned to `fromAgentId` with no other transfer under
+   * way, is held as `transferring` while the provider moves the caller, with the transfer
+   * written down (`TransferIntent`) so that any node can finish or undo it. Undefined when it is
+   * not (any more) that agent's connected call. `legId` is the reservation that made the agent's leg.
    */
-  beginTransfer(callId: string, fromAgentId: string, now: Date): Promise<{ entry: QueueEntryRecord; legId: string; providerCallId: string } | undefined>;
-  /** The provider could not move the caller: the call is the agent's again, as before. */
-  abortTransfer(callId: string, fromAgentId: string, now: Date): Promise<void>;
+  beginTransfer(callId: string, fromAgentId: string, now: Date, transfer: TransferContext): Promise<{ entry: QueueEntryRecord; legId: string; providerCallId: string } | undefined>;
+  /**
+   * The provider did not move the caller: the call is the agent's again, as before. False
+   * when the transfer was not under way any more (the caller hung up, or `since` is stale:
+   * another node settled it).
+   */
+  abortTransfer(callId: string, fromAgentId: string, now: Date, since?: Date): Promise<boolean>;
   /**
    * A cold transfer is done: the caller waits in line again (for `target`, the first agent
    * excluded), the first agent goes to wrap-up, and the call's record shows the transfer —
-   * in one commit. False when the transfer was not under way (nothing is written).
+   * in one commit. Undefined when the transfer was not under way (nothing is written).
    */
   finishColdTransfer(t: ColdTransfer): Promise<QueueEntryRecord | undefined>;
   /**
@@ -164,9 +180,18 @@ export interface QueueStore {
    */
   reserveTransfer(offer: NewOffer, fromAgentId: string, transfer: TransferContext): Promise<(ReservationRecord & { message?: AgentMessage }) | undefined>;
   /** The warm transfer's target is connected: the call is theirs, the first agent in wrap-up, the transfer on record — one commit. */
-  finishWarmTransfer(t: { callId: string; fromAgentId: string; toAgentId: string; now: Date; event: { key: string; data: Record<string, string> } }): Promise<QueueEntryRecord | undefined>;
-  /** The provider could not move the caller to the warm transfer's target: the call is the first agent's again, the target free. */
-  abortWarmTransfer(t: { callId: string; fromAgentId: string; toAgentId: string; reservationId: string; now: Date }): Promise<void>;
+  finishWarmTransfer(t: { callId: string; fromAgentId: string; toAgentId: string; now: Date; event: { key: string; data: Record<string, string> }; since?: Date }): Promise<QueueEntryRecord | undefined>;
+  /**
+   * The provider did not move the caller to the warm transfer's target: the call is the first
+   * agent's again, the target free. False when the hand-over was not under way any more.
+   */
+  abortWarmTransfer(t: { callId: string; fromAgentId: string; toAgentId: string; reservationId: string; now: Date; since?: Date }): Promise<boolean>;
+  /**
+   * Transfers held (`transferring`) since `before` or earlier: what a node that died while the
+   * provider moved the caller leaves behind. `since` is the hold's time (the row's `updatedAt`):
+   * each settling write above takes it, so of two nodes settling one transfer only one writes.
+   */
+  stuckTransfers(before: Date, limit: number): Promise<StuckTransfer[]>;
   /** The call's line status and the reservation that made its current agent's leg (undefined: nobody's leg is current). */
   currentLeg(callId: string): Promise<{ status: QueueEntryRecord['status']; legId: string | undefined } | undefined>;
   /** Who last took a call of this customer, and when. */
@@ -196,7 +221,30 @@ export interface ColdTransfer {
   now: Date;
   /** The call's record of the transfer (a `transfer` call event), written in the same commit. */
   event: { key: string; data: Record<string, string> };
+  /** Settling a held transfer: the hold's time as read (see `stuckTransfers`). */
+  since?: Date;
 }
+
+/**
+ * A transfer being carried out, kept in the held entry's routing context (`transferring`) so
+ * that whichever node finds it held can finish or undo it. Cold: the first agent's leg and the
+ * transfer (the note included: personal data, stripped by an erasure). Warm: the first agent's
+ * leg, and the target who accepted with their reservation (the transfer itself is `transfer`).
+ */
+export type TransferIntent = { mode: 'cold'; legId: string; transfer: TransferContext } | { mode: 'warm'; legId: string; toAgentId: string; reservationId: string };
+
+export interface StuckTransfer {
+  entry: QueueEntryRecord;
+  intent: TransferIntent | undefined;
+  since: Date;
+  providerCallId: string;
+  /** Our record of the call has its end (the sweep of ended calls closes these). */
+  ended: boolean;
+}
+
+/** The entry's routing context without the transfer under way. */
+const withoutIntent = Prisma.sql`"context" - 'transferring'`;
+const intentOf = (context: unknown): TransferIntent | undefined => (context as { transferring?: TransferIntent } | null)?.transferring ?? undefined;
 
 /** A queue's callers not yet with an agent (waiting or being offered), and since when the first of them waits. */
 export interface QueueStat {
@@ -329,11 +377,15 @@ export function createQueueStore(db: Db): QueueStore {
             // A warm transfer's target accepts: the caller is still with the first agent until the
             // provider moves them; held meanwhile, so the first agent's leg ending is not the call's end.
             const leg = await tx.reservation.findFirst({ where: { entryId: locked.id, agentId: locked.agentId, status: 'accepted' }, orderBy: { respondedAt: 'desc' }, select: { id: true } });
-            const held = await tx.queueEntry.update({ where: { id: locked.id }, data: { status: 'transferring' } });
+            const intent: TransferIntent = { mode: 'warm', legId: leg?.id ?? '', toAgentId: agentId, reservationId };
+            const [held] = await tx.$queryRaw<EntryRow[]>`
+              UPDATE "QueueEntry" SET "status" = 'transferring', "updatedAt" = ${sqlTime(now)}::timestamp,
+                "context" = jsonb_set("context", '{transferring}', ${JSON.stringify(intent)}::jsonb)
+              WHERE "id" = ${locked.id} RETURNING ${ENTRY_COLUMNS}`;
             const agent = await agentStateInTx.accept(tx, agentId, now);
             if (!agent) throw new Lost();
             return {
-              entry: toEntry(held),
+              entry: toEntry(held!),
               reservation: toReservation({ ...target, status: 'accepted', respondedAt: now }),
               agent,
               providerCallId: call?.providerCallId ?? null,
@@ -400,13 +452,17 @@ export function createQueueStore(db: Db): QueueStore {
           const done = await tx.queueEntry.updateMany({ where: { id: entry.id, status: entry.status }, data: { status: 'done' } });
           if (done.count !== 1) return undefined;
           await agentStateInTx.callEnded(tx, agentId, now);
+          // A warm hand-over under way: its target had accepted the call, which is over for them too.
+          const intent = entry.status === 'transferring' ? intentOf(entry.context) : undefined;
+          const target = intent?.mode === 'warm' && intent.toAgentId !== agentId ? intent.toAgentId : undefined;
+          if (target) await agentStateInTx.callEnded(tx, target, now);
           // A warm transfer's offer still open: withdrawn, its agent free again.
           const open = await tx.reservation.findMany({ where: { entryId: entry.id, status: 'pending' } });
           for (const r of open) {
             await tx.reservation.update({ where: { id: r.id }, data: { status: 'cancelled', respondedAt: now } });
             await agentStateInTx.callerHungUp(tx, r.agentId, now);
           }
-          return { entry: toEntry({ ...entry, status: 'done' }), cancelled: open.map((r) => toReservation({ ...r, status: 'cancelled' })), wrapUpAgent: agentId };
+          return { entry: toEntry({ ...entry, status: 'done' }), cancelled: open.map((r) => toReservation({ ...r, status: 'cancelled' })), wrapUpAgents: target ? [agentId, target] : [agentId] };
         }
         // A transferred caller who leaves before the next agent was answered by the first one.
         const outcome = entry.assignedAt ? entry.outcome : 'abandoned';
@@ -417,7 +473,7 @@ export function createQueueStore(db: Db): QueueStore {
           await tx.reservation.update({ where: { id: r.id }, data: { status: 'cancelled', respondedAt: now } });
           await agentStateInTx.callerHungUp(tx, r.agentId, now);
         }
-        return { entry: toEntry({ ...entry, status: 'done', outcome }), cancelled: pending.map((r) => toReservation({ ...r, status: 'cancelled' })) };
+        return { entry: toEntry({ ...entry, status: 'done', outcome }), cancelled: pending.map((r) => toReservation({ ...r, status: 'cancelled' })), wrapUpAgents: [] };
       });
     },
 
@@ -435,7 +491,7 @@ export function createQueueStore(db: Db): QueueStore {
       return row ? toEntry(row) : undefined;
     },
 
-    async beginTransfer(callId, fromAgentId, now) {
+    async beginTransfer(callId, fromAgentId, now, transfer) {
       try {
         return await db.$transaction(async (tx) => {
           const entry = await lockEntry(tx, { callId });
@@ -446,8 +502,12 @@ export function createQueueStore(db: Db): QueueStore {
           if ((await tx.reservation.count({ where: { entryId: entry.id, status: 'pending' } })) > 0) throw new Lost();
           const leg = await tx.reservation.findFirst({ where: { entryId: entry.id, agentId: fromAgentId, status: 'accepted' }, orderBy: { respondedAt: 'desc' }, select: { id: true } });
           if (!leg) throw new Lost();
-          const held = await tx.queueEntry.update({ where: { id: entry.id }, data: { status: 'transferring', updatedAt: now } });
-          return { entry: toEntry(held), legId: leg.id, providerCallId: call.providerCallId };
+          const intent: TransferIntent = { mode: 'cold', legId: leg.id, transfer };
+          const [held] = await tx.$queryRaw<EntryRow[]>`
+            UPDATE "QueueEntry" SET "status" = 'transferring', "updatedAt" = ${sqlTime(now)}::timestamp,
+              "context" = jsonb_set("context", '{transferring}', ${JSON.stringify(intent)}::jsonb)
+            WHERE "id" = ${entry.id} RETURNING ${ENTRY_COLUMNS}`;
+          return { entry: toEntry(held!), legId: leg.id, providerCallId: call.providerCallId };
         });
       } catch (err) {
         if (err instanceof Lost) return undefined;
@@ -455,27 +515,34 @@ export function createQueueStore(db: Db): QueueStore {
       }
     },
 
-    async abortTransfer(callId, fromAgentId, now) {
-      await db.queueEntry.updateMany({ where: { callId, status: 'transferring', agentId: fromAgentId }, data: { status: 'assigned', updatedAt: now } });
+    async abortTransfer(callId, fromAgentId, now, since) {
+      const undone = await db.$executeRaw`
+        UPDATE "QueueEntry" SET "status" = 'assigned', "context" = ${withoutIntent}, "updatedAt" = ${sqlTime(now)}::timestamp
+        WHERE "callId" = ${callId} AND "status" = 'transferring' AND "agentId" = ${fromAgentId}
+          ${since ? Prisma.sql`AND "updatedAt" = ${sqlTime(since)}::timestamp` : Prisma.empty}`;
+      return undone === 1;
     },
 
     async finishColdTransfer(t) {
       try {
         return await db.$transaction(async (tx) => {
           const entry = await lockEntry(tx, { callId: t.callId });
-          if (!entry || entry.status !== 'transferring' || entry.agentId !== t.fromAgentId) throw new Lost();
+          if (!held(entry, t)) throw new Lost();
+          const context = { ...(entry.context as Record<string, unknown>) };
+          delete context.transferring;
           // The first agent keeps their answer on the entry (agentId, assignedAt, outcome) until
           // the next agent takes the call: the contact stays answered if the caller leaves meanwhile.
           const updated = await tx.queueEntry.update({
             where: { id: entry.id },
             data: {
+              updatedAt: t.now,
               status: 'waiting',
               queue: t.queue,
               priority: t.priority,
               stepIndex: -1,
               decision: t.decision as Prisma.InputJsonValue,
               rule: 'transfer',
-              context: { ...(entry.context as Record<string, unknown>), transfer: t.transfer } as unknown as Prisma.InputJsonValue,
+              context: { ...context, transfer: t.transfer } as unknown as Prisma.InputJsonValue,
               excludedAgents: [t.fromAgentId],
             },
           });
@@ -496,10 +563,12 @@ export function createQueueStore(db: Db): QueueStore {
       try {
         return await db.$transaction(async (tx) => {
           const entry = await lockEntry(tx, { callId: t.callId });
-          if (!entry || entry.status !== 'transferring' || entry.agentId !== t.fromAgentId) throw new Lost();
-          const updated = await tx.queueEntry.update({ where: { id: entry.id }, data: { status: 'assigned', agentId: t.toAgentId } });
+          if (!held(entry, t)) throw new Lost();
+          const [updated] = await tx.$queryRaw<EntryRow[]>`
+            UPDATE "QueueEntry" SET "status" = 'assigned', "agentId" = ${t.toAgentId}, "context" = ${withoutIntent}, "updatedAt" = ${sqlTime(t.now)}::timestamp
+            WHERE "id" = ${entry.id} RETURNING ${ENTRY_COLUMNS}`;
           await transferredAway(tx, t);
-          return toEntry(updated);
+          return toEntry(updated!);
         });
       } catch (err) {
         if (err instanceof Lost) return undefined;
@@ -508,13 +577,24 @@ export function createQueueStore(db: Db): QueueStore {
     },
 
     async abortWarmTransfer(t) {
-      await db.$transaction(async (tx) => {
+      return db.$transaction(async (tx) => {
         const entry = await lockEntry(tx, { callId: t.callId });
-        if (!entry || entry.status !== 'transferring' || entry.agentId !== t.fromAgentId) return;
-        await tx.queueEntry.update({ where: { id: entry.id }, data: { status: 'assigned' } });
+        if (!held(entry, t)) return false;
+        await tx.$executeRaw`
+          UPDATE "QueueEntry" SET "status" = 'assigned', "context" = ${withoutIntent}, "updatedAt" = ${sqlTime(t.now)}::timestamp WHERE "id" = ${entry.id}`;
         await tx.reservation.updateMany({ where: { id: t.reservationId, status: 'accepted' }, data: { status: 'failed' } });
         await agentStateInTx.bridgeFailed(tx, t.toAgentId, t.now);
+        return true;
       });
+    },
+
+    async stuckTransfers(before, limit) {
+      const rows = await db.$queryRaw<Array<EntryRow & { providerCallId: string; ended: boolean }>>`
+        SELECT ${Prisma.raw(ENTRY_FIELDS.map((f) => `q."${f}"`).join(', '))}, c."providerCallId", c."endedAt" IS NOT NULL AS "ended"
+        FROM "QueueEntry" q JOIN "Call" c ON c."id" = q."callId"
+        WHERE q."status" = 'transferring' AND q."updatedAt" <= ${sqlTime(before)}::timestamp
+        ORDER BY q."updatedAt" LIMIT ${limit}`;
+      return rows.map(({ providerCallId, ended, ...row }) => ({ entry: toEntry(row), intent: intentOf(row.context), since: row.updatedAt, providerCallId, ended }));
     },
 
     async currentLeg(callId) {
@@ -573,7 +653,10 @@ export async function eraseQueueEntries(tx: Prisma.TransactionClient, s: { custo
         'call', jsonb_strip_nulls(jsonb_build_object('language', "context"->'call'->'language', 'queue', "context"->'call'->'queue',
                                                      'waitSeconds', "context"->'call'->'waitSeconds')),
         'customer', '{"known": false}'::jsonb,
-        'ivr', jsonb_strip_nulls(jsonb_build_object('path', "context"->'ivr'->'path', 'intent', "context"->'ivr'->'intent')) || '{"inputs": {}}'::jsonb),
+        'ivr', jsonb_strip_nulls(jsonb_build_object('path', "context"->'ivr'->'path', 'intent', "context"->'ivr'->'intent')) || '{"inputs": {}}'::jsonb)
+        -- A transfer under way stays one any node can settle, without its note.
+        || CASE WHEN "context"->'transferring' IS NULL THEN '{}'::jsonb
+                ELSE jsonb_build_object('transferring', ("context"->'transferring') #- '{transfer,note}') END,
       "decision" = "decision" - 'preferLastAgent'
     WHERE "customerId" = ${s.customerId} OR "callId" = ANY(${s.callIds}::text[])`;
 }

@@ -15,6 +15,7 @@ import type { Presence } from './presence.js';
 import type { QueueEntryRecord, QueueStore } from './queue-store.js';
 import { queueStatus } from './queue-status.js';
 import { reconcile } from './reconcile.js';
+import { recoverTransfers, type TransferSettled } from './recover-transfer.js';
 import { rejectOffer, timeOutOffers } from './release-offer.js';
 import { requestCallback } from './request-callback.js';
 import { routeCall } from './route-call.js';
@@ -34,6 +35,13 @@ export interface RoutingOptions {
   agentsTtlMs: number;
   /** How often the tick also reconciles calls and agents. */
   reconcileMs: number;
+  /**
+   * How long a transfer may hold its call (`transferring`) before reconciliation settles it
+   * from where the provider says the caller is: longer than the provider's REST timeout
+   * (Twilio's client: 30 s, webhooks/twilio/call-control.ts), so a node still waiting for
+   * Twilio's answer is never overtaken.
+   */
+  stuckTransferMs: number;
 }
 
 export interface RoutingService {
@@ -57,8 +65,8 @@ export interface RoutingService {
   dispatch(opts?: { agentsChanged?: boolean }): Promise<void>;
   /** Timeouts, wrap-ups, escalation steps, then a dispatch. */
   tick(): Promise<void>;
-  /** Ends what ended calls left in line and frees agents stranded without an offer or call. */
-  reconcile(): Promise<{ endedCalls: string[]; freedAgents: Array<{ agentId: string; state: AgentState }> }>;
+  /** Ends what ended calls left in line, frees agents stranded without an offer or call, settles transfers a node left held. */
+  reconcile(): Promise<{ endedCalls: string[]; freedAgents: Array<{ agentId: string; state: AgentState }>; transfers: Array<{ callId: string; settled: TransferSettled }> }>;
   start(): void;
   stop(): Promise<void>;
   /** Resolves once no dispatch pass runs: a Lambda waits for it before answering, since a frozen function finishes nothing. */
@@ -93,7 +101,7 @@ export function createRoutingService(deps: {
   /** Routing moved an agent without an offer (a call's end into wrap-up, a wrap-up's end): their softphone is told. */
   onAgentMoved?: (agentId: string) => Promise<void>;
 }): RoutingService {
-  const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, agentsTtlMs: 1000, reconcileMs: 10_000, ...deps.options };
+  const opts: RoutingOptions = { offerTimeoutMs: 15_000, awayAfterMisses: 2, tickMs: 1000, agentsTtlMs: 1000, reconcileMs: 10_000, stuckTransferMs: 45_000, ...deps.options };
   const timers = deps.timers;
   // A wake-up that cannot be set is not fatal: the scheduled tick (every minute) does it late.
   const wake = async (due: Date, reason: WakeReason, ref: string) => {
@@ -121,7 +129,9 @@ export function createRoutingService(deps: {
   const dispatch = dispatcher.dispatch;
   const callEnded = (callId: string, o?: { callbackLeg?: boolean }) => endQueuedCall({ ...deps, dispatch, onWrapUp }, callId, o);
   const released = { ...deps, awayAfterMisses: opts.awayAfterMisses };
-  const reconcileNow = () => reconcile({ ...deps, callEnded });
+  // A transfer's first agent goes to wrap-up like a call's end puts them there (and Lambda is woken when it is over).
+  const moving = { ...deps, dispatch, onAgentMoved: onWrapUp };
+  const reconcileNow = () => reconcile({ ...deps, callEnded, recoverTransfers: () => recoverTransfers({ ...moving, callEnded, stuckAfterMs: opts.stuckTransferMs }) });
   const clock = createRoutingTick({
     ...deps,
     tickMs: opts.tickMs,
@@ -140,10 +150,10 @@ export function createRoutingService(deps: {
       }
       return entry;
     },
-    accept: (reservationId, agentId) => acceptOffer({ ...deps, dispatch, callEnded, forgetAgents: free.forget }, reservationId, agentId),
+    accept: (reservationId, agentId) => acceptOffer({ ...moving, callEnded, forgetAgents: free.forget }, reservationId, agentId),
     reject: (reservationId, agentId) => rejectOffer({ ...released, dispatch }, reservationId, agentId),
     callEnded,
-    transferCold: (req) => transferCold({ ...deps, dispatch }, req),
+    transferCold: (req) => transferCold(moving, req),
     transferWarm: (req) => transferWarm({ ...deps, offerTimeoutMs: opts.offerTimeoutMs }, req),
     async legIsCurrent(callId, leg) {
       const current = await deps.queues.currentLeg(callId);

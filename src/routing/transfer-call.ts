@@ -5,16 +5,21 @@ import { callLang } from '../ivr/voices.js';
 import type { Logger } from '../logger.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { AgentStateStore } from './agent-state-store.js';
-import type { CallBridge } from './call-bridge.js';
+import { ProviderOutcomeUnknown, type CallBridge } from './call-bridge.js';
 import type { DispatchDeps } from './dispatch.js';
 import { reservationEvent, type OnReservation } from './offer-events.js';
 import { selectAgent } from './rules/index.js';
 import { servesQueue } from './serves-queue.js';
 import { QUEUE_CHANNEL, type QueueChange } from './queue-events.js';
-import type { QueueEntryRecord, QueueStore, TransferContext } from './queue-store.js';
+import type { ColdTransfer, QueueEntryRecord, QueueStore, TransferContext, TransferIntent } from './queue-store.js';
 import type { Decision } from './rules/index.js';
 
-/** A warm transfer fell through (`reason`: rejected, timeout, connect_failed); the first agent keeps the caller and is told. */
+/**
+ * A transfer fell through (`reason`: rejected, timeout, connect_failed); the first agent keeps
+ * the caller and is told. `agentId` names where it was going and `reservationId` the target's
+ * offer — for a cold transfer undone by reconciliation, the agent or queue asked for and the
+ * first agent's own leg.
+ */
 export type OnTransferFailed = (agentId: string, failure: { callId: string; reservationId: string; agentId: string; reason: 'rejected' | 'timeout' | 'connect_failed' }) => Promise<void>;
 
 export interface TransferRequest {
@@ -28,7 +33,7 @@ export interface TransferRequest {
 }
 
 export interface TransferDeps {
-  queues: Pick<QueueStore, 'beginTransfer' | 'abortTransfer' | 'finishColdTransfer'>;
+  queues: Pick<QueueStore, 'beginTransfer' | 'abortTransfer' | 'finishColdTransfer' | 'entryByCall'>;
   bridge: CallBridge;
   logger: Logger;
   now: () => Date;
@@ -50,30 +55,17 @@ export function transferEventData(t: TransferContext): Record<string, string> {
   };
 }
 
+/** Where a cold transfer puts the caller: the queue asked for, or (a named agent) the call's own queue. */
+const coldQueue = (entry: QueueEntryRecord, t: TransferContext) => ('queue' in t.to ? t.to.queue : entry.queue);
+
 /**
- * A cold transfer: the caller leaves the agent at once and waits for the target like any
- * queued caller. The call is held (`transferring`) while the provider moves the caller, so
- * the leg the move ends is not taken for the call's end; if the provider cannot move them
- * the call is the agent's again as before (503); once moved, the call is back in line for
- * the target with the pop's transfer note, and the first agent is in wrap-up — in one commit.
- * Undefined when the call was not (any more) the agent's connected call.
+ * The one commit that ends a cold transfer, from the held entry and its written-down intent:
+ * the target's line keeps the call's priority and has no escalation steps (the agent chose
+ * where it goes); the event is keyed by the first agent's leg, so it is recorded once.
  */
-export async function transferCold(deps: TransferDeps, req: TransferRequest): Promise<QueueEntryRecord | undefined> {
-  const begun = await deps.queues.beginTransfer(req.callId, req.fromAgentId, deps.now());
-  if (!begun) return undefined;
-  const { entry, legId, providerCallId } = begun;
-  const queue = 'queue' in req.target ? req.target.queue : entry.queue;
-  try {
-    await deps.bridge.requeue({ providerCallId, language: entry.language }, queue, transferHold(callLang(entry.language)));
-  } catch (err) {
-    // Never the note: it is personal data.
-    deps.logger.error({ err, callId: req.callId, agentId: req.fromAgentId }, 'transfer: the provider could not move the caller');
-    await deps.queues.abortTransfer(req.callId, req.fromAgentId, deps.now());
-    throw new AppError('SERVICE_UNAVAILABLE', 'could not transfer the call; the caller is still with you');
-  }
-  const now = deps.now();
-  const transfer: TransferContext = { from: req.fromAgentId, mode: 'cold', to: req.target, by: req.by, at: now.toISOString(), ...(req.note ? { note: req.note } : {}) };
-  // The target's line: the call keeps its priority; no escalation steps (the agent chose where it goes).
+export function coldTransferOf(entry: QueueEntryRecord, intent: Extract<TransferIntent, { mode: 'cold' }>, now: Date, since?: Date): ColdTransfer {
+  const { transfer } = intent;
+  const queue = coldQueue(entry, transfer);
   const decision: Decision = {
     version: entry.ruleVersion,
     rule: 'transfer',
@@ -82,21 +74,71 @@ export async function transferCold(deps: TransferDeps, req: TransferRequest): Pr
     skills: {},
     steps: [],
     skipped: [],
-    ...('agentId' in req.target ? { onlyAgentId: req.target.agentId } : {}),
+    ...('agentId' in transfer.to ? { onlyAgentId: transfer.to.agentId } : {}),
   };
-  const moved = await deps.queues.finishColdTransfer({
-    callId: req.callId,
-    fromAgentId: req.fromAgentId,
-    legId,
+  return {
+    callId: entry.callId,
+    fromAgentId: transfer.from,
+    legId: intent.legId,
     queue,
     priority: entry.priority,
     decision,
     transfer,
     now,
-    event: { key: `transfer:${legId}`, data: transferEventData(transfer) },
-  });
-  // The caller hung up while being moved: their end closed the call (and the agent's part).
-  if (!moved) throw new AppError('CONFLICT', 'the caller has hung up');
+    event: { key: `transfer:${intent.legId}`, data: transferEventData(transfer) },
+    ...(since ? { since } : {}),
+  };
+}
+
+/** The record of a warm hand-over, keyed by the first agent's leg; `agentId`: who the call went to (for a queue target, the agent who took it). */
+export function warmTransferEvent(entry: QueueEntryRecord, t: { fromAgentId: string; toAgentId: string; legId: string }): { key: string; data: Record<string, string> } {
+  const transfer = (entry.context as { transfer?: TransferContext } | null)?.transfer;
+  return { key: `transfer:${t.legId}`, data: { ...(transfer ? transferEventData(transfer) : { from: t.fromAgentId, mode: 'warm' }), agentId: t.toAgentId } };
+}
+
+/** The call's line shows this transfer done (another node settled it while this one waited). */
+function alreadyMoved(entry: QueueEntryRecord | undefined, t: TransferContext): entry is QueueEntryRecord {
+  const recorded = (entry?.context as { transfer?: TransferContext } | null)?.transfer;
+  return entry !== undefined && entry.status !== 'done' && entry.status !== 'transferring' && recorded?.at === t.at && recorded.from === t.from;
+}
+
+/**
+ * A cold transfer: the caller leaves the agent at once and waits for the target like any
+ * queued caller. The call is held (`transferring`, with the transfer written down) while the
+ * provider moves the caller, so the leg the move ends is not taken for the call's end; if the
+ * provider refuses, the call is the agent's again as before (503); once moved, the call is
+ * back in line for the target with the pop's transfer note, and the first agent is in wrap-up
+ * — in one commit. If the provider does not answer at all, or this node dies, the hold stays
+ * and reconciliation settles it from where the provider says the caller is (recover-transfer.ts).
+ * Undefined when the call was not (any more) the agent's connected call.
+ */
+export async function transferCold(deps: TransferDeps, req: TransferRequest): Promise<QueueEntryRecord | undefined> {
+  const at = deps.now();
+  const transfer: TransferContext = { from: req.fromAgentId, mode: 'cold', to: req.target, by: req.by, at: at.toISOString(), ...(req.note ? { note: req.note } : {}) };
+  const begun = await deps.queues.beginTransfer(req.callId, req.fromAgentId, at, transfer);
+  if (!begun) return undefined;
+  const { entry, legId, providerCallId } = begun;
+  try {
+    await deps.bridge.requeue({ providerCallId, language: entry.language }, coldQueue(entry, transfer), transferHold(callLang(entry.language)));
+  } catch (err) {
+    // Never the note: it is personal data.
+    if (err instanceof ProviderOutcomeUnknown) {
+      // The caller may be in line already: undoing the hold now could strand them there.
+      deps.logger.warn({ err, callId: req.callId, agentId: req.fromAgentId }, 'transfer: the provider did not answer; reconciliation settles the transfer');
+      throw new AppError('SERVICE_UNAVAILABLE', 'Twilio did not confirm the transfer; it is settled shortly from where the caller is');
+    }
+    deps.logger.error({ err, callId: req.callId, agentId: req.fromAgentId }, 'transfer: the provider could not move the caller');
+    if (!(await deps.queues.abortTransfer(req.callId, req.fromAgentId, deps.now()))) throw new AppError('CONFLICT', 'the caller has hung up');
+    throw new AppError('SERVICE_UNAVAILABLE', 'could not transfer the call; the caller is still with you');
+  }
+  const moved = await deps.queues.finishColdTransfer(coldTransferOf(entry, { mode: 'cold', legId, transfer }, deps.now()));
+  if (!moved) {
+    // This node was slower than reconciliation's deadline, which finished the transfer for it.
+    const again = await deps.queues.entryByCall(req.callId);
+    if (alreadyMoved(again, transfer)) return again;
+    // The caller hung up while being moved: their end closed the call (and the agent's part).
+    throw new AppError('CONFLICT', 'the caller has hung up');
+  }
   await deps.onAgentMoved?.(req.fromAgentId);
   void deps.bus?.publish(QUEUE_CHANNEL, { callId: moved.callId, queue: moved.queue, change: 'joined' } satisfies QueueChange);
   void deps.dispatch();

@@ -141,7 +141,7 @@ describe('reconciliation', () => {
     // ...and once freed, the agent can go back to work.
     await setAvailable();
     // A second pass finds nothing left to fix.
-    expect(await t.services.routing.reconcile()).toEqual({ endedCalls: [], freedAgents: [] });
+    expect(await t.services.routing.reconcile()).toEqual({ endedCalls: [], freedAgents: [], transfers: [] });
   });
 });
 
