@@ -125,7 +125,7 @@ describe('the agent softphone page', () => {
 
     await page.getByTestId('pop-accept').click();
     const bridgePath = `/2010-04-01/Accounts/${ACCOUNT}/Calls/${firstSid}.json`;
-    await expect.poll(() => twilioApi.requests.find((r) => r.method === 'POST' && r.path === bridgePath)?.form.Twiml ?? '', { timeout: 5000 }).toContain('<Client>client-sara</Client>');
+    await expect.poll(() => twilioApi.requests.find((r) => r.method === 'POST' && r.path === bridgePath)?.form.Twiml ?? '', { timeout: 5000 }).toContain('<Client><Identity>client-sara</Identity>');
     await expect.poll(() => pop.getAttribute('data-status')).toBe('connected');
     expect(await page.getByTestId('pop-name').textContent()).toBe('نورة القحطاني');
 

@@ -78,7 +78,7 @@ describe('the post-call survey', () => {
     const { p } = await connectedCall(CUSTOMERS.john);
     const dial = twilioApi.requests.find((r) => r.path.endsWith(`/Calls/${p.CallSid}.json`));
     // The action URL names the agent's leg: a transfer's redirect fires it too, and must not end the call.
-    expect(dial?.form.Twiml).toMatch(new RegExp(`<Dial answerOnBridge="true" action="${BASE.replace(/\./g, '\\.')}/webhooks/twilio/agent-leg-ended\\?leg=[0-9a-f-]{36}" method="POST"><Client>client-sara</Client></Dial>`));
+    expect(dial?.form.Twiml).toMatch(new RegExp(`<Dial answerOnBridge="true" action="${BASE.replace(/\./g, '\\.')}/webhooks/twilio/agent-leg-ended\\?leg=[0-9a-f-]{36}" method="POST"><Client><Identity>client-sara</Identity><Parameter name="reservationId" value="[0-9a-f-]{36}"/></Client></Dial>`));
   });
 
   it('asks an Arabic caller in Arabic; Gulf speech and the keypad answer; a detractor opens a follow-up and alerts supervisors', async () => {

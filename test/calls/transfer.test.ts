@@ -135,7 +135,7 @@ describe('a cold transfer to a queue', () => {
     // Huda takes it: the caller leaves the queue for her softphone, on a leg of her own.
     wait(4);
     await api().post(`/api/reservations/${pop.reservation.id}/accept`).set('Authorization', bearer('agent', 'huda')).expect(200);
-    expect(twilioApi.requests[1]!.form.Twiml).toContain(`action="${BASE}/webhooks/twilio/agent-leg-ended?leg=${pop.reservation.id}" method="POST"><Client>client-huda</Client>`);
+    expect(twilioApi.requests[1]!.form.Twiml).toContain(`action="${BASE}/webhooks/twilio/agent-leg-ended?leg=${pop.reservation.id}" method="POST"><Client><Identity>client-huda</Identity>`);
     expect(await stateOf('huda')).toBe('busy');
 
     // Sara wraps up her part of the call.
@@ -353,7 +353,7 @@ describe('a warm transfer', () => {
     await api().post(`/api/reservations/${pop.reservation.id}/accept`).set('Authorization', bearer('agent', 'huda')).expect(200);
     expect(twilioApi.requests).toHaveLength(1);
     expect(twilioApi.requests[0]).toMatchObject({ method: 'POST', path: `/2010-04-01/Accounts/${ACCOUNT}/Calls/${params.CallSid}.json` });
-    expect(twilioApi.requests[0]!.form.Twiml).toContain(`action="${BASE}/webhooks/twilio/agent-leg-ended?leg=${pop.reservation.id}" method="POST"><Client>client-huda</Client></Dial>`);
+    expect(twilioApi.requests[0]!.form.Twiml).toContain(`action="${BASE}/webhooks/twilio/agent-leg-ended?leg=${pop.reservation.id}" method="POST"><Client><Identity>client-huda</Identity><Parameter name="reservationId" value="${pop.reservation.id}"/></Client></Dial>`);
     expect(await stateOf('sara')).toBe('wrap_up');
     expect(await stateOf('huda')).toBe('busy');
 

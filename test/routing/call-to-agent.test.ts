@@ -67,7 +67,10 @@ describe('a queued call reaching an agent', () => {
     expect(sent).toMatchObject({ method: 'POST', path: `/2010-04-01/Accounts/${ACCOUNT}/Calls/${params.CallSid}.json`, user: ACCOUNT });
     // The action URL: once the agent's leg ends Twilio asks us what next (the post-call survey).
     // It names the agent's leg (the reservation), so a transfer's redirect is not taken for the call's end.
-    expect(sent!.form.Twiml).toContain(`<Dial answerOnBridge="true" action="https://cc.example.test/webhooks/twilio/agent-leg-ended?leg=${offer!.id}" method="POST"><Client>client-huda</Client></Dial>`);
+    // The reservation also rides to her softphone (a <Parameter>, the SDK's customParameters): the page answers the call it accepted.
+    expect(sent!.form.Twiml).toContain(
+      `<Dial answerOnBridge="true" action="https://cc.example.test/webhooks/twilio/agent-leg-ended?leg=${offer!.id}" method="POST"><Client><Identity>client-huda</Identity><Parameter name="reservationId" value="${offer!.id}"/></Client></Dial>`,
+    );
     expect((await t.db.prisma.agent.findUniqueOrThrow({ where: { id: 'huda' } })).state).toBe('busy');
     expect((await t.db.prisma.queueEntry.findUniqueOrThrow({ where: { callId } })).outcome).toBe('assigned');
   });

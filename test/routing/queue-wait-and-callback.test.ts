@@ -66,7 +66,8 @@ describe('waiting in the queue', () => {
 
     const created = twilioApi.requests.find((r) => r.path === '/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Calls.json');
     expect(created?.form).toMatchObject({ To: '+966551112233', From: '+966920000000', StatusCallback: `https://cc.example.test/webhooks/twilio/status?callbackFor=${callId}` });
-    expect(created?.form.Twiml).toContain('<Client>client-sara</Client>');
+    // The call's id rides to Sara's softphone, which answers the callback it accepted by itself.
+    expect(created?.form.Twiml).toContain(`<Client><Identity>client-sara</Identity><Parameter name="callId" value="${callId}"/></Client>`);
     expect(created?.form.Twiml).toContain('this is the call back you asked for');
 
     const leg = { CallSid: newCallSid(), CallStatus: 'completed', CallDuration: '120' };

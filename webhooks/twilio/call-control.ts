@@ -48,10 +48,14 @@ const FINISHED = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled'
 /**
  * Rings the agent's softphone, after what the domain wants said first (`before`). With
  * `action`, Twilio asks us what next once the agent's leg ends (the post-call survey).
+ * `params` reach the softphone's Voice SDK as the call's customParameters: the offer the
+ * agent accepted, so the page answers this call by itself (Twilio wants <Identity> then).
  */
-function dialAgent(identity: string, before: Action[] = [], action?: string): string {
+function dialAgent(identity: string, params: Record<string, string>, before: Action[] = [], action?: string): string {
   const response = twimlFor(before);
-  response.dial({ answerOnBridge: true, ...(action ? { action, method: 'POST' } : {}) }).client(identity);
+  const client = response.dial({ answerOnBridge: true, ...(action ? { action, method: 'POST' } : {}) }).client();
+  client.identity(identity);
+  for (const [name, value] of Object.entries(params)) client.parameter({ name, value });
   return response.toString();
 }
 
@@ -72,7 +76,7 @@ export function createTwilioCallBridge(opts: {
     async connectToAgent(call, agent, leg) {
       // The leg rides on the action URL: a redirect of the caller (a transfer) also fires it.
       const action = opts.agentLegEndedUrl && leg ? `${opts.agentLegEndedUrl}?leg=${encodeURIComponent(leg)}` : opts.agentLegEndedUrl;
-      const twiml = dialAgent(identityOf(agent), [], action);
+      const twiml = dialAgent(identityOf(agent), leg ? { reservationId: leg } : {}, [], action);
       await changing(() => opts.client.calls(call.providerCallId).update({ twiml }));
     },
     async requeue(call, queue, before) {
@@ -94,7 +98,7 @@ export function createTwilioCallBridge(opts: {
       const created = await opts.client.calls.create({
         to,
         from: opts.callerId,
-        twiml: dialAgent(identityOf(agent), callbackGreeting(callLang(language))),
+        twiml: dialAgent(identityOf(agent), { callId }, callbackGreeting(callLang(language))),
         // The callback leg is not a call we know by its SID: name the original call.
         statusCallback: `${opts.statusCallbackUrl}?callbackFor=${encodeURIComponent(callId)}`,
         statusCallbackEvent: ['completed'],
