@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   });
   const applied = await db.migrate({ schemaPath: path.join(root, 'prisma/schema.prisma'), migrationsDir: path.join(root, 'prisma/migrations') });
   if (applied.length) logger.info({ applied }, 'migrations applied');
+  // The first calls after a start find their connections open (the CRM lookup's budget is not spent on them).
+  await db.warm().catch((err: unknown) => logger.warn({ err }, 'database connections not opened ahead'));
 
   const bus = config.redisUrl ? createRedisBus(config.redisUrl, logger) : createInProcessBus();
   const settings = policySettings(config);

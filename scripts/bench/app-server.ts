@@ -42,6 +42,8 @@ else
     }
   });
 const seedMs = performance.now() - t1;
+// As src/server.ts does before it listens.
+await db.warm();
 
 const built = buildApp({
   config: {

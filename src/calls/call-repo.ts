@@ -7,7 +7,7 @@ import type { Action, IvrEvent, Session } from '../ivr/types.js';
 import { moveCall, statusesLeadingTo } from './call-lifecycle.js';
 import { insertCallEventSql } from './call-events.js';
 import { summarizeCall } from './call-summary.js';
-import { FALLBACK_QUEUE, fallbackActions, fallbackSession } from './fallback.js';
+import { FALLBACK_QUEUE, HANG_UP, fallbackActions, fallbackSession } from './fallback.js';
 import { callInteractionKey, type CallRecord, type CallStepRecord, type Provider } from './types.js';
 
 const CALL_FIELDS = ['id', 'provider', 'providerCallId', 'fromE164', 'customerId', 'flowName', 'flowVersion', 'language', 'session', 'status', 'queue', 'intent', 'stepSeq', 'startedAt', 'endedAt', 'durationSeconds', 'endStatus'] as const;
@@ -52,7 +52,11 @@ export interface NewCall {
 export interface CallRepo {
   find(provider: Provider, providerCallId: string): Promise<CallRecord | undefined>;
   step(callId: string, seq: number): Promise<CallStepRecord | undefined>;
-  /** Creates the call, its first IVR answer and its timeline entry together; 'duplicate' when a retry won the race. */
+  /**
+   * Creates the call, its first IVR answer and its timeline entry together; 'duplicate' when
+   * the call is already stored (a retry, or another delivery won the race). A row left by an
+   * end that came first is filled in instead (its first answer stored as a hang-up).
+   */
   start(call: NewCall, first: CallStepRecord, session: Session, outcomeQueue: string | null): Promise<CallRecord | 'duplicate'>;
   /** Stores the answer to step `seq` of the call as read and its new state; 'duplicate' when that step was already answered. */
   advance(call: CallRecord, step: CallStepRecord, session: Session, outcomeQueue: string | null, hungUp: boolean): Promise<CallRecord | 'duplicate'>;
@@ -123,6 +127,8 @@ export interface FallbackRecord {
   flowName: string;
   flowVersion: number;
 }
+
+const HANG_UP_RESPONSE = JSON.stringify(HANG_UP);
 
 function stepData(step: CallStepRecord) {
   return {
@@ -195,9 +201,10 @@ export function createCallRepo(db: Db, now: () => Date = () => new Date()): Call
             WHERE "Call"."flowVersion" = 0 AND NOT EXISTS (SELECT 1 FROM "CallStep" WHERE "callId" = "Call"."id")
           RETURNING ${CALL_COLUMNS}
         ), s AS (
+          -- Landing on an ended call, the start is answered with a hang-up: that is the answer a repeat gets.
           INSERT INTO "CallStep" ("callId", "seq", "nodeId", "input", "result", "events", "response", "createdAt")
           SELECT c."id", ${step.seq}, ${step.nodeId}, ${step.input}, ${step.result}, ${JSON.stringify(first.events)}::jsonb,
-                 ${step.response}, ${at}::timestamp FROM c
+                 CASE WHEN c."endedAt" IS NULL THEN ${step.response} ELSE ${HANG_UP_RESPONSE} END, ${at}::timestamp FROM c
         ), i AS (${callEntrySql.insert({
           key: callInteractionKey(call.provider, call.providerCallId),
           customerId: Prisma.sql`${call.customerId}`,

@@ -27,21 +27,15 @@ export interface StartCallDeps extends HandoffDeps {
  * A new inbound call: find the caller, run the IVR's first step, log the call. A repeat
  * delivery of the same call gets the answer it got the first time.
  *
- * The duplicate check stays in front (a sequential retry costs one read, not a CRM lookup
- * and a failed insert). Measured: insert-first saved one query per call, but then a burst
- * of new calls starts every CRM lookup at once and callers past the lookup budget are
- * not recognised (test/routing/concurrency.test.ts on Postgres).
+ * The call's insert is its duplicate check (a CallSid already stored inserts nothing, and
+ * its first answer is replayed): a new call, nearly every delivery, costs the lookup and
+ * that one statement. A retry costs a lookup and an empty insert more than a read would.
  */
 export async function startInboundCall(
   deps: StartCallDeps,
   input: { provider: Provider; providerCallId: string; from: string; to: string | null },
   signal?: AbortSignal,
 ): Promise<IvrAnswer> {
-  const existing = await deps.calls.find(input.provider, input.providerCallId);
-  // Its end came first and no IVR ran for it: the caller is gone.
-  if (existing?.endedAt && existing.flowVersion === 0) return { callId: existing.id, actions: HANG_UP, nextSeq: 1 };
-  if (existing) return replay(deps.calls, existing.id, 0);
-
   const fromE164 = normalizePhone(input.from) ?? null;
   const [lookup, active] = await Promise.all([deps.lookup.lookup(fromE164 ?? undefined), deps.flows.active(deps.flowName)]);
   if (!active) throw new AppError('SERVICE_UNAVAILABLE', `no active IVR flow '${deps.flowName}'`);
@@ -73,9 +67,12 @@ export async function startInboundCall(
     step.outcome?.type === 'queue' ? step.outcome.queue : null,
   );
   if (created === 'duplicate') return replayFirstStep(deps.calls, input);
+  // Its end came first (the row it left now holds this start too): the caller is gone, and
+  // the stored first answer is the hang-up (src/calls/call-repo.ts), as a repeat replays it.
+  if (created.endedAt) return { callId: created.id, actions: HANG_UP, nextSeq: 1 };
   deps.callers?.remember(created.id, lookup);
   signal?.throwIfAborted();
-  if (!created.endedAt) await commitHandoff(deps, plan, created);
+  await commitHandoff(deps, plan, created);
   return { callId: created.id, actions: step.actions, nextSeq: 1, created: { provider: created.provider, from: fromE164 ?? input.from, caller: lookup } };
 }
 
@@ -83,6 +80,8 @@ export async function startInboundCall(
 async function replayFirstStep(calls: CallRepo, input: { provider: Provider; providerCallId: string }): Promise<IvrAnswer> {
   const winner = await calls.find(input.provider, input.providerCallId);
   if (!winner) throw new Error('call vanished after a duplicate insert');
+  // Ended before any IVR ran for it, and not filled in by a start: the caller is gone.
+  if (winner.endedAt && winner.flowVersion === 0) return { callId: winner.id, actions: HANG_UP, nextSeq: 1 };
   return replay(calls, winner.id, 0);
 }
 

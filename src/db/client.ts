@@ -20,6 +20,12 @@ export interface Database {
   migrate(paths: MigrationPaths): Promise<string[]>;
   /** Raw SQL for bulk loads (COPY-speed seeding) that Prisma has no API for. */
   exec(sql: string): Promise<void>;
+  /**
+   * PostgreSQL: opens the pool's connections now (up to `connections`, default all of them),
+   * before any call needs one. A call's CRM lookup is its first statement and has a budget;
+   * on a cold pool a burst of calls would spend it starting PostgreSQL backends. PGlite: nothing to open.
+   */
+  warm(connections?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,6 +70,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     exec: async (sql) => {
       await client.exec(sql);
     },
+    warm: async () => {},
     close: async () => {
       await prisma.$disconnect();
       // Disconnecting Prisma can already have closed PGlite through the adapter.
@@ -95,9 +102,10 @@ function preparedStatementName(cap = 500): (query: { sql: string }) => string {
 
 async function openPostgres(url: string, schema: string | undefined, opts: Pick<DatabaseOptions, 'timeoutMs' | 'onConnectionError' | 'poolMax'>): Promise<Database> {
   const timeoutMs = opts.timeoutMs ?? 5000;
+  const poolMax = opts.poolMax ?? 20;
   const pool = new pg.Pool({
     connectionString: url,
-    max: opts.poolMax ?? 20,
+    max: poolMax,
     // Connections stay open once made: a new one is a new PostgreSQL backend whose first
     // statements re-read the catalog and re-plan, a visible stall for the calls waiting on it.
     idleTimeoutMillis: 0,
@@ -132,6 +140,14 @@ async function openPostgres(url: string, schema: string | undefined, opts: Pick<
       } finally {
         await own.end();
       }
+    },
+    async warm(connections) {
+      const n = Math.min(connections ?? poolMax, poolMax);
+      // Held all at once, so each is a connection of its own; idle ones stay open (idleTimeoutMillis 0).
+      const opened = await Promise.allSettled(Array.from({ length: n }, () => pool.connect()));
+      for (const o of opened) if (o.status === 'fulfilled') o.value.release();
+      const failed = opened.find((o) => o.status === 'rejected');
+      if (failed) throw failed.reason;
     },
     exec: async (sql) => {
       // Bulk loads run for minutes: a connection of their own, without the pool's deadlines.

@@ -21,6 +21,9 @@ beforeAll(async () => {
     now: () => t.clock.now,
   });
   await t.services.customers.upsert({ id: 'c-omar', name: 'Omar Haddad', phones: ['+966551112233'], language: 'en', tier: 'silver' });
+  // As a node in service has them (src/server.ts opens them before it listens): the burst below
+  // is about routing, and on a cold pool its callers' lookups would wait for new PostgreSQL backends.
+  await t.db.warm();
   for (const id of AGENTS) await t.services.agents.upsert(id, { name: id, skills: { support: 1 }, languages: ['en', 'ar'], twilioIdentity: `client-${id}` });
 });
 afterAll(async () => {

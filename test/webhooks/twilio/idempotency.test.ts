@@ -26,6 +26,35 @@ describe('webhooks delivered more than once or out of order', () => {
     expect(interactions).toHaveLength(1);
   });
 
+  it('answers a voice webhook retried one after the other with its first answer, storing nothing more', async () => {
+    const p = params();
+    const first = await postTwilio(t.app, '/webhooks/twilio/voice', p);
+    expect(first.text).toContain('Omar');
+    for (let i = 0; i < 2; i++) expect((await postTwilio(t.app, '/webhooks/twilio/voice', p)).text).toBe(first.text);
+    const { calls, interactions } = await rows(p.CallSid);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.steps).toHaveLength(1);
+    expect(interactions).toHaveLength(1);
+  });
+
+  it('tells a start that arrives after the call ended to hang up, and every repeat of it the same', async () => {
+    const p = params();
+    expect((await postTwilio(t.app, '/webhooks/twilio/status', { ...p, CallStatus: 'completed', CallDuration: '3' })).status).toBe(204);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await postTwilio(t.app, '/webhooks/twilio/voice', p));
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.text).toContain('<Hangup/>');
+      expect(a.text).not.toContain('Omar');
+    }
+    const { calls, interactions } = await rows(p.CallSid);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ status: 'completed', durationSeconds: 3, customerId: 'c-omar' });
+    expect(calls[0]!.steps.length).toBeLessThanOrEqual(1);
+    expect(interactions).toHaveLength(1);
+    expect(interactions[0]!.summary).toContain('completed after 3s');
+  });
+
   it('advances the IVR once when the same gather is delivered three times', async () => {
     const p = params();
     await postTwilio(t.app, '/webhooks/twilio/voice', p);
