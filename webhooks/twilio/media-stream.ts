@@ -69,6 +69,22 @@ export interface MediaStreams {
   close(): Promise<void>;
 }
 
+/**
+ * A close frame's reason holds at most 123 bytes of UTF-8, and ws throws on a longer one (an
+ * uncaught exception, thrown from the frame's handler). Ours can quote a parameter name the
+ * sender chose, in any script: cut whole characters until it fits.
+ */
+function closeReason(text: string): string {
+  let out = '';
+  let bytes = 0;
+  for (const ch of text) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > 123) break;
+    out += ch;
+  }
+  return out;
+}
+
 function refuse(socket: Duplex, message: string): void {
   const body = JSON.stringify({ error: { code: 'FORBIDDEN', message } });
   socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
@@ -100,7 +116,7 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
     const maxBytes = limits.maxBufferSeconds * 8000;
 
     const end = (code: number, reason: string) => {
-      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120));
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, closeReason(reason));
     };
     const drop = () => {
       for (const c of chunks) c.fill(0);
