@@ -7,6 +7,7 @@ import { createSpeechMeter } from '../../src/biometrics/speech-meter.js';
 import type { VoiceBiometricsService } from '../../src/biometrics/voice-biometrics.js';
 import type { Logger } from '../../src/logger.js';
 import type { UpgradeHandler } from '../../src/realtime/upgrade-router.js';
+import { findUnstorableText } from '../../src/storable-text.js';
 
 /** Where `<Start><Stream>` points (DESIGN.md): wss://<PUBLIC_BASE_URL host>/webhooks/twilio/media. */
 export const MEDIA_STREAM_PATH = '/webhooks/twilio/media';
@@ -39,7 +40,8 @@ const ZStart = z.object({
   streamSid: z.string().min(1).max(64),
   start: z.object({
     callSid: z.string().min(1).max(64),
-    customParameters: z.record(z.string(), z.string().max(500)).optional(),
+    // The request id is looked up in the database, which cannot hold a NUL byte: refused here, not met there as an outage.
+    customParameters: z.record(z.string(), z.string().max(500).refine((v) => !findUnstorableText(v), 'contains a NUL byte or a lone surrogate')).optional(),
     mediaFormat: z.object({ encoding: z.string().max(64), sampleRate: numeric, channels: numeric }),
   }),
 });
