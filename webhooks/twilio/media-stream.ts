@@ -211,26 +211,33 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
       else if (bytes >= maxBytes) finish('buffer_full');
     }
 
+    // Whatever broke the stream (a message no Twilio stream sends, or a frame breaking the
+    // protocol), what it brought is not sent to the vendor: it may not be the caller's.
+    const abandon = () => {
+      phase = 'done';
+      drop();
+    };
+
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (phase === 'done') return;
-      if (isBinary) return end(MEDIA_CLOSE.unsupported, 'binary frames are not Media Streams messages');
+      if (isBinary) {
+        abandon();
+        return end(MEDIA_CLOSE.unsupported, 'binary frames are not Media Streams messages');
+      }
       let json: unknown;
       try {
         json = JSON.parse(data.toString());
       } catch {
-        phase = 'done';
-        drop();
+        abandon();
         return end(MEDIA_CLOSE.unsupported, 'not JSON');
       }
       const head = ZEvent.safeParse(json);
       if (!head.success) {
-        phase = 'done';
-        drop();
+        abandon();
         return end(MEDIA_CLOSE.unsupported, 'event: required');
       }
       const bad = (issue: z.ZodError) => {
-        phase = 'done';
-        drop();
+        abandon();
         const first = issue.issues[0];
         end(MEDIA_CLOSE.unsupported, `${first?.path.join('.') || head.data.event}: ${first?.message ?? 'invalid'}`);
       };
@@ -238,7 +245,10 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
         case 'connected':
           return;
         case 'start': {
-          if (phase !== 'await_start') return end(MEDIA_CLOSE.policy, 'start: sent twice');
+          if (phase !== 'await_start') {
+            abandon();
+            return end(MEDIA_CLOSE.policy, 'start: sent twice');
+          }
           const msg = ZStart.safeParse(json);
           return msg.success ? onStart(msg.data) : bad(msg.error);
         }
@@ -258,7 +268,11 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
       }
     });
     ws.on('close', () => finish('closed'));
-    ws.on('error', () => ws.terminate());
+    // ws has closed the socket on a frame that breaks the protocol (1002, 1007, 1009).
+    ws.on('error', () => {
+      abandon();
+      ws.terminate();
+    });
   }
 
   return {
