@@ -4,7 +4,8 @@ import { findUnstorableText } from '../storable-text.js';
 /** Everything a softphone may send; anything else is answered with an error message. */
 export const ZClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ack'), id: z.string().min(1).max(64) }),
-  z.object({ type: z.literal('resume'), lastSeq: z.number().int().min(0) }),
+  // Sequence numbers are 32-bit integers in the database: a larger lastSeq is no message's, and the query failed on it (INTERNAL).
+  z.object({ type: z.literal('resume'), lastSeq: z.number().int().min(0).max(2_147_483_647) }),
   z.object({ type: z.literal('status'), status: z.enum(['available', 'away', 'offline']), reason: z.string().trim().min(1).max(100).optional() }),
   z.object({ type: z.literal('accept'), reservationId: z.uuid() }),
   z.object({ type: z.literal('reject'), reservationId: z.uuid() }),
