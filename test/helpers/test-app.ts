@@ -39,6 +39,8 @@ export async function createTestApp(
     /** Lambda mode's parts: routing's platform wake-ups, API Gateway's push. */
     timers?: AppDeps['timers'];
     push?: AppDeps['push'];
+    /** Frames an agent's sockets may send (default DEFAULT_FRAME_LIMITS). */
+    frameLimits?: AppDeps['frameLimits'];
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
@@ -56,6 +58,7 @@ export async function createTestApp(
     voiceOptions: opts.voiceOptions,
     timers: opts.timers,
     push: opts.push,
+    frameLimits: opts.frameLimits,
     // Generous: a loaded CI machine must not turn a slow test into the degraded path.
     // test/webhooks/twilio/degraded.test.ts checks the real budget.
     answerBudgetMs: 10_000,
