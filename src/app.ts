@@ -49,6 +49,7 @@ import type { Timers } from './supervisor/coalescer.js';
 import { createLiveStats } from './supervisor/live-stats.js';
 import { createLiveReads } from './supervisor/live-stats-repo.js';
 import { createLiveView, type LiveView } from './supervisor/live-view.js';
+import { createAlertStore } from './supervisor/alert-store.js';
 import { announcingOffers } from './routing/queue-events.js';
 import { createInProcessBus, type EventBus } from './realtime/event-bus.js';
 import type { FrameLimits } from './realtime/frame-limiter.js';
@@ -503,6 +504,7 @@ export function buildApp(deps: AppDeps): App {
     source: createLiveStats({ realtime: () => analytics.realtimeStats(), queueStats: () => queues.queueStats(), reads: createLiveReads(db) }),
     bus,
     customers,
+    alerts: createAlertStore(db),
     policy: supervisorPolicy,
     now,
     logger,
@@ -622,6 +624,7 @@ export function buildApp(deps: AppDeps): App {
     settle: async () => {
       await routing.idle();
       await accessLog.flush();
+      await supervisor.idle();
     },
     drain: () => {
       draining = true;

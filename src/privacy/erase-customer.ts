@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { eraseAgentMessages } from '../realtime/agent-messages.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import { eraseQueueEntries } from '../routing/queue-store.js';
+import { eraseSupervisorAlerts } from '../supervisor/alert-store.js';
 import { eraseInteractions } from '../timeline/interaction-repo.js';
 import { eraseConsents } from './consent-store.js';
 import type { ErasureReceipt, ErasureStore, VoiceprintStatus } from './erasure-store.js';
@@ -106,6 +107,7 @@ export function createCustomerErasure(deps: {
         counts.surveySessions = await eraseSurveySessions(tx, subject);
         counts.surveyResponses = await eraseSurveyResponses(tx, subject);
         counts.experienceScore = await eraseExperience(tx, customerId);
+        counts.supervisorAlerts = await eraseSupervisorAlerts(tx, subject);
         for (const part of deps.parts ?? []) counts[part.kind] = await part.erase(tx, subject);
         // Last: the consent and PIN rows above would otherwise go by cascade, uncounted.
         const record = await customerErasure.erase(tx, customerId);

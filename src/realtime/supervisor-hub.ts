@@ -4,7 +4,7 @@ import type { Principal, TokenVerifier } from '../auth/tokens.js';
 import type { Logger } from '../logger.js';
 import type { AlertPolicy } from '../supervisor/alerts.js';
 import { supervisorHello } from '../supervisor/greeting.js';
-import type { LiveMessage, LiveView } from '../supervisor/live-view.js';
+import type { LiveView } from '../supervisor/live-view.js';
 import { createFrameLimiter, type FrameLimits } from './frame-limiter.js';
 import { startHeartbeat } from './heartbeat.js';
 import { admitUpgrade } from './socket-auth.js';
@@ -95,10 +95,8 @@ export function createSupervisorHub(deps: SupervisorHubDeps): SupervisorHub {
     });
 
     send(ws, supervisorHello(principal, { now: deps.now(), timeZone: deps.timeZone, policy: deps.policy }));
-    const { stats, alerts } = deps.view.current();
-    send(ws, { type: 'alerts', items: alerts });
-    if (stats) send(ws, stats);
-    const unsubscribe = deps.view.subscribe((m: LiveMessage) => {
+    // The alerts listed now (every node's), the numbers, then every push.
+    const unsubscribe = deps.view.watch((m) => {
       if (m.type === 'stats' && ws.bufferedAmount > SLOW_SOCKET_BYTES) return;
       send(ws, m);
     });

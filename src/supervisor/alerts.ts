@@ -91,8 +91,25 @@ export function isHighValue(customer: { tier?: string | null; accountValue?: { a
 export interface AlertBook {
   /** The condition alerts that hold now: which are new, and which of the earlier ones cleared. */
   sync(current: Alert[]): { raised: Alert[]; cleared: Alert[] };
-  /** An event's alert: true when its cause is new (not raised within the policy's window). */
-  raise(alert: Alert, now: Date): boolean;
+  /**
+   * An event's alert: true when its cause is new here (not listed now). `shared`: it is in the
+   * shared store (src/supervisor/alert-store.ts), so its absence there later means it cleared.
+   */
+  raise(alert: Alert, now: Date, opts?: { expiresAt?: Date; shared?: boolean }): boolean;
+  /** Whether an event's cause is listed here now, and whether the shared store has it. */
+  listed(id: string, now: Date): 'shared' | 'local' | undefined;
+  /** Before reading the shared store: what was raised after this mark may be missing from the read. */
+  mark(): number;
+  /**
+   * The event alerts the shared store lists (read after `mark`; undefined when it could not be
+   * read): those new here are raised; those past their time, and those the store had and has
+   * no more (erased), are cleared.
+   */
+  reconcile(listed: Array<{ alert: Alert; expiresAt: Date }> | undefined, mark: number, now: Date): { raised: Alert[]; cleared: Alert[] };
+  /** Drops the event alerts that match (an erased customer's); returns them. */
+  forget(match: (alert: Alert) => boolean): Alert[];
+  /** Events listed here that the shared store does not have yet (its write failed). */
+  unshared(now: Date): Alert[];
   /** Everything listed now, oldest first. */
   active(now: Date): Alert[];
   /** Forgets the conditions (nobody is watching; the next sync raises what still holds). */
@@ -102,10 +119,12 @@ export interface AlertBook {
 /** Remembers what was raised, so each cause is announced once until it clears. */
 export function createAlertBook(policy: AlertPolicy): AlertBook {
   const conditions = new Map<string, Alert>();
-  const events = new Map<string, { alert: Alert; raisedAt: number }>();
+  const events = new Map<string, { alert: Alert; expiresAt: number; shared: boolean; seq: number }>();
   const windowMs = policy.eventAlertMinutes * 60_000;
-  const prune = (now: Date) => {
-    for (const [id, e] of events) if (now.getTime() - e.raisedAt >= windowMs) events.delete(id);
+  let seq = 0;
+  const live = (id: string, now: Date) => {
+    const e = events.get(id);
+    return e && e.expiresAt > now.getTime() ? e : undefined;
   };
   return {
     sync(current) {
@@ -127,15 +146,60 @@ export function createAlertBook(policy: AlertPolicy): AlertBook {
       }
       return { raised, cleared };
     },
-    raise(alert, now) {
-      prune(now);
-      if (events.has(alert.id)) return false;
-      events.set(alert.id, { alert, raisedAt: now.getTime() });
+    raise(alert, now, opts = {}) {
+      const existing = live(alert.id, now);
+      if (existing) {
+        if (opts.shared && !existing.shared) Object.assign(existing, { shared: true, seq: ++seq });
+        return false;
+      }
+      events.set(alert.id, { alert, expiresAt: opts.expiresAt?.getTime() ?? now.getTime() + windowMs, shared: opts.shared ?? false, seq: ++seq });
       return true;
     },
+    listed(id, now) {
+      const e = live(id, now);
+      return e ? (e.shared ? 'shared' : 'local') : undefined;
+    },
+    mark: () => seq,
+    reconcile(listed, mark, now) {
+      const raised: Alert[] = [];
+      const cleared: Alert[] = [];
+      const inStore = new Set<string>();
+      for (const { alert, expiresAt } of listed ?? []) {
+        if (expiresAt.getTime() <= now.getTime()) continue;
+        inStore.add(alert.id);
+        const existing = live(alert.id, now);
+        if (existing) {
+          // The first node's window is everyone's.
+          Object.assign(existing, { expiresAt: expiresAt.getTime(), shared: true });
+          continue;
+        }
+        events.set(alert.id, { alert, expiresAt: expiresAt.getTime(), shared: true, seq: ++seq });
+        raised.push(alert);
+      }
+      for (const [id, e] of events) {
+        const expired = e.expiresAt <= now.getTime();
+        // Raised here after the read began: the read may not have seen it yet.
+        const gone = listed !== undefined && e.shared && e.seq <= mark && !inStore.has(id);
+        if (expired || gone) {
+          events.delete(id);
+          cleared.push(e.alert);
+        }
+      }
+      return { raised, cleared };
+    },
+    forget(match) {
+      const dropped: Alert[] = [];
+      for (const [id, e] of events) {
+        if (!match(e.alert)) continue;
+        events.delete(id);
+        dropped.push(e.alert);
+      }
+      return dropped;
+    },
+    unshared: (now) => [...events.values()].filter((e) => !e.shared && e.expiresAt > now.getTime()).map((e) => e.alert),
     active(now) {
-      prune(now);
-      return [...conditions.values(), ...[...events.values()].map((e) => e.alert)].sort((a, b) => a.at.localeCompare(b.at));
+      const listedEvents = [...events.values()].filter((e) => e.expiresAt > now.getTime()).map((e) => e.alert);
+      return [...conditions.values(), ...listedEvents].sort((a, b) => a.at.localeCompare(b.at));
     },
     resetConditions() {
       conditions.clear();

@@ -2,10 +2,12 @@ import type { BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type TestBrowser } from '../helpers/chromium.js';
+import pino from 'pino';
+import { buildApp } from '../../src/app.js';
 import { exampleRuleSet } from '../../src/routing/rules/example.js';
 import { startHttpServer } from '../../src/server-http.js';
 import { startFakeTwilioApi } from '../helpers/fake-twilio-api.js';
-import { createTestApp, postTwilio, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, postTwilio, TEST_CONFIG, type TestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
 let twilioApi: Awaited<ReturnType<typeof startFakeTwilioApi>>;
@@ -183,6 +185,15 @@ describe('without a supervisor socket (a serverless deployment)', () => {
     const after = await waitingNow();
     await expect.poll(tile, { timeout: 15_000 }).toBe(String(after));
     expect(after).toBeGreaterThan(0);
+    // Another Lambda (the same database, nothing else shared) raises an alert: the next poll lists it.
+    const otherLambda = buildApp({ config: TEST_CONFIG, db: t.db.prisma, logger: pino({ level: 'silent' }), now: () => t.clock.now });
+    await otherLambda.services.bus.publish('supervisor.alert', { type: 'fraud_suspected', at: t.clock.now.toISOString(), callId: 'call-other-lambda', queue: 'billing', reason: 'spoof' });
+    await otherLambda.settle();
+    await otherLambda.shutdown();
+    const elsewhere = polling.locator('[data-testid="alert-feed"] li[data-id="fraud_suspected:call-other-lambda"]');
+    await elsewhere.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await elsewhere.getAttribute('data-cleared')).toBeNull();
+    expect(await elsewhere.locator('.alert-text').textContent()).toBe('Billing · spoof');
     await polling.screenshot({ path: '/tmp/console-polling-en.png', fullPage: true });
     await polling.close();
   });

@@ -121,6 +121,12 @@ describe('DELETE /api/customers/:id', () => {
     t.clock.now = new Date(t.clock.now.getTime() + 3 * MINUTE);
     await postTwilio(t.app, '/webhooks/twilio/status', { ...a, CallStatus: 'completed', CallDuration: '180' }).expect(204);
     const callA = await callOf(a.CallSid);
+    // Supervisors were alerted about her: an angry message from a high-value customer, and fraud suspected on call A.
+    await api().post('/api/interactions').set(service).send({ customerId: 'c-7301', channel: 'whatsapp', type: 'complaint', at: '2026-11-28T10:00:00Z', summary: 'MARKER-SUM angry', text: 'MARKER-TXT this is terrible, the worst service, I am very angry', idempotencyKey: 'nadia-angry' }).expect(201);
+    await t.services.bus.publish('supervisor.alert', { type: 'fraud_suspected', at: t.clock.now.toISOString(), callId: callA.id, queue: 'billing', reason: 'watchlist' });
+    await t.settle();
+    const alerted = async () => ((await api().get('/api/supervisor/live').set('Authorization', admin()).expect(200)).body.messages[1].items as Array<{ id: string }>).map((x) => x.id);
+    expect(await alerted()).toEqual(expect.arrayContaining(['negative_sentiment:c-7301', `fraud_suspected:${callA.id}`]));
     // Call B: support, waiting in line (Sara is wrapping up, Huda signed out) — in flight.
     const b = await startCall('+966551230002');
     await postTwilio(t.app, '/webhooks/twilio/gather?seq=1', { ...b, Digits: '2' }).expect(200);
@@ -145,8 +151,8 @@ describe('DELETE /api/customers/:id', () => {
         phones: 2,
         calls: 3,
         ivrSteps: expect.any(Number),
-        // seven channels, the sms from before she was a customer, the consent entry, three calls
-        interactions: 12,
+        // seven channels, the angry message, the sms from before she was a customer, the consent entry, three calls
+        interactions: 13,
         callEvents: expect.any(Number),
         screenPops: 1,
         queueEntries: 2,
@@ -156,6 +162,8 @@ describe('DELETE /api/customers/:id', () => {
         surveyResponses: 0,
         // recomputed from her timeline as it grew
         experienceScore: 1,
+        // the supervisors' alerts about her and her call
+        supervisorAlerts: 2,
       },
       // The vendor has not confirmed yet: retried until it does.
       voiceprint: 'pending',
@@ -195,7 +203,9 @@ describe('DELETE /api/customers/:id', () => {
     expect(entries.map((e) => [e.queue, e.customerId, e.agentId !== null || e.status === 'waiting' || e.status === 'offered'])).toEqual(
       expect.arrayContaining([['billing', null, true]]),
     );
-    expect(await t.db.prisma.interaction.count({ where: { customerId: null, phoneE164: null, idempotencyKey: { startsWith: 'erased:' } } })).toBe(12);
+    expect(await t.db.prisma.interaction.count({ where: { customerId: null, phoneE164: null, idempotencyKey: { startsWith: 'erased:' } } })).toBe(13);
+    // No longer listed for supervisors.
+    expect((await alerted()).filter((id) => id.includes('c-7301') || id === `fraud_suspected:${callA.id}`)).toEqual([]);
     expect(await t.db.prisma.consent.count()).toBe(0);
     expect(await t.db.prisma.customerPin.count()).toBe(0);
     // Kareem is whole.

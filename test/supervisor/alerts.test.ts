@@ -68,4 +68,22 @@ describe('the alert book', () => {
     expect(book.active(new Date(now.getTime() + 60 * 60_000))).toEqual([]);
     expect(book.raise(fraud, new Date(now.getTime() + 60 * 60_000))).toBe(true);
   });
+
+  it('settles events on the shared store: one new there is raised, one gone from it (erased) cleared, one raised here after the read began kept', () => {
+    const book = createAlertBook({ ...policy, eventAlertMinutes: 60 });
+    const plus = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+    const fraud = (callId: string) => ({ id: `fraud_suspected:${callId}`, kind: 'fraud_suspected' as const, at: now.toISOString(), callId });
+    book.raise(fraud('erased'), now, { shared: true });
+    const mark = book.mark();
+    book.raise(fraud('meanwhile'), now, { shared: true });
+    book.raise(fraud('unstored'), now, { shared: false });
+    expect(book.reconcile([{ alert: fraud('elsewhere'), expiresAt: plus(30) }], mark, now)).toEqual({ raised: [fraud('elsewhere')], cleared: [fraud('erased')] });
+    expect(book.listed('elsewhere', now)).toBeUndefined();
+    expect(book.listed('fraud_suspected:elsewhere', now)).toBe('shared');
+    expect(book.unshared(now)).toEqual([fraud('unstored')]);
+    // A store that cannot be read clears only what ran out: the other node's window first.
+    expect(book.reconcile(undefined, book.mark(), plus(30)).cleared).toEqual([fraud('elsewhere')]);
+    expect(book.reconcile(undefined, book.mark(), plus(60)).cleared.map((a) => a.id).sort()).toEqual(['fraud_suspected:meanwhile', 'fraud_suspected:unstored']);
+    expect(book.active(plus(60))).toEqual([]);
+  });
 });
