@@ -1,4 +1,4 @@
-import { TimeoutStrategy, timeout } from 'cockatiel';
+import { withDeadline } from '../db/store-errors.js';
 import type { Logger } from '../logger.js';
 import type { InteractionRepo } from '../timeline/interaction-repo.js';
 import type { CallerMatch, CustomerRepo } from './customer-repo.js';
@@ -24,8 +24,6 @@ export function createCallerLookup(opts: {
   budgetMs: number;
   logger: Logger;
 }): CallerLookup {
-  const budget = timeout(opts.budgetMs, TimeoutStrategy.Aggressive);
-
   /** One query when the CRM can answer both questions at once, else customer then timeline. */
   async function findCaller(e164: string): Promise<CallerMatch | undefined> {
     if (opts.customers.findCaller) return opts.customers.findCaller(e164);
@@ -39,10 +37,10 @@ export function createCallerLookup(opts: {
     async lookup(e164) {
       if (!e164) return { status: 'unknown' };
       try {
-        return await budget.execute(async (): Promise<LookupResult> => {
-          const match = await findCaller(e164);
-          return match ? { status: 'found', ...match } : { status: 'unknown' };
-        });
+        // A timer race, not cockatiel's timeout: the lookup takes no signal, and cockatiel
+        // aborted its controller after every lookup, a DOMException with a stack trace per call.
+        const match = await withDeadline(findCaller(e164), opts.budgetMs, 'crm lookup');
+        return match ? { status: 'found', ...match } : { status: 'unknown' };
       } catch (err) {
         const reason = err instanceof Error ? err.name : 'error';
         opts.logger.warn({ reason, budgetMs: opts.budgetMs }, 'crm lookup degraded');
