@@ -21,6 +21,10 @@ import { analyticsRouter } from './http/analytics-router.js';
 import { supervisorRouter } from './http/supervisor-router.js';
 import { wrapUpRouter } from './http/wrapup-router.js';
 import { transferRouter } from './http/transfer-router.js';
+import { voiceRouter } from './http/voice-router.js';
+import { agentPage } from './http/agent-page.js';
+import { createSoftphoneTokens } from './voice/softphone-token.js';
+import { createTwilioVoiceTokens } from '../webhooks/twilio/access-token.js';
 import { createTransferReads, transferCall } from './calls/transfer-call.js';
 import { createAnalyticsService, DEFAULT_ANALYTICS, type AnalyticsService, type AnalyticsSettings } from './analytics/analytics-service.js';
 import { createKpiSources } from './analytics/kpi-sources.js';
@@ -581,7 +585,7 @@ export function buildApp(deps: AppDeps): App {
   app.use('/webhooks', webhookTimer(metrics.webhookDuration));
   app.use('/webhooks/biometrics', biometricsWebhooks({ secret: voiceConfig.webhookSecret, voice, now, logger }));
   app.use('/webhooks/twilio', twilioWebhooks({ calls, countFallback: metrics.countFallback, authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, logger, answerBudgetMs: deps.answerBudgetMs }));
-  app.use('/agent', express.static(path.join(import.meta.dirname, '../public/agent')));
+  app.use('/agent', agentPage({ root: path.join(import.meta.dirname, '../public/agent'), voiceSdkFile: path.join(import.meta.dirname, '../node_modules/@twilio/voice-sdk/dist/twilio.min.js'), signallingHost: config.twilio.voice?.signallingHost }));
   // The console's charts: Chart.js from node_modules, no build step.
   app.use('/console/vendor/chart.js', express.static(path.join(import.meta.dirname, '../node_modules/chart.js/dist')));
   app.use('/console', express.static(path.join(import.meta.dirname, '../public/console')));
@@ -602,6 +606,8 @@ export function buildApp(deps: AppDeps): App {
   app.use('/api', wrapUpRouter({ tokens, wrapUp: (input) => wrapUpCall(wrapUpDeps, input) }));
   const transferReads = createTransferReads(db);
   app.use('/api', transferRouter({ tokens, transfer: (input) => transferCall({ reads: transferReads, routing }, input) }));
+  const voiceTokens = config.twilio.voice && createTwilioVoiceTokens({ accountSid: config.twilio.accountSid, voice: config.twilio.voice });
+  app.use('/api', voiceRouter({ tokens, tokenFor: createSoftphoneTokens({ agents, issue: voiceTokens, signallingHost: config.twilio.voice?.signallingHost }) }));
   app.use('/api', dispositionsRouter({ tokens, store: dispositions, queueNames: async () => (await rules.knownNames()).queues, now }));
   app.use(
     '/api',

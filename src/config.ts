@@ -42,6 +42,12 @@ const ZEnv = z.object({
     .refine((tz) => isTimeZone(tz), 'must be an IANA time zone such as Asia/Riyadh'),
   TWILIO_API_BASE_URL: z.url().optional(),
   TWILIO_CALLER_ID: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +966920000000').optional(),
+  // The softphone's audio (README: "Audio in the browser"): an API key and the TwiML app its outgoing calls use.
+  TWILIO_API_KEY: z.preprocess(blankAsUnset, z.string().regex(/^SK[0-9a-f]{32}$/i, 'must be an API key SID: SK followed by 32 hex digits').optional()),
+  TWILIO_API_SECRET: optional,
+  TWILIO_TWIML_APP_SID: z.preprocess(blankAsUnset, z.string().regex(/^AP[0-9a-f]{32}$/i, 'must be a TwiML app SID: AP followed by 32 hex digits').optional()),
+  // A test hook: host:port of a stand-in for Twilio's signalling gateway (the page connects to wss://<it>/signal).
+  TWILIO_VOICE_SIGNALLING_HOST: z.preprocess(blankAsUnset, z.string().regex(/^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/, 'must be host or host:port, no scheme or path').optional()),
   OFFER_TIMEOUT_SECONDS: z.preprocess(blankAsUnset, z.coerce.number().int().min(3).max(300).default(15)),
   CRM_LOOKUP_BUDGET_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(5000).default(400)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -100,8 +106,11 @@ export interface Config {
   databaseSchema?: string;
   dataDir: string;
   redisUrl?: string;
-  /** apiBaseUrl: a stand-in for api.twilio.com (tests, local dev); callerId: the number callbacks come from. */
-  twilio: { accountSid: string; authToken: string; apiBaseUrl?: string; callerId: string };
+  /**
+   * apiBaseUrl: a stand-in for api.twilio.com (tests, local dev); callerId: the number callbacks come from;
+   * voice: what the softphones' access tokens are signed with (unset: no audio in the browser).
+   */
+  twilio: { accountSid: string; authToken: string; apiBaseUrl?: string; callerId: string; voice?: TwilioVoiceConfig };
   /** maxLifetimeSeconds: the longest exp - iat a token may have (`createTokenVerifier` defaults it to 24 h). */
   jwt: { secret?: string; publicKey?: string; maxLifetimeSeconds?: number };
   /** connectCallbackFlowId: the contact flow an accepted Connect callback runs (unset: no callbacks). */
@@ -141,6 +150,18 @@ export interface Config {
   serverless: { timerQueueUrl?: string; agentWsEndpoint?: string };
 }
 
+/**
+ * The softphone's Twilio Voice SDK: tokens are signed with an API key (never the auth token)
+ * and name the TwiML app its outgoing calls run. signallingHost is a test hook only: a
+ * stand-in for Twilio's signalling gateway the page registers with instead of Twilio's edge.
+ */
+export interface TwilioVoiceConfig {
+  apiKey: string;
+  apiSecret: string;
+  twimlAppSid: string;
+  signallingHost?: string;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -168,6 +189,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (missing.length > 0) {
     throw new ConfigError(`invalid environment:\n${missing.map((m) => `  ${m}: required when DATABASE_URL is set`).join('\n')}`);
   }
+  // Half a voice setup would answer every softphone 503 with no hint why; and a token for a
+  // generated account SID is one Twilio refuses.
+  const voiceVars = { TWILIO_API_KEY: e.TWILIO_API_KEY, TWILIO_API_SECRET: e.TWILIO_API_SECRET, TWILIO_TWIML_APP_SID: e.TWILIO_TWIML_APP_SID };
+  const voiceSet = Object.entries(voiceVars).filter(([, v]) => v !== undefined);
+  if (voiceSet.length > 0) {
+    const absent = [...Object.entries(voiceVars).filter(([, v]) => v === undefined).map(([name]) => name), ...(e.TWILIO_ACCOUNT_SID ? [] : ['TWILIO_ACCOUNT_SID'])];
+    if (absent.length > 0) {
+      throw new ConfigError(`invalid environment:\n${absent.map((name) => `  ${name}: required when ${voiceSet.map(([n]) => n).join(', ')} ${voiceSet.length > 1 ? 'are' : 'is'} set`).join('\n')}`);
+    }
+  }
   // Every vendor request and callback is signed: a vendor without the shared secret could not be trusted.
   if (e.BIOMETRICS_VENDOR_URL && !e.BIOMETRICS_WEBHOOK_SECRET) {
     throw new ConfigError('invalid environment:\n  BIOMETRICS_WEBHOOK_SECRET: required when BIOMETRICS_VENDOR_URL is set');
@@ -179,7 +210,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     databaseSchema: e.DATABASE_SCHEMA,
     dataDir: path.resolve(e.DATA_DIR),
     redisUrl: e.REDIS_URL,
-    twilio: { accountSid: e.TWILIO_ACCOUNT_SID ?? stored?.twilioAccountSid ?? 'AC00000000000000000000000000000000', authToken: authToken!, apiBaseUrl: e.TWILIO_API_BASE_URL, callerId: e.TWILIO_CALLER_ID ?? '+966920000000' },
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID ?? stored?.twilioAccountSid ?? 'AC00000000000000000000000000000000',
+      authToken: authToken!,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+      callerId: e.TWILIO_CALLER_ID ?? '+966920000000',
+      ...(e.TWILIO_API_KEY && e.TWILIO_API_SECRET && e.TWILIO_TWIML_APP_SID
+        ? { voice: { apiKey: e.TWILIO_API_KEY, apiSecret: e.TWILIO_API_SECRET, twimlAppSid: e.TWILIO_TWIML_APP_SID, signallingHost: e.TWILIO_VOICE_SIGNALLING_HOST } }
+        : {}),
+    },
     jwt: { secret: jwtSecret, publicKey: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'), maxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS },
     aws: { region: e.AWS_REGION, connectInstanceId: e.CONNECT_INSTANCE_ID, connectCallbackFlowId: e.CONNECT_CALLBACK_FLOW_ID },
     biometrics: {

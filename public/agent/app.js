@@ -1,13 +1,16 @@
 // @ts-check
 /**
  * The agent softphone page: sign-in, the connection to the hub, the agent's state
- * controls, and the routing of server messages to the call cards.
+ * controls, the routing of server messages to the call cards, and the audio (voice.js).
  */
+import { api } from './api.js';
+import { createAudioBar } from './audio-bar.js';
 import { createCards } from './cards.js';
 import { createConnection } from './connection.js';
 import { clock } from './format.js';
 import { has, isLang, lang, setLang, t } from './i18n.js';
 import { session } from './session.js';
+import { createVoice } from './voice.js';
 import { byId, CONNECTION_LABELS, find, onSignIn, takeFromUrl, toast as showToast } from '../shared/dom.js';
 import { initialLang } from '../shared/i18n.js';
 import { checkToken } from '../shared/session.js';
@@ -32,6 +35,8 @@ const ui = {
   pops: byId('pops'),
   idle: byId('idle'),
   toasts: byId('toasts'),
+  audio: one('[data-testid="audio"]'),
+  phone: byId('phone'),
 };
 
 /**
@@ -44,9 +49,18 @@ const ui = {
  *   info: AgentInfo,
  *   presenceSeq: number,
  *   cards?: ReturnType<typeof createCards>,
+ *   voice?: ReturnType<typeof createVoice>,
  * }}
  */
 const app = { connState: 'closed', info: {}, presenceSeq: 0 };
+
+const audioBar = createAudioBar({
+  status: ui.audio,
+  bar: ui.phone,
+  onAnswer: () => app.voice?.answer(),
+  onDecline: () => app.voice?.decline(),
+  onHangUp: () => app.voice?.hangUp(),
+});
 
 /** A short message that goes away by itself. @param {string} text */
 function toast(text) {
@@ -151,6 +165,9 @@ function showSignIn(error) {
 }
 
 function stop() {
+  app.voice?.stop();
+  app.voice = undefined;
+  audioBar.clear();
   app.conn?.close();
   app.conn = undefined;
   app.cards?.destroy();
@@ -201,6 +218,10 @@ function start(token) {
       showSignIn(t('badToken'));
     },
   });
+  // Audio is an addition: without it (no voice setup, no identity, an error) the desk works as before.
+  const cards = app.cards;
+  app.voice = createVoice({ api, accepted: (ref) => cards.accepted(ref), onChange: (view) => audioBar.render(view), notify: toast });
+  void app.voice.start();
 }
 
 /** @param {import('./i18n.js').Lang} next */
@@ -209,6 +230,7 @@ function applyLang(next) {
   renderConnection();
   renderAgent();
   app.cards?.relabel();
+  audioBar.relabel();
 }
 
 onSignIn(ui.form, ui.token, (token) => {

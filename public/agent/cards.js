@@ -264,9 +264,24 @@ export function createCards(deps) {
   }
   deps.idle.hidden = cards.size > 0;
 
+  /**
+   * Whether a call Twilio rings here is one the agent accepted on a card (just now, or already
+   * connected): the dial names its reservation, a callback's its call.
+   * @param {{ reservationId?: string, callId?: string }} ref
+   */
+  function accepted(ref) {
+    const taken = (/** @type {CardModel} */ m) => m.status === 'connecting' || m.status === 'connected';
+    if (ref.reservationId) {
+      const c = cards.get(ref.reservationId);
+      return !!c && taken(c.model);
+    }
+    return !!ref.callId && [...cards.values()].some((c) => c.model.pop.call?.id === ref.callId && taken(c.model));
+  }
+
   return {
     onPop,
     onReservation,
+    accepted,
     onResult,
     onTransferFailed,
     onAgentState,

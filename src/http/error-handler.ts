@@ -14,11 +14,17 @@ interface HttpError {
   charset?: string;
 }
 
+/**
+ * 5xx answers that are how the deployment is set up, not a failure: a server without voice
+ * answers every softphone's sign-in so, and an error line each time would bury real ones.
+ */
+const SETUP_ANSWERS = new Set<ErrorCode>(['VOICE_NOT_CONFIGURED']);
+
 /** Maps every error to `{ error: { code, message } }`; 5xx messages never leak internals. */
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const appError = toAppError(err, req);
-    if (appError.status >= 500) logger.error({ err, path: req.path }, 'request failed');
+    if (appError.status >= 500 && !SETUP_ANSWERS.has(appError.code)) logger.error({ err, path: req.path }, 'request failed');
     const body: Record<string, unknown> = { code: appError.code, message: appError.status >= 500 && appError.code === 'INTERNAL' ? 'internal error' : appError.message };
     if (appError.details !== undefined && appError.status < 500) body.details = appError.details;
     res.status(appError.status).json({ error: body });

@@ -85,6 +85,10 @@ describe('the agent softphone page', () => {
   it('pops the caller in Arabic before the agent answers, bridges the call on Accept, and shows an open offer again after a refresh', async () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    const vendorRequests: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/vendor/')) vendorRequests.push(req.url());
+    });
 
     await page.goto(`${server.url}/agent/?token=${encodeURIComponent(t.token('agent', 'agent-sara'))}`);
     // The token leaves the address bar (and so the history) at once.
@@ -93,6 +97,10 @@ describe('the agent softphone page', () => {
     // Sara's first language is Arabic: the whole UI is right-to-left.
     await expect.poll(() => page.locator('html').getAttribute('dir')).toBe('rtl');
     expect(await page.locator('html').getAttribute('lang')).toBe('ar');
+    // This server has no voice setup (GET /api/voice/token: 503): the page says so, loads no SDK, and works as ever.
+    await expect.poll(() => page.getByTestId('audio').getAttribute('data-state')).toBe('unconfigured');
+    expect(await page.getByTestId('audio').textContent()).toContain('الصوت غير مُعدّ');
+    expect(vendorRequests).toEqual([]);
 
     await page.getByTestId('status-available').click();
     await expect.poll(() => page.getByTestId('agent-state').getAttribute('data-state')).toBe('available');

@@ -3,6 +3,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { buildApp, type App, type AppDeps } from '../../src/app.js';
 import { signToken, type TRole } from '../../src/auth/tokens.js';
+import type { TwilioVoiceConfig } from '../../src/config.js';
 import { demoFlowDefinition } from '../../src/ivr/demo-flow.js';
 import { createTestDatabase } from './test-db.js';
 
@@ -29,6 +30,8 @@ export async function createTestApp(
     publishDemoFlow?: boolean;
     crmLookupBudgetMs?: number;
     twilioApiBaseUrl?: string;
+    /** The softphones' Voice SDK tokens (TWILIO_API_KEY…); unset: GET /api/voice/token answers 503. */
+    twilioVoice?: TwilioVoiceConfig;
     routingOptions?: AppDeps['routingOptions'];
     /** A voice-biometrics vendor (test/helpers/fake-biometrics-vendor.ts); none by default. */
     biometrics?: AppDeps['config']['biometrics'];
@@ -50,7 +53,7 @@ export async function createTestApp(
       ...TEST_CONFIG,
       crmLookupBudgetMs: opts.crmLookupBudgetMs ?? TEST_CONFIG.crmLookupBudgetMs,
       // No test may reach the real api.twilio.com: unset, requests go to a closed local port.
-      twilio: { ...TEST_CONFIG.twilio, apiBaseUrl: opts.twilioApiBaseUrl ?? 'http://127.0.0.1:9' },
+      twilio: { ...TEST_CONFIG.twilio, apiBaseUrl: opts.twilioApiBaseUrl ?? 'http://127.0.0.1:9', ...(opts.twilioVoice ? { voice: opts.twilioVoice } : {}) },
       biometrics: opts.biometrics,
     },
     routingOptions: opts.routingOptions,

@@ -26,8 +26,11 @@ const BIOMETRICS_SECRET = 'sweep-biometrics-secret';
 const JWT_SECRET = TEST_CONFIG.jwt.secret;
 
 // Built at collection time: the routes to sweep are read from the app itself. With Amazon
-// Connect configured (a mocked SDK client), so its routes are reachable too.
-const t = await createConnectTestApp({ biometrics: { webhookSecret: BIOMETRICS_SECRET, deadlineMs: 5000 } });
+// Connect configured (a mocked SDK client) and softphone audio (Twilio API key), so their routes are reachable too.
+const t = await createConnectTestApp({
+  biometrics: { webhookSecret: BIOMETRICS_SECRET, deadlineMs: 5000 },
+  twilioVoice: { apiKey: 'SK0123456789abcdef0123456789abcdef', apiSecret: 'sweep-voice-secret', twimlAppSid: 'AP0123456789abcdef0123456789abcdef' },
+});
 for (const queue of exampleKnownNames.queues) await t.services.rules.addQueue(queue, {});
 await t.services.agents.upsert('noura', { name: 'Noura', skills: Object.fromEntries(exampleKnownNames.skills.map((s) => [s, 3])), languages: ['ar'] });
 await t.services.customers.upsert({ id: 'cust-1', name: 'Sara', phones: ['+966501234567'], language: 'ar', tier: 'standard' });

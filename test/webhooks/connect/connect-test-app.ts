@@ -29,14 +29,16 @@ export const CONNECT_USERS = [
  * The whole app on a fresh database with Amazon Connect configured (a mocked SDK client),
  * the two fixture customers, Connect's queues synced and the fixture rules published.
  */
-export async function createConnectTestApp(opts: { db?: (db: Db) => Db; answerBudgetMs?: number; crmLookupBudgetMs?: number; biometrics?: AppDeps['config']['biometrics']; callbackFlowId?: string } = {}) {
+export async function createConnectTestApp(
+  opts: { db?: (db: Db) => Db; answerBudgetMs?: number; crmLookupBudgetMs?: number; biometrics?: AppDeps['config']['biometrics']; callbackFlowId?: string; twilioVoice?: AppDeps['config']['twilio']['voice'] } = {},
+) {
   const database = await createTestDatabase();
   const connectMock = mockClient(ConnectClient);
   connectMock.on(ListQueuesCommand).resolves({ QueueSummaryList: CONNECT_QUEUES });
   connectMock.on(ListUsersCommand).resolves({ UserSummaryList: CONNECT_USERS });
   const clock = { now: OPEN_HOURS };
   const deps: AppDeps = {
-    config: { ...TEST_CONFIG, crmLookupBudgetMs: opts.crmLookupBudgetMs ?? 2000, twilio: { ...TEST_CONFIG.twilio, apiBaseUrl: 'http://127.0.0.1:9' }, aws: { region: 'eu-central-1', connectInstanceId: INSTANCE_ID, connectCallbackFlowId: opts.callbackFlowId }, biometrics: opts.biometrics },
+    config: { ...TEST_CONFIG, crmLookupBudgetMs: opts.crmLookupBudgetMs ?? 2000, twilio: { ...TEST_CONFIG.twilio, apiBaseUrl: 'http://127.0.0.1:9', ...(opts.twilioVoice ? { voice: opts.twilioVoice } : {}) }, aws: { region: 'eu-central-1', connectInstanceId: INSTANCE_ID, connectCallbackFlowId: opts.callbackFlowId }, biometrics: opts.biometrics },
     db: opts.db ? opts.db(database.prisma) : database.prisma,
     logger: pino({ level: 'silent' }),
     now: () => clock.now,
