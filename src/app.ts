@@ -429,6 +429,7 @@ export function buildApp(deps: AppDeps): App {
     callers,
     customers,
     interactions,
+    bus,
     routing,
     queueRef: async (queue) => (await providerResources.byName('connect', 'queue', queue))?.arn ?? null,
     // An accepted callback: Connect dials the caller back (StartOutboundVoiceContact) in the routed queue.

@@ -15,11 +15,13 @@ import type { Logger } from '../logger.js';
 import { standingAnswer, type ConsentRegister } from '../privacy/consent-register.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import { requirementsAt, type RoutingContextInput } from '../routing/rules/index.js';
+import type { EventBus } from '../realtime/event-bus.js';
 import type { InteractionRepo } from '../timeline/interaction-repo.js';
 import type { CallEventStore } from './call-events.js';
 import type { CallRepo } from './call-repo.js';
 import type { CallerMemo } from './caller-memo.js';
 import type { ExternalCallback } from './external-callback.js';
+import { createVerdictLog } from './verdict-log.js';
 import { FALLBACK_QUEUE } from './fallback.js';
 import type { CallRecord, Provider } from './types.js';
 
@@ -93,6 +95,8 @@ export interface ExternalFlowDeps {
   callers: CallerMemo;
   customers: Pick<CustomerRepo, 'get'>;
   interactions: Pick<InteractionRepo, 'record'>;
+  /** Supervisors' alerts (fraud suspected in the flow). */
+  bus: Pick<EventBus, 'publish'>;
   routing: Pick<RoutingService, 'route'>;
   /** The provider's id of a routing queue (the synced queue list); null when there is none. */
   queueRef(queue: string): Promise<string | null>;
@@ -127,6 +131,7 @@ interface Progress {
  */
 export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
   const key = (action: string) => `flow:${action}`;
+  const verdicts = createVerdictLog({ timeline: deps.interactions, bus: deps.bus, logger: deps.logger });
 
   // The call as this node's lookup left it, per contact, once the lookup's event is stored:
   // what later steps read of it (id, number, language, customer) does not change in a call,
@@ -277,13 +282,15 @@ export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
     }
     // 'pin': the flow asks for the PIN next; its answer is the pin action's.
     const verification: FlowVerification = next.next === 'done' ? next.verification.status : 'skipped';
+    const at = deps.now();
     await deps.callEvents.add({
       callId: call.id,
       key: key('verify'),
       type: 'flow_verify',
-      at: deps.now(),
-      data: { verification, ...(next.next === 'done' && next.verification.method ? { method: next.verification.method } : {}), ...(next.next === 'pin' ? { pinReason: next.reason } : {}) },
+      at,
+      data: { verification, ...(next.next === 'done' ? savedVerdict(next.verification) : {}), ...(next.next === 'pin' ? { pinReason: next.reason } : {}) },
     });
+    if (next.next === 'done') await verdicts.record({ callId: call.id, customerId: customer?.id ?? null, step: 'flow-verify', verification: next.verification, at, ...(next.fraud ? { fraud: next.fraud } : {}) });
     return { verification, degraded: false };
   }
 
@@ -295,13 +302,19 @@ export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
     if (stored) return stored.data.verification as FlowVerification;
     const customer = caller.status === 'found' ? caller.customer : undefined;
     let result: Verification;
-    if (await deps.watchlist.isWatchlisted({ number: call.fromE164 ?? undefined })) result = verdict('failed', { risk: { watchlist: true } });
+    const watchlisted = await deps.watchlist.isWatchlisted({ number: call.fromE164 ?? undefined });
+    if (watchlisted) result = verdict('failed', { risk: { watchlist: true } });
     else if (!customer) result = verdict('skipped');
     else {
       const checked = await deps.verifyPin(customer.id, digits);
       result = checked === 'not_set' ? verdict('not_enrolled') : verdict(checked, { method: 'pin' });
     }
-    await deps.callEvents.add({ callId: call.id, key: attemptKey, type: 'flow_pin', at: deps.now(), data: { verification: result.status, method: 'pin' } });
+    const at = deps.now();
+    await deps.callEvents.add({ callId: call.id, key: attemptKey, type: 'flow_pin', at, data: savedVerdict(result) });
+    // A wrong PIN is not final (the flow may ask again); a lock-out, a match or fraud is.
+    if (result.status !== 'failed' || watchlisted) {
+      await verdicts.record({ callId: call.id, customerId: customer?.id ?? null, step: 'flow-pin', verification: result, at, ...(watchlisted ? { fraud: 'watchlist' as const } : {}), lockedNow: result.status === 'locked' });
+    }
     return result.status;
   }
 
@@ -371,6 +384,17 @@ export function createExternalFlow(deps: ExternalFlowDeps): ExternalFlow {
         return late(req, progress);
       }
     },
+  };
+}
+
+/** A verdict as the call's event keeps it (strings only), for the pop Connect's agent gets: how, how sure, and the risk flags. */
+function savedVerdict(v: Verification): Record<string, string> {
+  return {
+    verification: v.status,
+    ...(v.method ? { method: v.method } : {}),
+    ...(v.method === 'voice' && v.score !== undefined ? { score: String(v.score) } : {}),
+    ...(v.risk.watchlist ? { watchlist: 'true' } : {}),
+    ...(v.risk.spoofSuspected ? { spoofSuspected: 'true' } : {}),
   };
 }
 

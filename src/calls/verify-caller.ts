@@ -7,7 +7,7 @@
  */
 import type { PinVerdict, VerifyPin } from '../biometrics/verify-pin.js';
 import type { ReadPinState } from '../biometrics/pin-state.js';
-import { afterConsent, onEntry, onVoiceOutcome, toPin, verdict, verificationSummary, type EntryFacts, type FraudReason, type Next } from '../biometrics/verify-policy.js';
+import { afterConsent, onEntry, onVoiceOutcome, toPin, verdict, type EntryFacts, type FraudReason, type Next } from '../biometrics/verify-policy.js';
 import type { VoiceBiometrics, VoiceOutcome } from '../biometrics/voice-types.js';
 import type { Watchlist } from '../biometrics/watchlist.js';
 import { toAsciiDigits } from '../crm/phone.js';
@@ -19,17 +19,8 @@ import { CONSENT_KEYS } from '../ivr/verify-prompts.js';
 import type { Logger } from '../logger.js';
 import { standingAnswer, type ConsentRegister } from '../privacy/consent-register.js';
 import type { EventBus } from '../realtime/event-bus.js';
-import { SUPERVISOR_ALERT_CHANNEL } from '../supervisor/alert-events.js';
 import type { InteractionRepo } from '../timeline/interaction-repo.js';
-
-/** On `supervisor.alert`: no number, no name — the supervisor opens the call to see who. */
-export interface FraudAlert {
-  type: 'fraud_suspected';
-  at: string;
-  callId: string;
-  queue?: string;
-  reason: FraudReason;
-}
+import { createVerdictLog } from './verdict-log.js';
 
 export interface VerifyCallerDeps {
   /** Absent when no vendor is configured: callers are verified by PIN. */
@@ -71,6 +62,7 @@ const PURPOSE = 'voice_biometrics' as const;
 
 export function createVerifyCaller(deps: VerifyCallerDeps) {
   const slice = deps.verdictSliceMs ?? DEFAULT_VERDICT_SLICE_MS;
+  const verdicts = createVerdictLog(deps);
   const speech = (node: TVerifyNode, kind: 'verify' | 'enrol'): number =>
     kind === 'verify' ? (node.speechSeconds ?? deps.speechSeconds?.verify ?? 10) : (node.enrolSpeechSeconds ?? deps.speechSeconds?.enrol ?? 30);
 
@@ -171,32 +163,16 @@ export function createVerifyCaller(deps: VerifyCallerDeps) {
   ): Promise<VerifyAnswer> {
     const at = deps.now();
     const actions = [...before];
-    if (opts.fraud) {
-      const alert: FraudAlert = { type: 'fraud_suspected', at: at.toISOString(), callId: call.callId, reason: opts.fraud };
-      await deps.bus.publish(SUPERVISOR_ALERT_CHANNEL, alert).catch((err: unknown) => deps.logger.error({ err, callId: call.callId }, 'fraud alert not published'));
-    }
-    if (call.customerId) {
-      await note(call, `verification:${call.callId}:${v.nodeId}`, 'verification', at, verificationSummary(verification, opts));
-      if (opts.lockedNow) await note(call, `pin-locked:${call.callId}`, 'pin_locked', at, 'PIN locked after too many wrong attempts in the IVR');
-    }
+    await verdicts.record({ callId: call.callId, customerId: call.customerId, step: v.nodeId, verification, at, ...opts });
     if (opts.enrolAfter && verification.status === 'verified' && v.node.enrol) {
       const opened = await openVoice(call, v, 'enrol');
       if (opened) {
         actions.push({ type: 'stream_start', requestId: opened.requestId, purpose: 'enrol' });
         events.push(ev(v, 'enrol', 'pending'));
-        await note(call, `enrolment:${call.callId}`, 'voice_enrolment', at, 'Voiceprint enrolment started from this call, after a PIN check, with consent');
+        if (call.customerId) await verdicts.note(call.customerId, call.callId, `enrolment:${call.callId}`, 'voice_enrolment', at, 'Voiceprint enrolment started from this call, after a PIN check, with consent');
       }
     }
     return { kind: 'done', verification, actions, events };
-  }
-
-  /** A timeline entry; its failure is logged, never the caller's problem. */
-  async function note(call: ServiceCall, key: string, type: string, at: Date, summary: string): Promise<void> {
-    try {
-      await deps.timeline.record({ idempotencyKey: key, customerId: call.customerId, phoneE164: null, channel: 'voice', type, at, summary });
-    } catch (err) {
-      deps.logger.error({ err, callId: call.callId, type }, 'verification timeline entry not written');
-    }
   }
 
   async function onOutcome(call: ServiceCall, v: VerifyView & { node: TVerifyNode }, o: Exclude<VoiceOutcome, { status: 'pending' }>, before: Action[], events: IvrEvent[]): Promise<VerifyAnswer> {

@@ -5,6 +5,7 @@ import type { AgentHub } from '../realtime/agent-hub.js';
 import type { ConnectedPopStore } from './connected-pop-store.js';
 import type { PopContext, PopContextCache } from './pop-context.js';
 import type { HistoryItem, ScreenPop, SentimentSummarizer } from './types.js';
+import { popVerification } from './verification.js';
 
 const HISTORY_SHOWN = 5;
 
@@ -12,10 +13,9 @@ const HISTORY_SHOWN = 5;
  * The pop of a call the provider routed itself (Amazon Connect): no offer and no reservation
  * of ours, so those parts are null; the agent already has the call when it arrives.
  */
-export type ConnectedPop = Omit<ScreenPop, 'call' | 'reservation' | 'verification'> & {
+export type ConnectedPop = Omit<ScreenPop, 'call' | 'reservation'> & {
   call: Omit<ScreenPop['call'], 'reservationId'> & { reservationId: null; connectedAt: string };
   reservation: null;
-  verification: { status: ScreenPop['verification']['status']; method?: 'voice' | 'pin' };
 };
 
 export interface ConnectedPops {
@@ -23,16 +23,24 @@ export interface ConnectedPops {
   send(input: { agentId: string; call: CallRecord; connectedAt: Date; enqueuedAt: Date | null }): Promise<boolean>;
 }
 
-/** The verdict the provider-run IVR reached (its verify and PIN steps), never how. */
-function verificationOf(events: Array<{ key: string; data: Record<string, string> }>): ConnectedPop['verification'] {
+/** The verdict the provider-run IVR reached (its verify and PIN steps) and its risk flags, never how. */
+function verificationOf(events: Array<{ key: string; data: Record<string, string> }>): ScreenPop['verification'] {
   const final = ['verified', 'failed', 'locked', 'not_enrolled'];
   const steps = events.filter((e) => e.key === 'flow:verify' || e.key.startsWith('flow:pin:'));
   const decided = [...steps].reverse().find((e) => final.includes(e.data.verification ?? ''));
   const last = decided ?? steps[steps.length - 1];
-  if (!last) return { status: 'skipped' };
-  const status = (final.includes(last.data.verification ?? '') ? last.data.verification : 'skipped') as ConnectedPop['verification']['status'];
-  const method = last.data.method === 'voice' || last.data.method === 'pin' ? last.data.method : undefined;
-  return { status, ...(method && status !== 'skipped' ? { method } : {}) };
+  const d = last?.data ?? {};
+  const status = final.includes(d.verification ?? '') ? d.verification : 'skipped';
+  const score = d.score !== undefined ? Number(d.score) : undefined;
+  // The same reading (and shape) as a Twilio call's pop.
+  return popVerification({
+    verification: {
+      status,
+      ...(status !== 'skipped' && (d.method === 'voice' || d.method === 'pin') ? { method: d.method } : {}),
+      ...(score !== undefined && Number.isFinite(score) ? { score } : {}),
+      risk: { watchlist: d.watchlist === 'true', spoofSuspected: d.spoofSuspected === 'true' },
+    },
+  });
 }
 
 /**
