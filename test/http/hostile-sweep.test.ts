@@ -110,11 +110,11 @@ interface Reply {
   text: string;
 }
 
-function send(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
+function send(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer; fresh?: boolean } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...opts.headers };
     if (opts.body !== undefined) headers['Content-Length'] = Buffer.byteLength(opts.body);
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: opts.fresh ? false : agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
@@ -698,8 +698,10 @@ describe('Amazon Connect handlers, fed hostile events', () => {
 describe('after the sweep', () => {
   it('the process still answers and nothing was left unhandled', async () => {
     await t.settle();
-    expect((await send('GET', '/healthz')).status).toBe(200);
-    expect((await send('GET', '/readyz')).status).toBe(200);
+    // On new connections: a pooled one the server closed after an attack's answer (say a
+    // refused oversized body) would reset, which says nothing about the process.
+    expect((await send('GET', '/healthz', { fresh: true })).status).toBe(200);
+    expect((await send('GET', '/readyz', { fresh: true })).status).toBe(200);
     expect(unhandled).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
