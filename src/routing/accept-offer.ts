@@ -19,6 +19,8 @@ export interface AcceptOfferDeps {
   callEnded: (callId: string) => Promise<void>;
   /** The first agent of a warm transfer went to wrap-up: their softphone is told. */
   onAgentMoved?: (agentId: string) => Promise<void>;
+  /** The accept was undone (the provider could not connect): the agent, free again, has their softphone told (it last heard "busy"). */
+  onAgentFreed?: (agentId: string) => Promise<void>;
   /** A warm transfer fell through: the first agent, who keeps the caller, is told. */
   onTransferFailed?: OnTransferFailed;
 }
@@ -59,6 +61,7 @@ export async function acceptOffer(deps: AcceptOfferDeps, reservationId: string, 
     // The caller stays in line and is offered again; the agent is free for the next one.
     deps.logger.error({ err, entryId: entry.id, agentId }, 'bridge to agent failed');
     await deps.queues.unassign(entry.id, agentId, deps.now());
+    await deps.onAgentFreed?.(agentId);
     void deps.dispatch({ agentsChanged: true });
     throw new AppError('SERVICE_UNAVAILABLE', 'could not connect the call; it has been put back in the queue');
   }
@@ -92,6 +95,7 @@ async function finishWarm(
     // The caller hung up meanwhile: their end closed the call, for this agent too.
     if (!undone) throw new AppError('CONFLICT', 'the caller has hung up');
     await deps.onTransferFailed?.(transferFrom.agentId, { callId: entry.callId, reservationId: reservation.id, agentId: agent.id, reason: 'connect_failed' });
+    await deps.onAgentFreed?.(agent.id);
     void deps.dispatch({ agentsChanged: true });
     throw new AppError('SERVICE_UNAVAILABLE', 'could not connect the call; the caller stays with the agent who transferred it');
   }

@@ -150,7 +150,8 @@ export function createRoutingService(deps: {
       }
       return entry;
     },
-    accept: (reservationId, agentId) => acceptOffer({ ...moving, callEnded, forgetAgents: free.forget }, reservationId, agentId),
+    // A failed accept frees its agent without wrap-up: told as is, no wrap-up wake-up.
+    accept: (reservationId, agentId) => acceptOffer({ ...moving, callEnded, forgetAgents: free.forget, onAgentFreed: deps.onAgentMoved }, reservationId, agentId),
     reject: (reservationId, agentId) => rejectOffer({ ...released, dispatch }, reservationId, agentId),
     callEnded,
     transferCold: (req) => transferCold(moving, req),
