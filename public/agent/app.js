@@ -134,8 +134,9 @@ function onMessage(msg) {
       setAgentState(m.state, m.reason);
       return;
     case 'result':
-      if (m.for === 'accept' || m.for === 'reject') app.cards?.onResult(m);
-      else if (!m.ok) toast(m.error?.message || t('error.generic'));
+      if (m.for === 'accept' || m.for === 'reject') {
+        if (!app.cards?.onResult(m)) toast(m.error?.message || t('error.generic'));
+      } else if (!m.ok) toast(m.error?.message || t('error.generic'));
       else if (m.for === 'status' && typeof m.state === 'string') setAgentState(m.state, m.state === 'away' ? ui.awayReason.value : null);
       else if (m.for === 'wrapup_done' && typeof m.state === 'string') setAgentState(m.state, null);
       return;

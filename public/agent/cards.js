@@ -211,19 +211,32 @@ export function createCards(deps) {
     for (const c of cards.values()) if (c.model.pop.call?.id === msg.callId) c.transfer?.failed(msg);
   }
 
-  /** @param {{ for?: string, ok?: boolean, reservationId?: string, error?: { message?: string } }} msg */
+  /**
+   * An accept's or reject's answer. False when a failure is not shown on a card (its card is
+   * gone, or went with it): the caller says it another way.
+   * @param {{ for?: string, ok?: boolean, reservationId?: string, error?: { code?: string, message?: string } }} msg
+   * @returns {boolean}
+   */
   function onResult(msg) {
     const rid = String(msg.reservationId ?? '');
     const c = cards.get(rid);
-    if (!c) return;
+    if (!c) return !!msg.ok;
     if (msg.ok) {
       if (msg.for === 'accept' && (c.model.status === 'pending' || c.model.status === 'connecting')) setStatus(rid, 'connected');
       if (msg.for === 'reject') remove(rid);
-      return;
+      return true;
+    }
+    // Taken, then undone: the provider could not connect the call, which went back in line.
+    // The offer is spent (accepting it again is refused), so its card goes, even if the "busy"
+    // it brought was the last presence this page heard.
+    if (msg.for === 'accept' && msg.error?.code === 'SERVICE_UNAVAILABLE' && (c.model.status === 'connecting' || c.model.status === 'connected')) {
+      remove(rid);
+      return false;
     }
     c.model.status = c.model.status === 'connecting' ? 'pending' : c.model.status;
     c.model.error = msg.error?.message || t('error.generic');
     render(rid);
+    return true;
   }
 
   /** The agent's state moved: the active call ended, or the agent is free again. @param {string} state */

@@ -156,4 +156,17 @@ describe('the agent softphone page', () => {
 
     expect(pageErrors).toEqual([]);
   });
+
+  it('drops the card of an accepted call Twilio could not connect, says why, and shows the agent free again', async () => {
+    // The offer left open by the refresh above.
+    const pop = page.getByTestId('screen-pop');
+    expect(await pop.getAttribute('data-status')).toBe('pending');
+    twilioApi.failNext(10);
+    await page.getByTestId('pop-accept').click();
+    await expect.poll(() => page.locator('.toast').filter({ hasText: 'could not connect the call' }).count()).toBe(1);
+    await expect.poll(() => page.getByTestId('screen-pop').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('agent-state').getAttribute('data-state')).toBe('available');
+    twilioApi.failNext(0);
+    expect((await t.db.prisma.agent.findUniqueOrThrow({ where: { id: 'agent-sara' } })).state).toBe('available');
+  });
 });
