@@ -113,7 +113,7 @@ import { createContactEventHandler } from '../webhooks/connect/contact-events.js
 import { createConnectFlowHandler } from '../webhooks/connect/flow-handler.js';
 import { createConnectCallbackDialer } from '../webhooks/connect/connect-callback.js';
 import { createExternalCallback } from './calls/external-callback.js';
-import { createMediaStreams, MEDIA_STREAM_PATH } from '../webhooks/twilio/media-stream.js';
+import { createMediaStreams, MEDIA_STREAM_PATH, type MediaStreamLimits } from '../webhooks/twilio/media-stream.js';
 import { biometricsWebhooks } from '../webhooks/biometrics/router.js';
 import { createExperienceService, type ExperienceService } from './analytics/experience/experience-service.js';
 import { createExperienceStore } from './analytics/experience/experience-store.js';
@@ -149,6 +149,8 @@ export interface AppDeps {
   spoolMaxBytes?: number;
   /** Frames an agent's sockets may send (README: screen pop and the softphone). */
   frameLimits?: Partial<FrameLimits>;
+  /** Twilio Media Streams' frame, audio and silence limits (defaults in webhooks/twilio/media-stream.ts). */
+  mediaStreamLimits?: Partial<MediaStreamLimits>;
   /** A fresh registry without process metrics unless given (server.ts turns those on). */
   metrics?: Metrics;
   /** PIN attempts before a lock-out and its length (defaults: 3, 15 minutes). */
@@ -532,7 +534,7 @@ export function buildApp(deps: AppDeps): App {
     [SUPERVISOR_PATH, supervisors.handleUpgrade],
   ]);
   // Twilio Media Streams for voice biometrics (audio in memory only, README: "Voice biometrics").
-  const mediaStreams = createMediaStreams({ authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, voice, logger });
+  const mediaStreams = createMediaStreams({ authToken: config.twilio.authToken, publicBaseUrl: config.publicBaseUrl, voice, logger, limits: deps.mediaStreamLimits });
   upgrades.set(MEDIA_STREAM_PATH, mediaStreams.handleUpgrade);
   let socketsClosed: Promise<void> | undefined;
   const closeSockets = () => (socketsClosed ??= Promise.all([hub.close(), supervisors.close(), mediaStreams.close()]).then(() => undefined));

@@ -44,6 +44,8 @@ export async function createTestApp(
     push?: AppDeps['push'];
     /** Frames an agent's sockets may send (default DEFAULT_FRAME_LIMITS). */
     frameLimits?: AppDeps['frameLimits'];
+    /** Twilio Media Streams' limits (default: the module's, 5 s to start, 10 s idle). */
+    mediaStreamLimits?: AppDeps['mediaStreamLimits'];
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
@@ -62,6 +64,7 @@ export async function createTestApp(
     timers: opts.timers,
     push: opts.push,
     frameLimits: opts.frameLimits,
+    mediaStreamLimits: opts.mediaStreamLimits,
     // Generous: a loaded CI machine must not turn a slow test into the degraded path.
     // test/webhooks/twilio/degraded.test.ts checks the real budget.
     answerBudgetMs: 10_000,

@@ -21,6 +21,8 @@ export const MEDIA_CLOSE = {
   unsupported: 1003,
   /** A valid message out of place: media before start, a request we never opened or already answered. */
   policy: 1008,
+  /** Silence on the socket: no `start` in time after the upgrade, or no message in time once started (4408, as graphql-ws closes a late init). */
+  timeout: 4408,
 } as const;
 
 export interface MediaStreamLimits {
@@ -30,9 +32,19 @@ export interface MediaStreamLimits {
   maxChunkBytes: number;
   /** Audio held per stream, in seconds, whatever the speech count says (silence counts here). */
   maxBufferSeconds: number;
+  /**
+   * From the upgrade to `start`. Twilio sends `connected` and `start` as soon as the socket opens;
+   * a signature covers only the URL, so a replayed one would otherwise hold a socket that never starts.
+   */
+  startTimeoutMs: number;
+  /** Between messages once started: Twilio sends `media` every 20 ms while the call streams, so silence means the stream is gone. */
+  idleTimeoutMs: number;
 }
 
-const DEFAULT_LIMITS: MediaStreamLimits = { maxFrameBytes: 64 * 1024, maxChunkBytes: 8000, maxBufferSeconds: 120 };
+// 5 s for `start`: Twilio's arrives within milliseconds, the rest is room for a slow network or a
+// paused node. 10 s idle: 500 missed 20 ms frames, far past jitter, short enough that held sockets
+// (and their audio) cannot pile up.
+const DEFAULT_LIMITS: MediaStreamLimits = { maxFrameBytes: 64 * 1024, maxChunkBytes: 8000, maxBufferSeconds: 120, startTimeoutMs: 5000, idleTimeoutMs: 10_000 };
 
 const numeric = z.union([z.string().regex(/^\d{1,12}$/), z.number().int().nonnegative()]).transform(Number);
 const ZStart = z.object({
@@ -116,6 +128,7 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
     let bytes = 0;
     let endedEarly: 'stop' | 'closed' | 'target' | 'buffer_full' | undefined;
     const maxBytes = limits.maxBufferSeconds * 8000;
+    let deadline: NodeJS.Timeout | undefined;
 
     const end = (code: number, reason: string) => {
       if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, closeReason(reason));
@@ -218,8 +231,29 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
       drop();
     };
 
+    // A socket that went quiet: what it brought is dropped like a broken-off stream's, never sent.
+    const arm = (ms: number, reason: string) => {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => {
+        if (phase === 'starting' || phase === 'collecting') deps.logger.info({ requestId, streamSid, phase }, 'media stream went quiet: audio dropped');
+        abandon();
+        end(MEDIA_CLOSE.timeout, reason);
+      }, ms);
+      deadline.unref();
+    };
+    // Fixed from the upgrade: `connected` (or anything else before `start`) does not extend it.
+    arm(limits.startTimeoutMs, `start: none within ${limits.startTimeoutMs} ms`);
+
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (phase === 'done') return;
+      onMessage(data, isBinary);
+      if (phase === 'starting' && endedEarly) {
+        // Twilio has stopped: what is left is our own lookup, which finishes or closes the socket.
+        clearTimeout(deadline);
+      } else if (phase === 'starting' || phase === 'collecting') arm(limits.idleTimeoutMs, `no message for ${limits.idleTimeoutMs} ms`);
+    });
+
+    function onMessage(data: RawData, isBinary: boolean): void {
       if (isBinary) {
         abandon();
         return end(MEDIA_CLOSE.unsupported, 'binary frames are not Media Streams messages');
@@ -266,8 +300,11 @@ export function createMediaStreams(deps: MediaStreamDeps): MediaStreams {
           // mark, dtmf and events Twilio may add later carry no audio for us.
           return;
       }
+    }
+    ws.on('close', () => {
+      clearTimeout(deadline);
+      finish('closed');
     });
-    ws.on('close', () => finish('closed'));
     // ws has closed the socket on a frame that breaks the protocol (1002, 1007, 1009).
     ws.on('error', () => {
       abandon();

@@ -57,8 +57,8 @@ async function openRequest(kind: 'verify' | 'enrol' = 'verify', speechSeconds = 
 
 type Closed = { code: number; reason: string };
 /** Opens the media socket as Twilio does; `refused` carries the HTTP status when there is no socket. */
-function connect(signature: string | null = twilio.getExpectedTwilioSignature(TEST_CONFIG.twilio.authToken, STREAM_URL, {})) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/webhooks/twilio/media`, { headers: signature === null ? {} : { 'X-Twilio-Signature': signature } });
+function connect(signature: string | null = twilio.getExpectedTwilioSignature(TEST_CONFIG.twilio.authToken, STREAM_URL, {}), to = port) {
+  const ws = new WebSocket(`ws://127.0.0.1:${to}/webhooks/twilio/media`, { headers: signature === null ? {} : { 'X-Twilio-Signature': signature } });
   const opened = new Promise<'open' | number>((resolve) => {
     ws.once('open', () => resolve('open'));
     ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
@@ -235,5 +235,59 @@ describe('Twilio Media Streams (wss://…/webhooks/twilio/media)', () => {
     await again.opened;
     again.send(frame('good/start.json', requestId));
     expect((await again.closed).code).toBe(1008);
+  });
+});
+
+// Twilio's signature covers only the URL, so one observed signature opens any number of sockets:
+// a socket that never starts, or goes quiet, must not be held (nor its audio).
+describe('Twilio Media Streams that go quiet', () => {
+  const DEADLINE_MS = 1000;
+  let quiet: TestApp;
+  let quietServer: http.Server;
+  let quietPort = 0;
+  beforeAll(async () => {
+    quiet = await createTestApp({
+      biometrics: { vendorUrl: vendor.url, webhookSecret: SECRET, deadlineMs: 5000 },
+      voiceOptions: { pollMs: 20 },
+      mediaStreamLimits: { startTimeoutMs: DEADLINE_MS, idleTimeoutMs: DEADLINE_MS },
+    });
+    quietServer = http.createServer(quiet.app);
+    quiet.attachRealtime(quietServer);
+    await new Promise<void>((resolve) => quietServer.listen(0, '127.0.0.1', resolve));
+    quietPort = (quietServer.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await quiet.shutdown();
+    await new Promise((resolve) => quietServer.close(resolve));
+    await quiet.close();
+  });
+  const signed = () => connect(undefined, quietPort);
+
+  it.each([
+    ['sends nothing', []],
+    ['sends only connected', ['good/connected.json']],
+    ['sends connected, then stop', ['good/connected.json', 'good/stop.json']],
+  ])('closes a signed socket that %s and never starts (4408)', async (_name, fixtures) => {
+    const c = signed();
+    expect(await c.opened).toBe('open');
+    for (const f of fixtures) c.send(frame(f));
+    expect(await c.closed).toEqual({ code: 4408, reason: `start: none within ${DEADLINE_MS} ms` });
+  });
+
+  it('closes a started stream that goes quiet (4408) and drops its audio: nothing reaches the vendor, the request stays open', async () => {
+    const quietVoice = quiet.services.biometrics.voice as VoiceBiometricsService;
+    const customerId = `cust-quiet-${++n}`;
+    await quiet.services.customers.upsert({ id: customerId, name: 'Media Caller', phones: [], language: 'en', tier: 'standard' });
+    const { speakerId } = await quietVoice.enrolment(customerId);
+    vendor.enrolled.set(speakerId, 'genuine');
+    const { requestId } = await quietVoice.open({ callId: `call-quiet-${n}`, customerId, kind: 'verify', speechSeconds: 10, source: { kind: 'media_stream' } });
+    const c = signed();
+    await c.opened;
+    c.send(frame('good/start.json', requestId));
+    // Two seconds of speech, short of the ten the request needs; then nothing, neither stop nor a close.
+    mediaFrames('good/media-genuine.json', 100).forEach((f) => c.send(f));
+    expect(await c.closed).toEqual({ code: 4408, reason: `no message for ${DEADLINE_MS} ms` });
+    expect(vendor.requests.map((r) => (r.body as { requestId?: string } | undefined)?.requestId)).not.toContain(requestId);
+    expect(await quietVoice.outcome(requestId, 0)).toEqual({ status: 'pending' });
   });
 });
