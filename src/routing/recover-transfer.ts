@@ -21,6 +21,8 @@ export interface RecoverTransferDeps {
   onAgentMoved?: (agentId: string) => Promise<void>;
   /** The transfer is undone: the first agent, who still has the caller, is told. */
   onTransferFailed?: OnTransferFailed;
+  /** A warm target freed by the undo (back to available, not wrap-up): their softphone is told. */
+  onAgentFreed?: (agentId: string) => Promise<void>;
 }
 
 /** How a held transfer was settled. */
@@ -98,6 +100,7 @@ async function settle(deps: RecoverTransferDeps, held: StuckTransfer): Promise<T
     }
     if (!(await deps.queues.abortWarmTransfer({ callId, fromAgentId: first, toAgentId: intent.toAgentId, reservationId: intent.reservationId, now, since }))) return 'left';
     await deps.onTransferFailed?.(first, { callId, reservationId: intent.reservationId, agentId: intent.toAgentId, reason: 'connect_failed' });
+    await deps.onAgentFreed?.(intent.toAgentId);
     void deps.dispatch({ agentsChanged: true });
     return 'back';
   }

@@ -131,7 +131,7 @@ export function createRoutingService(deps: {
   const released = { ...deps, awayAfterMisses: opts.awayAfterMisses };
   // A transfer's first agent goes to wrap-up like a call's end puts them there (and Lambda is woken when it is over).
   const moving = { ...deps, dispatch, onAgentMoved: onWrapUp };
-  const reconcileNow = () => reconcile({ ...deps, callEnded, recoverTransfers: () => recoverTransfers({ ...moving, callEnded, stuckAfterMs: opts.stuckTransferMs }) });
+  const reconcileNow = () => reconcile({ ...deps, callEnded, recoverTransfers: () => recoverTransfers({ ...moving, callEnded, onAgentFreed: deps.onAgentMoved, stuckAfterMs: opts.stuckTransferMs }) });
   const clock = createRoutingTick({
     ...deps,
     tickMs: opts.tickMs,

@@ -228,9 +228,15 @@ describe('a node that dies during a warm hand-over', () => {
   it('after the target accepted, before Twilio was told: the first agent keeps the caller and is told; the target is free', async () => {
     const { params, callId, sara, offer } = await warmAcceptedThenDying(false);
     expect(await agent('huda')).toEqual({ state: 'busy', activeCount: 1 });
+    const huda = await socketOf('huda');
+    await huda.next((m) => m.type === 'hello');
+    const mark = huda.received.length;
 
     pastDeadline();
     await nodeB.services.routing.reconcile();
+    // Huda's softphone last heard she was busy with the hand-over: it is told she is free.
+    const told = () => huda.received.slice(mark).filter((m) => m.type === 'presence').at(-1);
+    await expect.poll(told).toMatchObject({ state: 'available' });
     expect(twilioApi.callState(params.CallSid).with).toBe('client:client-sara');
     expect(await entryOf(callId)).toMatchObject({ status: 'assigned', agentId: 'sara' });
     expect(await agent('sara')).toEqual({ state: 'busy', activeCount: 1 });
